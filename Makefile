@@ -1,0 +1,40 @@
+# Two commands for a new user: `make run` and `make test`. Both create .venv if missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test generate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Installed markers: re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+## run: render the bundled example app as Argo CD would, then show the health of example live objects
+run: $(VENV)/.installed
+	$(BIN)/flink-gitops render examples/app --explain > /tmp/flink-gitops-render.yaml
+	@echo "--- rendered $$(grep -c '^---' /tmp/flink-gitops-render.yaml) objects to /tmp/flink-gitops-render.yaml"
+	$(BIN)/flink-gitops health examples/live || test $$? -ne 2
+
+## test: install test extras and run the whole suite
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+## generate: rewrite every generated file (lua/, argocd/, docs/health.md)
+generate: $(VENV)/.installed
+	$(BIN)/flink-gitops generate all
+
+## bench: measure the Lua runner, the Python evaluator and the render path
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,3 @@
+"""flink-gitops: make Argo CD and Flux understand the Apache Flink Kubernetes Operator."""
+
+__version__ = "0.1.0"

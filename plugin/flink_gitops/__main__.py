@@ -1,0 +1,3 @@
+from flink_gitops.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the CLI. Modules here import only argparse at module level."""

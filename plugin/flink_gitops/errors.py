@@ -1,0 +1,75 @@
+"""User-facing errors.
+
+Every problem a user can cause (a bad file, a bad object, a bad field) is raised as a
+:class:`UserError`. The CLI prints each problem on one line and exits non-zero without a
+traceback and without printing any partial output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem, located as precisely as we can: file, document, object, field."""
+
+    message: str
+    file: str | None = None
+    document: int | None = None  # 1-based index of the YAML document in the file
+    obj: str | None = None  # "Kind namespace/name" or "Kind name"
+    field: str | None = None  # dotted path, e.g. spec.job.upgradeMode
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file if self.document is None else f"{self.file} (document {self.document})")
+        elif self.document is not None:
+            where.append(f"document {self.document}")
+        if self.obj:
+            where.append(self.obj)
+        if self.field:
+            where.append(self.field)
+        text = ": ".join(where + [self.message]) if where else self.message
+        if self.hint:
+            text += f" (fix: {self.hint})"
+        return text
+
+
+class UserError(Exception):
+    """One or more problems caused by the user's input. Never shown as a traceback."""
+
+    def __init__(self, problems: Problem | str | list[Problem]):
+        if isinstance(problems, (Problem, str)):
+            problems = [problems]
+        self.problems: list[Problem] = [p if isinstance(p, Problem) else Problem(p) for p in problems]
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def describe(obj: object) -> str | None:
+    """Short identity of a Kubernetes object for messages: ``Kind ns/name``."""
+    if not isinstance(obj, dict):
+        return None
+    kind = obj.get("kind") if isinstance(obj.get("kind"), str) else "?"
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = meta.get("name") if isinstance(meta.get("name"), str) else "?"
+    ns = meta.get("namespace")
+    return f"{kind} {ns}/{name}" if isinstance(ns, str) and ns else f"{kind} {name}"
+
+
+@dataclass
+class Located:
+    """A Kubernetes object together with where it came from."""
+
+    obj: dict
+    file: str
+    document: int  # 1-based
+    item: int | None = None  # index inside a List kind, 0-based
+    extra: dict = field(default_factory=dict)
+
+    def problem(self, message: str, field_: str | None = None, hint: str | None = None) -> Problem:
+        obj = describe(self.obj)
+        if self.item is not None:
+            obj = f"{obj} (List item {self.item + 1})"
+        return Problem(message, file=self.file, document=self.document, obj=obj, field=field_, hint=hint)

@@ -1,12 +1,78 @@
-"""``flink-gitops generate``: rewrite the generated files from their single source of truth."""
+"""``flink-gitops generate``: rewrite generated files from their single source of truth.
+
+* ``lua``: lua/flink.apache.org/<Kind>/health.lua (from the decision tables) and the
+  resource actions (from their one definition).
+* ``docs``: docs/health.md.
+* ``bundle``: argocd/argocd-cm.yaml and argocd/helm-values.yaml.
+* ``argocd-cm``: print the argocd-cm data (health, actions, ignoreDifferences) to stdout, for
+  installs that manage argocd-cm themselves.
+* ``all``: lua, docs and bundle. ``--check`` writes nothing and fails when a file is stale.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+TARGETS = ("lua", "docs", "bundle", "argocd-cm", "all")
+
 
 def register(sub) -> None:
-    p = sub.add_parser("generate", help="write generated files (Lua, argocd-cm, docs)")
+    p = sub.add_parser(
+        "generate",
+        help="write generated files (Lua, docs, Argo CD bundle) or print argocd-cm",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    p.add_argument("target", choices=TARGETS, help="what to generate")
+    p.add_argument("--root", default=".", help="repository root to write into (default: current folder)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
     p.set_defaults(func=_run)
 
 
+def generated_files(target: str, root: Path) -> dict[str, str]:
+    """Repo-relative path -> expected text for a target."""
+    files: dict[str, str] = {}
+    if target in ("lua", "all"):
+        from flink_gitops.actions import render_action_files
+        from flink_gitops.health.luagen import render_health_files
+
+        files.update(render_health_files())
+        files.update(render_action_files())
+    if target in ("docs", "all"):
+        from flink_gitops.health.docs import render_markdown
+
+        files["docs/health.md"] = render_markdown()
+    if target in ("bundle", "all"):
+        from flink_gitops.argocd_bundle import render_bundle_files
+
+        files.update(render_bundle_files(root))
+    return files
+
+
 def _run(args) -> int:
-    raise NotImplementedError
+    root = Path(args.root)
+    if args.target == "argocd-cm":
+        from flink_gitops.argocd_bundle import render_argocd_cm_text
+
+        sys.stdout.write(render_argocd_cm_text())
+        return 0
+    files = generated_files(args.target, root)
+    stale = []
+    for rel, text in sorted(files.items()):
+        path = root / rel
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            continue
+        stale.append(rel)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    verb = "stale" if args.check else "wrote"
+    for rel in stale:
+        print(f"flink-gitops generate: {verb} {rel}", file=sys.stderr)
+    if args.check and stale:
+        print("flink-gitops generate: run `flink-gitops generate all` and commit the result", file=sys.stderr)
+        return 1
+    if not stale:
+        print(f"flink-gitops generate: {len(files)} file(s) up to date", file=sys.stderr)
+    return 0

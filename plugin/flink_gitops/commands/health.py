@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
-    p = sub.add_parser("health", help="assess the health of Flink resources as Argo CD would")
+    p = sub.add_parser(
+        "health",
+        help="assess the health of Flink resources as Argo CD would",
+        description="Evaluate Flink resources with the generated Lua health checks in a reproduction of "
+        "Argo CD's Lua sandbox. Exit code: 0 all Healthy, 1 any Degraded, 3 any other non-Healthy, 2 bad input.",
+    )
+    from flink_gitops.health.cli import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=_run)
 
 

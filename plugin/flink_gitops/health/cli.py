@@ -1,0 +1,91 @@
+"""``flink-gitops health``: what Argo CD will show for each Flink resource, and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from flink_gitops.errors import Problem, UserError, describe
+
+EXIT_HEALTHY, EXIT_DEGRADED, EXIT_BAD_INPUT, EXIT_NOT_HEALTHY = 0, 1, 2, 3
+
+
+def add_arguments(p) -> None:
+    p.add_argument("files", nargs="*", metavar="FILE", help="YAML/JSON files or folders; '-' or nothing reads stdin")
+    p.add_argument("-o", "--output", choices=("table", "json"), default="table", help="output format (default: table)")
+    p.add_argument(
+        "--lua-libs",
+        choices=("strict", "open"),
+        default="strict",
+        help="sandbox to reproduce: 'strict' = argocd-cm customization (default, how the bundle installs it); "
+        "'open' = useOpenLibs / built-in script (operator errors shown as their JSON message)",
+    )
+
+
+def assess_all(objs, open_libs: bool = False) -> list[dict]:
+    from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
+    from flink_gitops.health.scripts import assess, is_flink
+
+    box = LuaSandbox.for_thread(open_libs=open_libs)
+    rows = []
+    for loc in objs:
+        obj = loc.obj
+        if not is_flink(obj):
+            continue
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        try:
+            result = assess(obj, box)
+            status, message = result.status, result.message
+        except LuaScriptError as exc:  # Argo CD shows a script error as the resource's health error
+            status, message = "Unknown", f"health check failed: {exc}"
+        rows.append(
+            {
+                "kind": obj["kind"],
+                "namespace": meta.get("namespace") if isinstance(meta.get("namespace"), str) else "",
+                "name": meta.get("name") if isinstance(meta.get("name"), str) else "",
+                "status": status,
+                "message": message,
+            }
+        )
+    return rows
+
+
+def exit_code(rows: list[dict]) -> int:
+    statuses = {r["status"] for r in rows}
+    if "Degraded" in statuses:
+        return EXIT_DEGRADED
+    if statuses - {"Healthy"}:
+        return EXIT_NOT_HEALTHY
+    return EXIT_HEALTHY
+
+
+def format_table(rows: list[dict]) -> str:
+    header = ("KIND", "NAMESPACE", "NAME", "HEALTH", "MESSAGE")
+    cells = [header] + [(r["kind"], r["namespace"] or "-", r["name"] or "-", r["status"], r["message"]) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(4)]
+    lines = []
+    for c in cells:
+        lines.append("  ".join(c[i].ljust(widths[i]) for i in range(4)) + "  " + c[4].replace("\n", " "))
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def run(args) -> int:
+    from flink_gitops.inputs import read_objects
+
+    objs = read_objects(args.files)
+    rows = assess_all(objs, open_libs=args.lua_libs == "open")
+    if not rows:
+        where = ", ".join(args.files) if args.files else "<stdin>"
+        raise UserError(Problem(f"no flink.apache.org resources found (kinds: FlinkDeployment, FlinkSessionJob, "
+                                f"FlinkStateSnapshot, FlinkBlueGreenDeployment)", file=where))
+    skipped = len(objs) - len(rows)
+    if skipped:
+        print(f"flink-gitops health: skipped {skipped} object(s) that are not Flink resources", file=sys.stderr)
+    if args.output == "json":
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(format_table(rows))
+    return exit_code(rows)
+
+
+__all__ = ["run", "add_arguments", "assess_all", "exit_code", "describe"]

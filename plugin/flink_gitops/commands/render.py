@@ -1,10 +1,22 @@
-"""``flink-gitops render``: placeholder wired by the plugin issue (see flink_gitops.render)."""
+"""``flink-gitops render``: render an app folder for Argo CD (see flink_gitops.render)."""
 
 from __future__ import annotations
 
 
 def register(sub) -> None:
-    p = sub.add_parser("render", help="render an app folder for Argo CD (config-management plugin)")
+    p = sub.add_parser(
+        "render",
+        help="render an app folder for Argo CD (config-management plugin)",
+        description="Render an app folder (or stdin) and print the processed stream on stdout. "
+        "Parameters come from Argo CD's environment (ARGOCD_APP_PARAMETERS, PARAM_*, ARGOCD_ENV_*) "
+        "and --param; see docs/plugin.md.",
+    )
+    p.add_argument("path", nargs="?", default=".", help="app folder, or - for a YAML/JSON stream on stdin")
+    p.add_argument("--param", "-p", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    p.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml", help="output format")
+    p.add_argument("--explain", action="store_true", help="print the sync-wave plan on stderr")
+    p.add_argument("--discover", action="store_true",
+                   help="print the file that makes PATH a Flink app (Argo CD discovery), nothing otherwise")
     p.set_defaults(func=_run)
 
 

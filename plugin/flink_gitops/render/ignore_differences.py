@@ -1,0 +1,194 @@
+"""Step b: ``spec.ignoreDifferences`` for Flink resources in Argo CD Applications of the stream.
+
+A plugin renders an app's resources, not the Application pointing at it, so this helps
+app-of-apps: child Applications (and ApplicationSet templates) that travel in the stream.
+To know what a child deploys we read its folder: Argo CD gives the plugin the whole
+repository checkout, and a child whose ``repoURL`` is this app's repository has its
+``path`` right there. A child we cannot read gets only the always-safe entries.
+
+:func:`system_level_customizations` gives the same always-safe entries for ``argocd-cm``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flink_gitops import yamlio
+from flink_gitops.errors import Located, UserError
+from flink_gitops.render.context import RenderContext, normalize_repo_url
+from flink_gitops.render.objects import FLINK_GROUP, autoscaler_enabled, dig, is_flink, name_of, where, with_obj
+
+RESPECT = "RespectIgnoreDifferences=true"
+STATUS = "/status"
+PARALLELISM = "/spec/job/parallelism"
+REPLICAS = "/spec/taskManager/replicas"
+#: Kinds whose /status is ignored everywhere: Argo CD must never try to write what the operator reports.
+ALWAYS = {"FlinkDeployment": (STATUS,), "FlinkSessionJob": (STATUS,)}
+SYSTEM_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment")
+
+
+def system_level_customizations() -> dict[str, str]:
+    """argocd-cm keys ``resource.customizations.ignoreDifferences.flink.apache.org_<Kind>`` -> YAML text.
+
+    Only ``/status``: per-object fields (parallelism under the autoscaler, replicas under an HPA)
+    depend on the app and would hide real drift if ignored for every app.
+    """
+    return {
+        f"resource.customizations.ignoreDifferences.{FLINK_GROUP}_{kind}": yamlio.dump_documents(
+            [{"jsonPointers": [STATUS]}]
+        ).removeprefix("---\n")
+        for kind in SYSTEM_KINDS
+    }
+
+
+# --- what a child deploys -------------------------------------------------------------------
+
+def required_entries(objs: list[dict], managed_externally: bool) -> list[dict]:
+    """ignoreDifferences entries for the Flink resources (and HPAs) in ``objs``, in a fixed order."""
+    kinds = {o.get("kind") for o in objs if is_flink(o)}
+    entries = [{"group": FLINK_GROUP, "kind": k, "jsonPointers": list(ALWAYS[k])} for k in ALWAYS if k in kinds]
+    if managed_externally and "FlinkDeployment" in kinds:
+        entries.append({"group": FLINK_GROUP, "kind": "FlinkDeployment", "jsonPointers": [PARALLELISM]})
+    hpa_targets = {
+        (dig(o, "metadata", "namespace"), dig(o, "spec", "scaleTargetRef", "name"))
+        for o in objs
+        if o.get("kind") == "HorizontalPodAutoscaler"
+        and dig(o, "spec", "scaleTargetRef", "kind") == "FlinkDeployment"
+        and str(dig(o, "spec", "scaleTargetRef", "apiVersion") or FLINK_GROUP).startswith(FLINK_GROUP)
+    }
+    for o in sorted((o for o in objs if is_flink(o, "FlinkDeployment")), key=name_of):
+        pointers = []
+        if autoscaler_enabled(o) and not managed_externally:
+            pointers.append(PARALLELISM)
+        ns = dig(o, "metadata", "namespace")
+        if (ns, name_of(o)) in hpa_targets or (None, name_of(o)) in hpa_targets:
+            pointers.append(REPLICAS)
+        if pointers:
+            entry = {"group": FLINK_GROUP, "kind": "FlinkDeployment", "name": name_of(o)}
+            if isinstance(ns, str) and ns:
+                entry["namespace"] = ns
+            entry["jsonPointers"] = pointers
+            entries.append(entry)
+    return entries
+
+
+def _safe_entries() -> list[dict]:
+    return [{"group": FLINK_GROUP, "kind": k, "jsonPointers": list(p)} for k, p in ALWAYS.items()]
+
+
+def _child_objects(source: dict, ctx: RenderContext) -> tuple[list[dict] | None, str]:
+    """(objects of a child's source, '') or (None, why it cannot be read)."""
+    from flink_gitops.render import sources  # local: sources imports the YAML loader we already have
+
+    repo_url, path = source.get("repoURL"), source.get("path")
+    if not isinstance(repo_url, str) or not isinstance(path, str) or source.get("chart"):
+        return None, "its source is not a path in a git repository"
+    if "{{" in repo_url or "{{" in path:
+        return None, "its source is templated"
+    if not ctx.repo_url or not ctx.repo_root:
+        return None, "this app's repository URL is unknown (ARGOCD_APP_SOURCE_REPO_URL)"
+    if normalize_repo_url(repo_url) != normalize_repo_url(ctx.repo_url):
+        return None, f"its repository {repo_url} is not this app's"
+    root = os.path.realpath(ctx.repo_root)
+    folder = os.path.realpath(os.path.join(root, path))
+    if not (folder == root or folder.startswith(root + os.sep)):
+        return None, f"its path {path!r} leaves the repository"
+    if not os.path.isdir(folder):
+        return None, f"its path {path!r} is not a folder of this repository"
+    if sources.detect_source(folder, "auto") != "directory":
+        return None, f"its path {path!r} is a kustomization or Helm chart (not rendered here)"
+    limit = sources.parse_size(str(ctx.param("max-file-size")))
+    objs: list[dict] = []
+    try:
+        for file in sources.manifest_files(folder):
+            rel = os.path.relpath(file, root)
+            objs.extend(loc.obj for loc in sources.objects_from_text(sources.read_text(file, rel, limit), rel))
+    except UserError as exc:
+        return None, f"its folder {path!r} does not load ({exc.problems[0]})"
+    return objs, ""
+
+
+def _sources_of(spec: dict) -> list[dict]:
+    many = spec.get("sources")
+    if isinstance(many, list):
+        return [s for s in many if isinstance(s, dict)]
+    return [spec["source"]] if isinstance(spec.get("source"), dict) else []
+
+
+# --- merging --------------------------------------------------------------------------------
+
+def _same_target(a: dict, b: dict) -> bool:
+    return all(a.get(k, "") == b.get(k, "") for k in ("group", "kind", "name", "namespace"))
+
+
+def merge_entries(existing: list, wanted: list[dict]) -> list:
+    """The user's entries first, unchanged except for missing pointers appended; never a duplicate."""
+    out = [dict(e) if isinstance(e, dict) else e for e in existing]
+    for want in wanted:
+        match = next((e for e in out if isinstance(e, dict) and _same_target(e, want)), None)
+        if match is None:
+            out.append(want)
+            continue
+        pointers = list(match.get("jsonPointers") or [])
+        pointers += [p for p in want["jsonPointers"] if p not in pointers]
+        match["jsonPointers"] = pointers
+    return out
+
+
+def _with_ignore(spec: dict, wanted: list[dict], loc: Located, ctx: RenderContext, field: str) -> dict:
+    spec = dict(spec)
+    existing = spec.get("ignoreDifferences")
+    spec["ignoreDifferences"] = merge_entries(existing if isinstance(existing, list) else [], wanted)
+    policy = dict(spec.get("syncPolicy") or {})
+    options = list(policy.get("syncOptions") or [])
+    if "RespectIgnoreDifferences=false" in options:
+        ctx.warn(loc.problem("RespectIgnoreDifferences=false is kept as you set it: a sync will push the ignored "
+                             "Flink fields back", f"{field}.syncPolicy.syncOptions"))
+    elif RESPECT not in options:
+        options.append(RESPECT)
+    policy["syncOptions"] = options
+    spec["syncPolicy"] = policy
+    return spec
+
+
+def add_ignore_differences(objs: list[Located], ctx: RenderContext) -> list[Located]:
+    stream = [loc.obj for loc in objs if is_flink(loc.obj) or loc.obj.get("kind") == "HorizontalPodAutoscaler"]
+    managed = ctx.on("parallelism-managed-externally")
+    out = []
+    for loc in objs:
+        obj = loc.obj
+        if dig(obj, "apiVersion") != "argoproj.io/v1alpha1" or obj.get("kind") not in ("Application", "ApplicationSet"):
+            out.append(loc)
+            continue
+        path = ("spec",) if obj["kind"] == "Application" else ("spec", "template", "spec")
+        spec = dig(obj, *path)
+        if not isinstance(spec, dict):
+            out.append(loc)
+            continue
+        child: list[dict] = []
+        unknown = []
+        for source in _sources_of(spec):
+            found, why = _child_objects(source, ctx)
+            if found is None:
+                unknown.append(why)
+            else:
+                child.extend(found)
+        # The stream's own Flink resources and HPAs count too (an HPA here may target a child's
+        # deployment); a named entry the child does not manage matches nothing, so it is harmless.
+        wanted = required_entries(child + stream, managed) if any(is_flink(o) for o in child) else []
+        if unknown or not _sources_of(spec):
+            ctx.note(f"{where(loc)}: cannot inspect its source ({'; '.join(unknown) or 'no source'}); "
+                     "adding only the always-safe Flink ignoreDifferences (/status)")
+            wanted = merge_entries(wanted, _safe_entries())
+        if not wanted:
+            out.append(loc)  # a child without Flink resources: not our business
+            continue
+        field = ".".join(path)
+        new_spec = _with_ignore(spec, wanted, loc, ctx, field)
+        new = dict(obj)
+        if obj["kind"] == "Application":
+            new["spec"] = new_spec
+        else:
+            new["spec"] = {**obj["spec"], "template": {**obj["spec"]["template"], "spec": new_spec}}
+        out.append(with_obj(loc, new))
+    return out

@@ -1,0 +1,167 @@
+"""Small readers and copy-on-write editors for Kubernetes objects, shared by the steps.
+
+Steps never mutate their input: an edit copies only the dicts on the path it changes, so a
+pipeline over 10,000 objects does not pay for deep copies of the ones it leaves alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterator
+
+from flink_gitops.errors import Located
+
+FLINK_GROUP = "flink.apache.org"
+WAVE = "argocd.argoproj.io/sync-wave"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def group_of(obj: dict) -> str:
+    api = obj.get("apiVersion")
+    return api.rpartition("/")[0] if isinstance(api, str) else ""
+
+
+def is_flink(obj: dict, kind: str | None = None) -> bool:
+    return group_of(obj) == FLINK_GROUP and (kind is None or obj.get("kind") == kind)
+
+
+def name_of(obj: dict) -> str:
+    meta = obj.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def annotations_of(obj: dict) -> dict:
+    meta = obj.get("metadata")
+    ann = meta.get("annotations") if isinstance(meta, dict) else None
+    return ann if isinstance(ann, dict) else {}
+
+
+def dig(obj: object, *path: str | int) -> object:
+    """``obj[path[0]][path[1]]...`` or None when any step is missing or of the wrong type."""
+    for key in path:
+        if isinstance(key, int):
+            if not isinstance(obj, list) or key >= len(obj):
+                return None
+        elif not isinstance(obj, dict):
+            return None
+        obj = obj[key] if isinstance(key, int) else obj.get(key)
+    return obj
+
+
+def as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def where(loc: Located) -> str:
+    """``file (document N): Kind ns/name`` for stderr lines."""
+    problem = loc.problem("")
+    return str(problem)[: -len(": ")] if str(problem).endswith(": ") else str(problem)
+
+
+def with_obj(loc: Located, obj: dict) -> Located:
+    return replace(loc, obj=obj)
+
+
+def set_annotation(loc: Located, key: str, value: str) -> Located:
+    obj = dict(loc.obj)
+    meta = dict(obj.get("metadata") or {})
+    ann = dict(meta.get("annotations") or {})
+    ann[key] = value
+    meta["annotations"] = ann
+    obj["metadata"] = meta
+    return with_obj(loc, obj)
+
+
+def flink_configuration(spec: object) -> dict[str, str]:
+    """``spec.flinkConfiguration`` flattened to dotted keys with text values.
+
+    The operator accepts both the flat form (``job.autoscaler.enabled: "true"``) and Flink 2's
+    nested YAML (``job.autoscaler: {enabled: true}``); both mean the same key.
+    """
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, bool):
+            out[prefix] = "true" if value else "false"
+        elif value is not None:
+            out[prefix] = str(value)
+
+    conf = dig(spec, "flinkConfiguration")
+    if isinstance(conf, dict):
+        walk("", conf)
+    return out
+
+
+def autoscaler_enabled(obj: dict) -> bool:
+    conf = flink_configuration(obj.get("spec"))
+    # The second key is the operator's pre-1.8 name, still honoured as a fallback key.
+    for key in ("job.autoscaler.enabled", "kubernetes.operator.job.autoscaler.enabled"):
+        if key in conf:
+            return conf[key].strip().lower() == "true"
+    return False
+
+
+POD_TEMPLATE_PATHS: tuple[tuple[str, ...], ...] = (
+    ("spec", "podTemplate"),
+    ("spec", "jobManager", "podTemplate"),
+    ("spec", "taskManager", "podTemplate"),
+)
+
+
+def pod_template_references(obj: dict) -> Iterator[tuple[str, str, str]]:
+    """(kind, name, field path) of everything a FlinkDeployment's pods need before they can start.
+
+    The three podTemplate levels of the operator, plus ``spec.serviceAccount``.
+    """
+    sa = dig(obj, "spec", "serviceAccount")
+    if isinstance(sa, str) and sa:
+        yield "ServiceAccount", sa, "spec.serviceAccount"
+    for path in POD_TEMPLATE_PATHS:
+        pod = dig(obj, *path, "spec")
+        if not isinstance(pod, dict):
+            continue
+        base = ".".join(path) + ".spec"
+        sa = pod.get("serviceAccountName") or pod.get("serviceAccount")
+        if isinstance(sa, str) and sa:
+            yield "ServiceAccount", sa, f"{base}.serviceAccountName"
+        for i, ref in enumerate(as_list(pod.get("imagePullSecrets"))):
+            if isinstance(dig(ref, "name"), str):
+                yield "Secret", ref["name"], f"{base}.imagePullSecrets[{i}].name"
+        for i, vol in enumerate(as_list(pod.get("volumes"))):
+            yield from _volume_refs(vol, f"{base}.volumes[{i}]")
+        for group in ("initContainers", "containers"):
+            for i, container in enumerate(as_list(pod.get(group))):
+                yield from _container_refs(container, f"{base}.{group}[{i}]")
+
+
+def _volume_refs(vol: object, where: str) -> Iterator[tuple[str, str, str]]:
+    for kind, key, name_field in (
+        ("Secret", "secret", "secretName"),
+        ("ConfigMap", "configMap", "name"),
+        ("PersistentVolumeClaim", "persistentVolumeClaim", "claimName"),
+    ):
+        name = dig(vol, key, name_field)
+        if isinstance(name, str) and name:
+            yield kind, name, f"{where}.{key}.{name_field}"
+    for j, src in enumerate(as_list(dig(vol, "projected", "sources"))):
+        for kind, key in (("Secret", "secret"), ("ConfigMap", "configMap")):
+            name = dig(src, key, "name")
+            if isinstance(name, str) and name:
+                yield kind, name, f"{where}.projected.sources[{j}].{key}.name"
+
+
+def _container_refs(container: object, where: str) -> Iterator[tuple[str, str, str]]:
+    for i, env in enumerate(as_list(dig(container, "env"))):
+        for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
+            name = dig(env, "valueFrom", key, "name")
+            if isinstance(name, str) and name and dig(env, "valueFrom", key, "optional") is not True:
+                yield kind, name, f"{where}.env[{i}].valueFrom.{key}.name"
+    for i, src in enumerate(as_list(dig(container, "envFrom"))):
+        for kind, key in (("Secret", "secretRef"), ("ConfigMap", "configMapRef")):
+            name = dig(src, key, "name")
+            if isinstance(name, str) and name and dig(src, key, "optional") is not True:
+                yield kind, name, f"{where}.envFrom[{i}].{key}.name"

@@ -1,0 +1,229 @@
+"""Where the objects come from: a folder of manifests, stdin, ``kustomize build`` or ``helm template``.
+
+Only the configured kustomize/helm binaries are ever executed (found on the sidecar's PATH or
+named by ``FLINK_GITOPS_KUSTOMIZE`` / ``FLINK_GITOPS_HELM`` in the sidecar's environment,
+never by the Application, whose env and parameters the repository author controls).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import subprocess
+from typing import Mapping
+
+from flink_gitops import yamlio
+from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.render.context import RenderContext
+from flink_gitops.render.params import parse_size
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+#: The app's own flink-gitops settings and opt-in marker (see docs/plugin.md).
+APP_CONFIG_FILE = "flink-gitops.yaml"
+#: Files that sit next to manifests but are not manifests: skipped with a line on stderr.
+NOT_MANIFESTS = (*KUSTOMIZATION_FILES, "Chart.yaml", "Chart.lock", "values*.yaml", "values*.yml",
+                 APP_CONFIG_FILE, "plugin.yaml")
+TOOL_TIMEOUT_SECONDS = 80  # below Argo CD's default ARGOCD_EXEC_TIMEOUT of 90s
+
+
+def detect_source(app_dir: str, requested: str) -> str:
+    if requested != "auto":
+        return requested
+    names = set(os.listdir(app_dir))
+    if names.intersection(KUSTOMIZATION_FILES):
+        return "kustomize"
+    if "Chart.yaml" in names:
+        return "helm"
+    return "directory"
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _rel(path: str, root: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def manifest_files(app_dir: str, ctx: RenderContext | None = None) -> list[str]:
+    """Manifest files under ``app_dir``, recursively, in a fixed order (sorted relative paths).
+
+    Hidden files and folders are skipped. A symlink whose target resolves outside ``app_dir``
+    is refused; symlinked folders are not followed (they could loop).
+    """
+    root = os.path.realpath(app_dir)
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in dirnames:
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full) and not _inside(os.path.realpath(full), root):
+                raise UserError(Problem("symlink points outside the app folder; refusing it", file=_rel(full, root)))
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES):
+                continue
+            full = os.path.join(dirpath, name)
+            rel = _rel(full, root)
+            if not _inside(os.path.realpath(full), root):
+                raise UserError(Problem("symlink points outside the app folder; refusing it", file=rel))
+            if any(fnmatch.fnmatchcase(name, pat) for pat in NOT_MANIFESTS):
+                if ctx is not None:
+                    ctx.note(f"skipped {rel}: not a manifest ({name})")
+                continue
+            found.append(full)
+    found.sort(key=lambda p: _rel(p, root))
+    return found
+
+
+def read_text(path: str, shown: str, max_bytes: int) -> str:
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise UserError(Problem(f"file is {size:,} bytes, above the limit of {max_bytes:,} "
+                                    "(parameter max-file-size)", file=shown))
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise UserError(Problem(f"cannot read: {exc.strerror}", file=shown)) from None
+    if len(data) > max_bytes:  # grew while we looked
+        raise UserError(Problem(f"file is above the limit of {max_bytes:,} bytes", file=shown))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(Problem(f"not UTF-8 text (byte {exc.start})", file=shown)) from None
+
+
+def objects_from_text(text: str, source: str) -> list[Located]:
+    """Every Kubernetes object in a YAML/JSON stream; ``List`` kinds are flattened into their items."""
+    out: list[Located] = []
+    problems: list[Problem] = []
+    for index, doc in yamlio.iter_documents(text, source):
+        if not isinstance(doc, dict):
+            problems.append(Problem(f"expected a Kubernetes object (a mapping), got a {type(doc).__name__}",
+                                    file=source, document=index))
+            continue
+        if _is_list_kind(doc):
+            for i, item in enumerate(doc.get("items") or []):
+                loc = Located(item if isinstance(item, dict) else {}, source, index, i)
+                if _check_object(item, loc, problems):
+                    out.append(loc)
+            continue
+        loc = Located(doc, source, index)
+        if _check_object(doc, loc, problems):
+            out.append(loc)
+    if problems:
+        raise UserError(problems)
+    return out
+
+
+def _is_list_kind(doc: dict) -> bool:
+    kind = doc.get("kind")
+    return kind == "List" or (isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list))
+
+
+def _check_object(doc: object, loc: Located, problems: list[Problem]) -> bool:
+    if not isinstance(doc, dict):
+        problems.append(loc.problem("List item is not a mapping"))
+        return False
+    missing = [k for k in ("apiVersion", "kind") if not (isinstance(doc.get(k), str) and doc.get(k))]
+    if missing:
+        problems.append(loc.problem(
+            f"not a Kubernetes object: no {' and no '.join(missing)}",
+            hint="every document must be a Kubernetes object; move other YAML out of the app folder",
+        ))
+        return False
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict) or not (
+        (isinstance(meta.get("name"), str) and meta["name"]) or isinstance(meta.get("generateName"), str)
+    ):
+        problems.append(loc.problem("metadata.name is missing", "metadata.name"))
+        return False
+    return True
+
+
+def load_directory(app_dir: str, ctx: RenderContext) -> list[Located]:
+    limit = parse_size(str(ctx.param("max-file-size")))
+    root = os.path.realpath(app_dir)
+    objs: list[Located] = []
+    problems: list[Problem] = []
+    for path in manifest_files(app_dir, ctx):
+        rel = _rel(path, root)
+        try:
+            objs.extend(objects_from_text(read_text(path, rel, limit), rel))
+        except UserError as exc:  # keep going: report every broken file at once
+            problems.extend(exc.problems)
+    if problems:
+        raise UserError(problems)
+    return objs
+
+
+def resolve_tool(name: str, env: Mapping[str, str], ctx: RenderContext) -> str:
+    configured = env.get(f"FLINK_GITOPS_{name.upper()}")
+    path = configured or shutil.which(name, path=env.get("PATH", os.defpath))
+    if not path or not os.access(path, os.X_OK) or os.path.isdir(path):
+        what = f"FLINK_GITOPS_{name.upper()}={configured}" if configured else f"{name!r} on PATH"
+        raise UserError(Problem(
+            f"this app needs `{name}` but {what} was not found",
+            file=ctx.app_dir and os.path.basename(ctx.app_dir),
+            hint=f"install {name} in the plugin image, or set parameter source=directory",
+        ))
+    real = os.path.realpath(path)
+    if ctx.repo_root and _inside(real, os.path.realpath(ctx.repo_root)):
+        raise UserError(Problem(f"refusing to run {path}: it is inside the repository being rendered"))
+    return path
+
+
+def run_tool(argv: list[str], cwd: str, env: Mapping[str, str], what: str) -> str:
+    try:
+        proc = subprocess.run(argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=TOOL_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise UserError(Problem(f"`{what}` did not finish within {TOOL_TIMEOUT_SECONDS}s")) from None
+    except OSError as exc:
+        raise UserError(Problem(f"cannot run `{what}`: {exc.strerror}")) from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = " | ".join(err[-5:]) if err else "no message"
+        raise UserError(Problem(f"`{what}` failed with exit code {proc.returncode}: {detail}"))
+    try:
+        return proc.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(Problem(f"`{what}` printed something that is not UTF-8")) from None
+
+
+def load_kustomize(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[Located]:
+    tool = resolve_tool("kustomize", env, ctx)
+    text = run_tool([tool, "build", "."], app_dir, env, "kustomize build")
+    return objects_from_text(text, "kustomize build")
+
+
+def load_helm(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[Located]:
+    tool = resolve_tool("helm", env, ctx)
+    argv = [tool, "template", ctx.app_name or "release", ".", "--include-crds"]
+    if ctx.namespace:
+        argv += ["--namespace", ctx.namespace]
+    if ctx.kube_version:
+        argv += ["--kube-version", ctx.kube_version]
+    for api in ctx.api_versions:
+        argv += ["--api-versions", api]
+    root = os.path.realpath(ctx.repo_root or app_dir)
+    for values in ctx.param("values-files") or ():
+        full = os.path.realpath(os.path.join(app_dir, values))
+        if not _inside(full, root):
+            raise UserError(Problem(f"values file {values!r} is outside the repository", file="parameter values-files"))
+        if not os.path.isfile(full):
+            raise UserError(Problem(f"values file {values!r} does not exist", file="parameter values-files"))
+        argv += ["--values", full]
+    text = run_tool(argv, app_dir, env, "helm template")
+    return objects_from_text(text, "helm template")
+
+
+def load_app(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[Located]:
+    kind = detect_source(app_dir, str(ctx.param("source")))
+    if kind == "kustomize":
+        return load_kustomize(app_dir, ctx, env)
+    if kind == "helm":
+        return load_helm(app_dir, ctx, env)
+    return load_directory(app_dir, ctx)

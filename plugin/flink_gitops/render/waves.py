@@ -1,0 +1,235 @@
+"""Step a: sync waves for Flink resources, their dependencies and their log4j ConfigMaps.
+
+Argo CD applies lower waves first and, in a sync with several waves, waits for every resource
+of a wave to be Healthy before the next starts (Progressing waits forever). So:
+
+* a FlinkDeployment syncs BEFORE its ``flink-config-<name>`` ConfigMap (the operator adopts a
+  ConfigMap that appears after the deployment instead of overwriting it: seed 000);
+* a FlinkSessionJob after the session FlinkDeployment it names, a FlinkStateSnapshot after the
+  job it references;
+* everything a FlinkDeployment's pods need (serviceAccount, imagePullSecrets, Secrets,
+  ConfigMaps, PVCs of the three podTemplate levels) in the SAME wave as the deployment, never a
+  later one: Argo CD applies those kinds before custom resources inside a wave, and a PVC of a
+  WaitForFirstConsumer StorageClass put in an EARLIER wave would stay Pending (Progressing)
+  with no pod to bind it, blocking the sync.
+
+Placement: every constrained object stays as close to the default wave 0 as the constraints
+allow (latest-first from the objects nothing waits for), then is pushed later only where a wave
+the user set forces it. User waves are never changed; a conflict between user waves that would
+hang the sync is an error, any other conflict a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.render.context import RenderContext
+from flink_gitops.render.objects import WAVE, annotations_of, as_list, dig, group_of, is_flink, name_of, \
+    pod_template_references, set_annotation
+
+# Argo CD's order of kinds inside one wave (gitops-engine sync_tasks.go), for the --explain table.
+_KIND_ORDER = {k: i for i, k in enumerate((
+    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy", "PodDisruptionBudget",
+    "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass", "PersistentVolume",
+    "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
+    "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding"))}
+_INT = re.compile(r"[+-]?\d+")
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``before`` must sync in a wave ``<= wave(after) - gap``."""
+
+    before: int
+    after: int
+    gap: int  # 0: the same wave is fine; 1: a strictly later wave
+    before_note: str  # why, as seen from each end (for --explain and messages)
+    after_note: str
+    hangs: bool  # breaking it makes the sync wait forever (an error), else a warning
+
+
+def _label(loc: Located, ctx: RenderContext) -> str:
+    ns = "" if loc.obj.get("kind") in _CLUSTER_SCOPED else ctx.namespace_of(loc.obj)
+    return f"{loc.obj['kind']} {ns + '/' if ns else ''}{name_of(loc.obj)}"
+
+
+def user_waves(objs: list[Located]) -> dict[int, int]:
+    """Waves already set on objects, by index. A wave that is not an integer is an error."""
+    pinned: dict[int, int] = {}
+    problems = []
+    for i, loc in enumerate(objs):
+        value = annotations_of(loc.obj).get(WAVE)
+        if value is None:
+            continue
+        text = str(value)
+        if not _INT.fullmatch(text):
+            problems.append(loc.problem(f"sync wave {value!r} is not an integer", f"metadata.annotations[{WAVE}]",
+                                        'write a quoted whole number, e.g. "-1"'))
+            continue
+        pinned[i] = int(text)
+    if problems:
+        raise UserError(problems)
+    return pinned
+
+
+_CLUSTER_SCOPED = ("ClusterRole", "ClusterRoleBinding")
+
+
+def _rbac_for(sa: str, ns: str, objs: list[Located], index: dict, ctx: RenderContext):
+    """(index, field) of RoleBindings granting ServiceAccount ``ns/sa`` something, and of their roles.
+
+    The JobManager creates TaskManager pods with this identity: without its RBAC the job never runs.
+    """
+    for i, loc in enumerate(objs):
+        obj = loc.obj
+        if obj.get("kind") not in ("RoleBinding", "ClusterRoleBinding") or group_of(obj) != "rbac.authorization.k8s.io":
+            continue
+        binding_ns = ctx.namespace_of(obj) if obj["kind"] == "RoleBinding" else ""
+        for k, subject in enumerate(as_list(obj.get("subjects"))):
+            if dig(subject, "kind") == "ServiceAccount" and dig(subject, "name") == sa \
+                    and (dig(subject, "namespace") or binding_ns or ns) == ns:
+                yield i, f"grants ServiceAccount {sa} (subjects[{k}])"
+                role_kind, role = dig(obj, "roleRef", "kind"), dig(obj, "roleRef", "name")
+                j = index.get((role_kind, "" if role_kind in _CLUSTER_SCOPED else binding_ns, role))
+                if j is not None:
+                    yield j, f"bound to ServiceAccount {sa} by {obj['kind']} {name_of(obj)}"
+                break
+
+
+def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
+    index = {(loc.obj.get("kind"), "" if loc.obj.get("kind") in _CLUSTER_SCOPED else ctx.namespace_of(loc.obj),
+              name_of(loc.obj)): i for i, loc in enumerate(objs)}
+    edges: list[Edge] = []
+    for i, loc in enumerate(objs):
+        obj = loc.obj
+        ns = ctx.namespace_of(obj)
+        if is_flink(obj, "FlinkDeployment"):
+            log_cm = f"flink-config-{name_of(obj)}"
+            j = index.get(("ConfigMap", ns, log_cm))
+            if j is not None:
+                edges.append(Edge(i, j, 1, f"before its log4j ConfigMap {log_cm}",
+                                  f"after {_label(loc, ctx)}, so the operator adopts this ConfigMap "
+                                  "instead of overwriting it", False))
+            seen = set()
+            for kind, name, field in pod_template_references(obj):
+                j = index.get((kind, ns, name))
+                if j is None or j == i or (kind == "ConfigMap" and name == log_cm) or j in seen:
+                    continue
+                seen.add(j)
+                edges.append(Edge(j, i, 0, f"needed by {_label(loc, ctx)} ({field})", "", True))
+                if kind == "ServiceAccount":
+                    for k, why in _rbac_for(name, ns, objs, index, ctx):
+                        if k not in seen:
+                            seen.add(k)
+                            edges.append(Edge(k, i, 0, f"needed by {_label(loc, ctx)}: {why}", "", True))
+        elif is_flink(obj, "FlinkSessionJob"):
+            target = dig(obj, "spec", "deploymentName")
+            j = index.get(("FlinkDeployment", ns, target)) if isinstance(target, str) else None
+            if j is not None:
+                edges.append(Edge(j, i, 1, f"before {_label(loc, ctx)}, which runs on it",
+                                  f"after its session cluster {_label(objs[j], ctx)} (spec.deploymentName)", False))
+        elif is_flink(obj, "FlinkStateSnapshot"):
+            kind = dig(obj, "spec", "jobReference", "kind") or "FlinkDeployment"
+            target = dig(obj, "spec", "jobReference", "name")
+            j = index.get((kind, ns, target)) if isinstance(target, str) else None
+            if j is not None:
+                edges.append(Edge(j, i, 1, f"before {_label(loc, ctx)}, which snapshots it",
+                                  f"after the job it snapshots, {_label(objs[j], ctx)} (spec.jobReference)", False))
+    return edges
+
+
+def _topological(nodes: list[int], edges: list[Edge], objs: list[Located], ctx: RenderContext) -> list[int]:
+    incoming = {n: 0 for n in nodes}
+    out: dict[int, list[Edge]] = {n: [] for n in nodes}
+    for e in edges:
+        incoming[e.after] += 1
+        out[e.before].append(e)
+    ready = [n for n in nodes if incoming[n] == 0]
+    order = []
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for e in out[n]:
+            incoming[e.after] -= 1
+            if incoming[e.after] == 0:
+                ready.append(e.after)
+    if len(order) < len(nodes):
+        stuck = [n for n in nodes if incoming[n] > 0]
+        raise UserError([
+            objs[e.after].problem(f"cannot be ordered: {_label(objs[e.before], ctx)} must sync no later "
+                                  f"than it ({e.before_note or e.after_note}), and it no later than that one",
+                                  hint="an object cannot both be needed by a FlinkDeployment and wait for it; "
+                                       "break the cycle (e.g. do not mount the operator's flink-config-<name>)")
+            for e in edges if e.after in stuck and e.before in stuck
+        ])
+    return order
+
+
+def plan_waves(objs: list[Located], ctx: RenderContext) -> tuple[dict[int, int], dict[int, int], list[Edge]]:
+    """(wave of every constrained object, the user's waves, the constraints)."""
+    pinned = user_waves(objs)
+    edges = wave_constraints(objs, ctx)
+    nodes = sorted({e.before for e in edges} | {e.after for e in edges})
+    order = _topological(nodes, edges, objs, ctx)
+    outs: dict[int, list[Edge]] = {n: [] for n in nodes}
+    ins: dict[int, list[Edge]] = {n: [] for n in nodes}
+    for e in edges:
+        outs[e.before].append(e)
+        ins[e.after].append(e)
+    wave: dict[int, int] = {}
+    for n in reversed(order):  # as late as allowed, but never after the default wave 0
+        wave[n] = pinned[n] if n in pinned else min([0] + [wave[e.after] - e.gap for e in outs[n]])
+    for n in order:  # pushed later where an earlier object's (user) wave forces it
+        if n not in pinned:
+            wave[n] = max([wave[n]] + [wave[e.before] + e.gap for e in ins[n]])
+    return wave, pinned, edges
+
+
+def assign_sync_waves(objs: list[Located], ctx: RenderContext) -> list[Located]:
+    wave, pinned, edges = plan_waves(objs, ctx)
+    problems: list[Problem] = []
+    for e in edges:
+        before, after = objs[e.before], objs[e.after]
+        if wave[e.after] >= wave[e.before] + e.gap:
+            if e.hangs and before.obj.get("kind") == "PersistentVolumeClaim" and wave[e.before] < wave[e.after]:
+                ctx.warn(before.problem(
+                    f"sync wave {wave[e.before]} is earlier than wave {wave[e.after]} of the FlinkDeployment that "
+                    "mounts it: with a WaitForFirstConsumer StorageClass it stays Pending and the sync waits forever",
+                    f"metadata.annotations[{WAVE}]", "put the claim in the same wave as the FlinkDeployment"))
+            continue
+        message = (f"sync wave {wave[e.before]} is not {'before' if e.gap else 'at or before'} wave "
+                   f"{wave[e.after]} of {_label(after, ctx)}: it must sync {e.before_note}")
+        hint = f"change or remove metadata.annotations[{WAVE}] on one of them"
+        if e.hangs:
+            problems.append(before.problem(message + "; the pods cannot start and the sync waits forever",
+                                           f"metadata.annotations[{WAVE}]", hint))
+        else:
+            ctx.warn(before.problem(message, f"metadata.annotations[{WAVE}]", hint))
+    if problems:
+        raise UserError(problems)
+    ctx.plan.extend(_explain(objs, wave, pinned, edges, ctx))
+    out = list(objs)
+    for n, w in wave.items():
+        if n not in pinned:
+            out[n] = set_annotation(objs[n], WAVE, str(w))
+    return out
+
+
+def _explain(objs, wave, pinned, edges, ctx) -> list[str]:
+    if not wave:
+        return ["sync-wave plan: no Flink resource depends on another object of this app; nothing to order"]
+    reasons: dict[int, list[str]] = {n: [] for n in wave}
+    for e in edges:
+        reasons[e.before].append(e.before_note)
+        if e.after_note:
+            reasons[e.after].append(e.after_note)
+    lines = ["sync-wave plan (lower waves first; inside a wave Argo CD applies ServiceAccount, Secret, "
+             "ConfigMap, PVC, RBAC, then custom resources):"]
+    key = lambda n: (wave[n], _KIND_ORDER.get(objs[n].obj["kind"], 99), _label(objs[n], ctx))  # noqa: E731
+    for n in sorted(wave, key=key):
+        origin = "yours " if n in pinned else "placed"
+        why = "; ".join(dict.fromkeys(reasons[n])) or "after what it depends on"
+        lines.append(f"  wave {wave[n]:>3} {origin} {_label(objs[n], ctx)}: {why}")
+    return lines

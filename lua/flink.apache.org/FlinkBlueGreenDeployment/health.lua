@@ -137,7 +137,7 @@ end
 
 -- [active-starting] -> Progressing
 -- Active, job not running yet (reconciling, initializing, or suspended by Flink).
-if (f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") then
+if ((f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") and ((f_job_state == "INITIALIZING" or f_job_state == "CREATED" or f_job_state == "RECONCILING" or f_job_state == "SUSPENDED") or f_job_state == nil)) then
   return {status = "Progressing", message = show(f_bg_state) .. ": job " .. show(f_job_state)}
 end
 

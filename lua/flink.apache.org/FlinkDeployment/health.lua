@@ -240,7 +240,7 @@ end
 -- [running-deployed] -> Healthy
 -- The desired spec runs. DEPLOYED only means it could still be rolled back later; waiting for
 -- STABLE would hold sync waves for the whole stability window or forever.
-if f_job_state == "RUNNING" then
+if (f_job_state == "RUNNING" and f_lifecycle == "DEPLOYED") then
   return {status = "Healthy", message = "Job running (deployed, not yet marked stable)"}
 end
 
@@ -286,7 +286,7 @@ end
 
 -- [waiting-for-job] -> Progressing
 -- The cluster is up and the operator has not observed the job yet.
-if f_jm == "READY" then
+if (f_jm == "READY" and f_job_state == nil) then
   return {status = "Progressing", message = "JobManager ready; waiting for the job status"}
 end
 

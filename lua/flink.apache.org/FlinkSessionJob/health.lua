@@ -203,7 +203,7 @@ end
 -- [running-deployed] -> Healthy
 -- The desired spec runs. DEPLOYED only means it could still be rolled back later; waiting for
 -- STABLE would hold sync waves for the whole stability window or forever.
-if f_job_state == "RUNNING" then
+if (f_job_state == "RUNNING" and f_lifecycle == "DEPLOYED") then
   return {status = "Healthy", message = "Job running (deployed, not yet marked stable)"}
 end
 

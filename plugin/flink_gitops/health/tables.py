@@ -74,7 +74,7 @@ _COMMON_FIELDS = (
     Field("error", ("status.error", "status.reconciliationStatus.error"), text=True,
           doc="status.error; 0.1.x operators wrote reconciliationStatus.error"),
     Field("job", ("spec.job",), doc="absent for a session cluster"),
-    Field("desired", ("spec.job.state",), values=("running", "suspended")),
+    Field("desired", ("spec.job.state",), doc="running (default) or suspended"),
 )
 
 _NOT_OBSERVED = Not(IsTable("status")) | all_absent(
@@ -130,7 +130,7 @@ def _pending_generation() -> Rule:
     )
 
 
-def _job_rules(noun: str) -> tuple[Rule, ...]:
+def _job_rules() -> tuple[Rule, ...]:
     """Rules on the Flink job state, shared by application deployments and session jobs."""
     return (
         Rule(
@@ -149,7 +149,7 @@ def _job_rules(noun: str) -> tuple[Rule, ...]:
         ),
         Rule(
             "running-deployed",
-            Eq("job_state", "RUNNING"),
+            Eq("job_state", "RUNNING") & Eq("lifecycle", "DEPLOYED"),
             "Healthy",
             ("Job running (deployed, not yet marked stable)",),
             "The desired spec runs. DEPLOYED only means it could still be rolled back later; waiting "
@@ -330,7 +330,7 @@ FLINK_DEPLOYMENT = Table(
             ("Session cluster JobManager deployment is missing", Opt("error", (": ", ErrorText("error")))),
             "The spec was deployed but its JobManager deployment is gone (deleted by hand or never created).",
         ),
-    ) + _job_rules("deployment") + (
+    ) + _job_rules() + (
         Rule(
             "jobmanager-missing",
             Eq("jm", "MISSING"),
@@ -348,7 +348,7 @@ FLINK_DEPLOYMENT = Table(
         ),
         Rule(
             "waiting-for-job",
-            Eq("jm", "READY"),
+            Eq("jm", "READY") & absent("job_state"),
             "Progressing",
             ("JobManager ready; waiting for the job status",),
             "The cluster is up and the operator has not observed the job yet.",
@@ -461,7 +461,7 @@ FLINK_SESSION_JOB = Table(
             ("Upgrading (job ", Val("job_state"), ")", Opt("error", ("; last error: ", ErrorText("error")))),
             "A new spec is being submitted.",
         ),
-    ) + _job_rules("session job") + (
+    ) + _job_rules() + (
         Rule(
             "waiting-for-job",
             absent("job_state"),
@@ -559,7 +559,7 @@ FLINK_BLUE_GREEN_DEPLOYMENT = Table(
         Field("bg_state", ("status.blueGreenState",), values=BLUE_GREEN_STATES),
         Field("job_state", ("status.jobStatus.state",), values=JOB_STATES),
         Field("error", ("status.error",), text=True),
-        Field("desired", ("spec.template.spec.job.state",), values=("running", "suspended")),
+        Field("desired", ("spec.template.spec.job.state",), doc="running (default) or suspended"),
     ),
     rules=(
         Rule(
@@ -614,7 +614,7 @@ FLINK_BLUE_GREEN_DEPLOYMENT = Table(
         ),
         Rule(
             "active-starting",
-            In("bg_state", ACTIVE),
+            In("bg_state", ACTIVE) & (In("job_state", JOB_STARTING + ("SUSPENDED",)) | absent("job_state")),
             "Progressing",
             (Val("bg_state"), ": job ", Val("job_state")),
             "Active, job not running yet (reconciling, initializing, or suspended by Flink).",

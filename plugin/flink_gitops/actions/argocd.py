@@ -1,0 +1,132 @@
+"""What Argo CD does around an action script, reproduced for tests and checks.
+
+Argo CD (``util/lua/lua.go``, ``server/application/application.go``):
+
+* Discovery runs ``discovery.lua``; an empty table means "no actions". Each key of the returned
+  table is an action; a value that is an empty table (JSON ``[]``) is an enabled action with no
+  details, otherwise ``disabled`` (only when it is a boolean), ``displayName``, ``iconClass`` are read.
+* An action runs ``action.lua``; a returned JSON object (old-style output) is the new version of
+  the object. Lua cannot tell an empty map from an empty array, so Argo CD repairs the result with
+  ``cleanReturnedObj``: where the live object had a map and the script returned an empty array,
+  the map comes back. :func:`clean_returned_obj` reproduces it.
+* The server then sends ``CreateMergePatch(live, new)`` (RFC 7386) to the API server; an empty
+  patch (``{}``) sends nothing. :func:`create_merge_patch` computes the same patch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
+
+
+def clean_returned_obj(new: dict, old: dict) -> dict:
+    """Argo CD's ``cleanReturnedObj``: an empty array where the live object had a map becomes ``{}``."""
+    for key, old_value in old.items():
+        if key not in new:
+            continue
+        new_value = new[key]
+        if isinstance(new_value, dict):
+            if isinstance(old_value, dict):
+                new[key] = clean_returned_obj(new_value, old_value)
+        elif isinstance(new_value, list):
+            if isinstance(old_value, dict):
+                if len(new_value) == 0:
+                    new[key] = {}
+            elif isinstance(old_value, list):
+                new[key] = _clean_returned_array(new_value, old_value)
+    return new
+
+
+def _clean_returned_array(new: list, old: list) -> list:
+    for i, new_value in enumerate(new):
+        if i >= len(old):
+            break
+        old_value = old[i]
+        if isinstance(new_value, dict) and isinstance(old_value, dict):
+            new[i] = clean_returned_obj(new_value, old_value)
+        elif isinstance(new_value, list) and isinstance(old_value, list):
+            new[i] = _clean_returned_array(new_value, old_value)
+    return new
+
+
+def run_discovery(sandbox: LuaSandbox, source: str, obj: dict, name: str = "discovery.lua") -> list[dict]:
+    """The actions Argo CD lists for ``obj``: ``[{name, disabled, displayName?, iconClass?}]`` by name."""
+    result = sandbox.run(source, obj, name)
+    if not isinstance(result, (dict, list)):
+        raise LuaScriptError(f"{name}: expect table output from Lua script, not {type(result).__name__}")
+    if result == []:
+        return []
+    if not isinstance(result, dict):
+        raise LuaScriptError(f"{name}: error unmarshaling action table: got a JSON array")
+    actions = []
+    for action_name, value in result.items():
+        action: dict[str, Any] = {"name": action_name, "disabled": False}
+        if isinstance(value, dict):
+            disabled = value.get("disabled")
+            if isinstance(disabled, bool):
+                action["disabled"] = disabled
+            for key in ("displayName", "iconClass"):
+                if key in value:
+                    if not isinstance(value[key], str):
+                        raise LuaScriptError(f"{name}: {action_name}.{key} must be a string")
+                    action[key] = value[key]
+        elif value != []:
+            raise LuaScriptError(f"{name}: error unmarshaling resource action {action_name!r}")
+        actions.append(action)
+    return sorted(actions, key=lambda a: a["name"])
+
+
+def run_action(sandbox: LuaSandbox, source: str, obj: dict, name: str = "action.lua") -> dict:
+    """The object Argo CD patches the live one towards, after ``cleanReturnedObj``."""
+    result = sandbox.run(source, obj, name)
+    if not isinstance(result, (dict, list)):
+        raise LuaScriptError(f"{name}: expect table output from Lua script, not {type(result).__name__}")
+    if not isinstance(result, dict):
+        raise LuaScriptError(f"{name}: returned a list of impacted resources; these actions return the object")
+    return clean_returned_obj(result, obj)
+
+
+def create_merge_patch(live: Any, new: Any) -> Any:
+    """RFC 7386 merge patch turning ``live`` into ``new`` (what ``jsonpatch.CreateMergePatch`` sends)."""
+    if not (isinstance(live, dict) and isinstance(new, dict)):
+        return new
+    patch: dict = {}
+    for key, old_value in live.items():
+        if key not in new:
+            patch[key] = None
+        elif not same_json(new[key], old_value):
+            if isinstance(old_value, dict) and isinstance(new[key], dict):
+                patch[key] = create_merge_patch(old_value, new[key])
+            else:
+                patch[key] = new[key]
+    for key, new_value in new.items():
+        if key not in live:
+            patch[key] = new_value
+    return patch
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON values: 1 == 1.0, but True is not 1 and "1" is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def apply_merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: what the API server makes of the live object and the patch."""
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = apply_merge_patch(out.get(key), value)
+    return out

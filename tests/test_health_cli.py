@@ -1,0 +1,74 @@
+"""`flink-gitops health` as a user runs it: real process, files and stdin, exit codes."""
+
+import json
+import subprocess
+
+import yaml
+
+FD = "lua/flink.apache.org/FlinkDeployment/testdata/"
+
+
+def run(args, cli_env, repo, stdin=None):
+    return subprocess.run(["flink-gitops", "health", *args], input=stdin, capture_output=True, text=True,
+                          env=cli_env, cwd=repo)
+
+
+def test_table_output_and_exit_0_when_all_healthy(cli_env, repo):
+    r = run([FD + "healthy_running_stable.yaml", FD + "healthy_suspended.yaml"], cli_env, repo)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["KIND", "NAMESPACE", "NAME", "HEALTH", "MESSAGE"]
+    assert lines[1].split()[:4] == ["FlinkDeployment", "streaming", "orders", "Healthy"]
+    assert lines[1].endswith("Job running")
+    assert lines[2].endswith("Suspended")
+
+
+def test_json_output_and_exit_1_on_degraded(cli_env, repo):
+    r = run(["-o", "json", FD + "healthy_running_stable.yaml", FD + "degraded_spec_rejected.yaml"], cli_env, repo)
+    assert r.returncode == 1
+    rows = json.loads(r.stdout)
+    assert [row["status"] for row in rows] == ["Healthy", "Degraded"]
+    assert set(rows[1]) == {"kind", "namespace", "name", "status", "message"}
+    # strict sandbox (as installed through argocd-cm): the raw operator error is shown
+    assert "ValidationException" in rows[1]["message"]
+
+
+def test_open_libs_show_the_error_message(cli_env, repo):
+    r = run(["-o", "json", "--lua-libs", "open", FD + "degraded_spec_rejected.yaml"], cli_env, repo)
+    assert json.loads(r.stdout)[0]["message"].endswith(": Job parallelism must be larger than 0")
+
+
+def test_exit_3_when_progressing_and_stdin_list(cli_env, repo):
+    items = [yaml.safe_load((repo / FD / f).read_text()) for f in ("healthy_running_stable.yaml",
+                                                                   "progressing_upgrading.yaml")]
+    items.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "not-flink"}})
+    r = run(["-"], cli_env, repo, stdin=yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
+    assert r.returncode == 3, r.stderr
+    assert "Progressing" in r.stdout and "Upgrading" in r.stdout
+    assert "skipped 1 object" in r.stderr
+
+
+def test_bad_input_exit_2_names_file_and_document(cli_env, repo, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\n---\nkind: [unclosed\n")
+    r = run([str(bad)], cli_env, repo)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert f"{bad} (document 2)" in r.stderr and "Traceback" not in r.stderr
+    missing = run([str(tmp_path / "nope.yaml")], cli_env, repo)
+    assert missing.returncode == 2 and "no such file" in missing.stderr and missing.stdout == ""
+
+
+def test_no_flink_resources_is_an_error(cli_env, repo, tmp_path):
+    f = tmp_path / "cm.yaml"
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    r = run([str(f)], cli_env, repo)
+    assert r.returncode == 2 and "no flink.apache.org resources" in r.stderr
+
+
+def test_help_and_version(cli_env, repo):
+    for args in (["--help"], ["health", "--help"], ["generate", "--help"], ["render", "--help"]):
+        r = subprocess.run(["flink-gitops", *args], capture_output=True, text=True, env=cli_env)
+        assert r.returncode == 0 and "usage: flink-gitops" in r.stdout
+    v = subprocess.run(["flink-gitops", "--version"], capture_output=True, text=True, env=cli_env)
+    assert v.stdout.startswith("flink-gitops ")

@@ -49,19 +49,20 @@ def required_entries(objs: list[dict], managed_externally: bool) -> list[dict]:
     entries = [{"group": FLINK_GROUP, "kind": k, "jsonPointers": list(ALWAYS[k])} for k in ALWAYS if k in kinds]
     if managed_externally and "FlinkDeployment" in kinds:
         entries.append({"group": FLINK_GROUP, "kind": "FlinkDeployment", "jsonPointers": [PARALLELISM]})
-    hpa_targets = {
+    hpa_targets = [
         (dig(o, "metadata", "namespace"), dig(o, "spec", "scaleTargetRef", "name"))
         for o in objs
         if o.get("kind") == "HorizontalPodAutoscaler"
         and dig(o, "spec", "scaleTargetRef", "kind") == "FlinkDeployment"
         and str(dig(o, "spec", "scaleTargetRef", "apiVersion") or FLINK_GROUP).startswith(FLINK_GROUP)
-    }
+    ]
     for o in sorted((o for o in objs if is_flink(o, "FlinkDeployment")), key=name_of):
         pointers = []
         if autoscaler_enabled(o) and not managed_externally:
             pointers.append(PARALLELISM)
         ns = dig(o, "metadata", "namespace")
-        if (ns, name_of(o)) in hpa_targets or (None, name_of(o)) in hpa_targets:
+        # An object without a namespace lands in its Application's: match on the name alone then.
+        if any(name == name_of(o) and (not hpa_ns or not ns or hpa_ns == ns) for hpa_ns, name in hpa_targets):
             pointers.append(REPLICAS)
         if pointers:
             entry = {"group": FLINK_GROUP, "kind": "FlinkDeployment", "name": name_of(o)}

@@ -202,7 +202,8 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
 
     if str(params.get("validate-strict", "")).strip().lower() in ("true", "yes", "on", "1"):
         for p in warning_problems:
-            errors.append(Problem(p.message + " (warning; validate-strict is on)", file=p.file, document=p.document,
-                                  obj=p.obj, field=p.field, hint=p.hint))
+            head, sep, rule = p.message.rpartition(" [")
+            message = f"{head} (a warning; validate-strict makes it an error) [{rule}" if sep else p.message
+            errors.append(Problem(message, file=p.file, document=p.document, obj=p.obj, field=p.field, hint=p.hint))
         return errors, []
     return errors, [str(p) for p in warning_problems]

@@ -68,8 +68,10 @@ def parse_operator_config(text: str) -> dict[str, str]:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        key, sep, value = stripped.partition(":")
-        if not sep or not key.strip():
+        if stripped.endswith(":"):
+            stripped += " "
+        key, sep, value = stripped.partition(": ")  # like Flink's flink-conf.yaml reader
+        if not sep or not re.fullmatch(r"[^\s]+", key.strip()):
             raise ValueError(f"line {number} {stripped!r} is not 'key: value'")
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":

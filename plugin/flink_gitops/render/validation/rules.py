@@ -189,7 +189,7 @@ def _enum(rep: Report, value: object, allowed: tuple[str, ...], path: str, what:
 
 
 _ENUM_RULES = {"upgradeMode": "upgrade-mode", "job state": "job-state", "mode": "deployment-mode",
-               "flinkVersion": "flink-version"}
+               "flinkVersion": "flink-version", "jobReference.kind": "snapshot", "formatType": "snapshot"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,12 +632,14 @@ def check_autoscaler(rep: Report, conf: Conf, settings: Settings) -> None:
         if value == "bad":
             rep.error("autoscaler", where, f"{hit[0]}: {hit[1]!r} is not a number",
                       f"Invalid value in the autoscaler config {keys[0]}", "write a decimal number, e.g. 0.7")
-        elif value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+            return  # like the operator, report the first autoscaler problem only
+        if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
             lo = "-Infinity" if low is None else repr(float(low))
             hi = "+Infinity" if high is None else repr(float(high))
             rep.error("autoscaler", where, f"{hit[0] if hit else keys[0]} is {value:g}, outside [{lo}, {hi}]",
                       f"The AutoScalerOption {keys[0]} is invalid, it should be a value within the range [{lo}, {hi}]",
                       f"set {keys[0]} within [{lo}, {hi}]")
+            return
     periods = conf.find(_A("excluded.periods"))
     if periods is not None:
         for expression in [p for p in periods[1].split(";") if p.strip()]:
@@ -646,7 +648,7 @@ def check_autoscaler(rep: Report, conf: Conf, settings: Settings) -> None:
                 rep.error("autoscaler", _conf_field(periods[0]), f"excluded period {expression.strip()!r} is invalid",
                           message, "use HH:MM[:SS]-HH:MM[:SS] (start before end) and/or a 6-7 field Quartz cron "
                           "expression, at most one of each joined by &&")
-                break
+                return
     check_metrics_window(rep, conf, settings)
 
 

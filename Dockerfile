@@ -1,0 +1,68 @@
+# syntax=docker/dockerfile:1
+#
+# flink-gitops sidecar image for argocd-repo-server (see docs/install.md).
+#
+# Argo CD starts the plugin itself (the pod spec's `command: [/var/run/argocd/argocd-cmp-server]`),
+# so the image has no ENTRYPOINT; the same image can run other flink-gitops commands.
+# Runs as uid 999 and writes only to /tmp: works with readOnlyRootFilesystem and an emptyDir /tmp.
+#
+#   docker build -t flink-gitops:0.1.0 --build-arg VERSION=0.1.0 .
+
+# Pinned base images. kustomize and helm come from the official Argo CD image, so the plugin
+# renders with the same tool versions the repo-server itself would use.
+ARG PYTHON_IMAGE=docker.io/library/python:3.12.8-slim-bookworm
+ARG ARGOCD_IMAGE=quay.io/argoproj/argocd:v3.5.1
+
+FROM ${ARGOCD_IMAGE} AS argocd-tools
+
+# --- build: the wheel, installed with its dependencies into a self-contained venv -------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY plugin/ plugin/
+# Dependencies only from binary wheels (lupa, PyYAML with libyaml): nothing is compiled.
+RUN python -m pip wheel --no-deps --wheel-dir /wheels . \
+ && python -m venv /opt/flink-gitops \
+ && /opt/flink-gitops/bin/python -m pip install --only-binary=:all: /wheels/*.whl \
+ && /opt/flink-gitops/bin/python -m pip uninstall --yes pip \
+ && /opt/flink-gitops/bin/flink-gitops --version
+
+# --- runtime ----------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+ARG VERSION=0.1.0
+ARG SOURCE=https://github.com/flink-gitops/flink-gitops
+LABEL org.opencontainers.image.title="flink-gitops" \
+      org.opencontainers.image.description="Argo CD config-management plugin and health checks for the Apache Flink Kubernetes Operator" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
+# No installer left behind; the user Argo CD runs plugins as (uid/gid 999, like the argocd image).
+RUN python -m pip uninstall --yes pip \
+ && groupadd --gid 999 argocd \
+ && useradd --uid 999 --gid 999 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin argocd
+
+COPY --from=argocd-tools /usr/local/bin/kustomize /usr/local/bin/kustomize
+COPY --from=argocd-tools /usr/local/bin/helm /usr/local/bin/helm
+COPY --from=build /opt/flink-gitops /opt/flink-gitops
+# argocd-cmp-server reads the plugin definition from here.
+COPY plugin/plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
+
+# Every tool keeps its state under /tmp (the sidecar's own emptyDir); nothing writes elsewhere.
+ENV PATH=/opt/flink-gitops/bin:$PATH \
+    HOME=/tmp \
+    TMPDIR=/tmp \
+    XDG_CACHE_HOME=/tmp/.cache \
+    XDG_CONFIG_HOME=/tmp/.config \
+    XDG_DATA_HOME=/tmp/.local/share \
+    HELM_CACHE_HOME=/tmp/helm/cache \
+    HELM_CONFIG_HOME=/tmp/helm/config \
+    HELM_DATA_HOME=/tmp/helm/data \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+
+USER 999:999
+WORKDIR /tmp
+CMD ["flink-gitops", "--help"]

@@ -129,8 +129,9 @@ def _check_object(doc: object, loc: Located, problems: list[Problem]) -> bool:
         return False
     missing = [k for k in ("apiVersion", "kind") if not (isinstance(doc.get(k), str) and doc.get(k))]
     if missing:
-        problems.append(loc.problem(
-            f"not a Kubernetes object: no {' and no '.join(missing)}",
+        where = f"List item {loc.item + 1}: " if loc.item is not None else ""
+        problems.append(Problem(
+            f"{where}not a Kubernetes object: no {' and no '.join(missing)}", file=loc.file, document=loc.document,
             hint="every document must be a Kubernetes object; move other YAML out of the app folder",
         ))
         return False

@@ -1,0 +1,267 @@
+"""Sources (issue 2) and the failure contract (issue 4): what goes in, and what comes out when it is bad."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flink_gitops.cli import main
+
+APPS = Path(__file__).parent / "fixtures" / "apps"
+BROKEN = APPS / "broken"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    """No Argo CD variables from the outer environment leak into these renders."""
+    for key in list(os.environ):
+        if key.startswith(("ARGOCD_", "PARAM_", "KUBE_", "FLINK_GITOPS_")):
+            monkeypatch.delenv(key)
+
+
+def render(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["render", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def objects(text: str) -> list[dict]:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def test_folder_is_read_recursively_in_a_fixed_order(capsys):
+    code, out, _ = render(capsys, str(APPS / "podtemplate-deps"), "--param", "validate=false")
+    assert code == 0
+    names = [(o["kind"], o["metadata"]["name"]) for o in objects(out)]
+    # dependencies.yaml sorts before deployment.yaml.
+    assert names[0] == ("ServiceAccount", "billing-flink")
+    assert names[-1] == ("FlinkDeployment", "billing")
+    assert len(names) == 10
+
+
+def test_list_kinds_are_flattened(tmp_path, capsys):
+    (tmp_path / "list.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}},
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "b"}},
+        ]}))
+    code, out, _ = render(capsys, str(tmp_path), "--param", "validate=false")
+    assert code == 0
+    assert [o["kind"] for o in objects(out)] == ["ConfigMap", "Secret"]
+
+
+def test_well_known_non_manifests_are_skipped_with_a_line_on_stderr(tmp_path, capsys):
+    shutil.copytree(APPS / "session-mode", tmp_path / "app")
+    (tmp_path / "app" / "values-prod.yaml").write_text("replicas: 3\n")
+    (tmp_path / "app" / "flink-gitops.yaml").write_text("parameters: {explain: 'false'}\n")
+    code, out, err = render(capsys, str(tmp_path / "app"), "--param", "validate=false")
+    assert code == 0
+    assert "skipped values-prod.yaml: not a manifest" in err
+    assert "skipped flink-gitops.yaml" in err
+    assert len(objects(out)) == 5
+
+
+def test_json_manifests_are_read(tmp_path, capsys):
+    (tmp_path / "cm.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}}')
+    code, out, _ = render(capsys, str(tmp_path), "--param", "validate=false")
+    assert code == 0 and objects(out)[0]["metadata"]["name"] == "j"
+
+
+def test_stdin(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO((APPS / "hpa" / "clickstream.yaml").read_text()))
+    code, out, _ = render(capsys, "-", "--param", "validate=false")
+    assert code == 0 and [o["kind"] for o in objects(out)] == ["FlinkDeployment", "HorizontalPodAutoscaler"]
+
+
+def test_json_output_is_a_stream_of_objects(capsys):
+    import json
+
+    code, out, _ = render(capsys, str(APPS / "hpa"), "-o", "json", "--param", "validate=false")
+    assert code == 0
+    decoder, pos, docs = json.JSONDecoder(), 0, []
+    while pos < len(out):
+        doc, pos = decoder.raw_decode(out, pos)
+        docs.append(doc)
+        pos += len(out[pos:]) - len(out[pos:].lstrip())
+    assert [d["kind"] for d in docs] == ["FlinkDeployment", "HorizontalPodAutoscaler"]
+
+
+def test_ordinary_anchors_keep_working(capsys):
+    code, out, _ = render(capsys, str(APPS / "anchors"), "--param", "validate=false")
+    fd = objects(out)[0]
+    assert code == 0 and fd["spec"]["taskManager"]["resources"] == {"memory": "2048m", "cpu": 1}
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("not-k8s", "settings.yaml (document 1): not a Kubernetes object: no apiVersion and no kind"),
+    ("bad-yaml", "tabs.yaml (document 1): invalid YAML: line 6"),
+    ("duplicate-key", "fd.yaml (document 1): invalid YAML: line 9, column 3: duplicate key 'job'"),
+    ("alias-bomb", "bomb.yaml (document 1): YAML aliases expand to"),
+    ("bad-log4j", "cm.yaml (document 2): ConfigMap flink-config-noisy: data[log4j-console.properties]: line 2: "
+                  "rootLogger.level = 'VERBOSE' is not one of"),
+    ("bad-wave", "fd.yaml (document 1): FlinkDeployment eager: metadata.annotations[argocd.argoproj.io/sync-wave]: "
+                 "sync wave 'soon' is not an integer"),
+    ("wave-hang", "app.yaml (document 1): ServiceAccount flink: metadata.annotations[argocd.argoproj.io/sync-wave]: "
+                  "sync wave 3 is not at or before wave 0 of FlinkDeployment stuck"),
+    ("empty", "empty: nothing to render: no Kubernetes objects found"),
+])
+def test_bad_input_fails_with_one_line_per_problem_and_nothing_on_stdout(capsys, case, expected):
+    code, out, err = render(capsys, str(BROKEN / case), "--param", "validate=false")
+    assert code != 0
+    assert out == ""
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert errors, err
+    assert any(expected in line for line in errors), err
+    assert "Traceback" not in err
+
+
+def test_every_problem_of_a_broken_log4j_file_is_reported(capsys):
+    code, _, err = render(capsys, str(BROKEN / "bad-log4j"), "--param", "validate=false")
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert code == 2 and len(errors) == 3, err
+    assert any("logger 'kafka' has a level but no logger.kafka.name" in e for e in errors)
+    assert any("line 4: malformed \\uxxxx escape" in e for e in errors)
+
+
+def test_empty_output_allowed_by_parameter(capsys):
+    code, out, _ = render(capsys, str(BROKEN / "empty"), "--param", "allow-empty=true")
+    assert code == 0 and out == ""
+
+
+def test_symlink_outside_the_app_folder_is_refused(tmp_path, capsys):
+    app = tmp_path / "app"
+    app.mkdir()
+    secret = tmp_path / "outside.yaml"
+    secret.write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: stolen}\n")
+    (app / "link.yaml").symlink_to(secret)
+    code, out, err = render(capsys, str(app))
+    assert code == 2 and out == ""
+    assert "link.yaml: symlink points outside the app folder" in err
+
+
+def test_symlinked_folder_outside_is_refused(tmp_path, capsys):
+    app = tmp_path / "app"
+    app.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (app / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    (app / "more").symlink_to(tmp_path / "elsewhere")
+    code, out, err = render(capsys, str(app))
+    assert code == 2 and out == "" and "more: symlink points outside the app folder" in err
+
+
+def test_oversized_file_is_refused(tmp_path, capsys):
+    (tmp_path / "big.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: '"
+                                       + "a" * 5000 + "'\n")
+    code, out, err = render(capsys, str(tmp_path), "--param", "max-file-size=4Ki")
+    assert code == 2 and out == ""
+    assert "big.yaml: file is 5,067 bytes" in err and "above the limit of 4,096" in err
+
+
+# --- kustomize and helm: delegated to the binaries on PATH ---------------------------------------
+
+RECORDER = """#!/bin/sh
+# Records how it was called, then prints a canned stream (or fails when asked to).
+{{
+  printf 'argv:'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\n'
+  printf 'cwd: %s\\n' "$(pwd)"
+}} >> "{record}"
+if [ -n "$RECORDER_FAIL" ]; then echo "Error: $RECORDER_FAIL" >&2; exit 1; fi
+cat "{canned}"
+"""
+
+
+def install_recorder(tmp_path: Path, name: str, canned: str) -> Path:
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    (tmp_path / f"{name}.out").write_text(canned)
+    exe = bindir / name
+    exe.write_text(RECORDER.format(record=tmp_path / f"{name}.record", canned=tmp_path / f"{name}.out"))
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return bindir
+
+
+CANNED = (APPS / "kustomize-app" / "base" / "flinkdeployment.yaml").read_text().replace(
+    "name: kustomized", "name: kustomized\n  namespace: streaming")
+
+
+def test_kustomization_is_built_by_kustomize_on_path(tmp_path, capsys, monkeypatch):
+    bindir = install_recorder(tmp_path, "kustomize", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, _ = render(capsys, str(APPS / "kustomize-app"), "--param", "validate=false")
+    assert code == 0
+    assert objects(out)[0]["metadata"] == {"name": "kustomized", "namespace": "streaming"}
+    record = (tmp_path / "kustomize.record").read_text()
+    assert "argv: [build] [.]" in record
+    assert f"cwd: {os.path.realpath(APPS / 'kustomize-app')}" in record
+
+
+def test_helm_chart_is_templated_with_release_namespace_and_values(tmp_path, capsys, monkeypatch):
+    bindir = install_recorder(tmp_path, "helm", CANNED.replace("kustomized", "orders"))
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("ARGOCD_APP_NAME", "orders")
+    monkeypatch.setenv("ARGOCD_APP_NAMESPACE", "streaming")
+    monkeypatch.setenv("KUBE_VERSION", "1.30.2")
+    monkeypatch.setenv("KUBE_API_VERSIONS", "v1,flink.apache.org/v1beta1")
+    monkeypatch.setenv("ARGOCD_APP_PARAMETERS", '[{"name": "values-files", "array": ["values-prod.yaml"]}, '
+                                                '{"name": "validate", "string": "false"}]')
+    code, out, err = render(capsys, str(APPS / "helm-app"))
+    assert code == 0, err
+    assert objects(out)[0]["metadata"]["name"] == "orders"
+    chart = os.path.realpath(APPS / "helm-app")
+    record = (tmp_path / "helm.record").read_text()
+    assert ("argv: [template] [orders] [.] [--include-crds] [--namespace] [streaming] [--kube-version] [1.30.2] "
+            "[--api-versions] [v1] [--api-versions] [flink.apache.org/v1beta1] "
+            f"[--values] [{chart}/values-prod.yaml]") in record
+
+
+def test_helm_values_file_outside_the_repository_is_refused(tmp_path, capsys, monkeypatch):
+    bindir = install_recorder(tmp_path, "helm", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(APPS / "helm-app"), "--param", "values-files=../../../../../../etc/passwd")
+    assert code == 2 and out == ""
+    assert "parameter values-files: values file '../../../../../../etc/passwd' is outside the repository" in err
+    assert not (tmp_path / "helm.record").exists()
+
+
+def test_failing_tool_fails_the_render_with_its_message(tmp_path, capsys, monkeypatch):
+    bindir = install_recorder(tmp_path, "kustomize", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("RECORDER_FAIL", "accumulating resources: missing base")
+    code, out, err = render(capsys, str(APPS / "kustomize-app"))
+    assert code == 2 and out == ""
+    assert "`kustomize build` failed with exit code 1: Error: accumulating resources: missing base" in err
+
+
+def test_missing_binary_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing there
+    code, out, err = render(capsys, str(APPS / "helm-app"))
+    assert code == 2 and out == ""
+    assert "this app needs `helm` but 'helm' on PATH was not found" in err
+    assert "install helm in the plugin image, or set parameter source=directory" in err
+
+
+def test_source_directory_forces_plain_reading(capsys):
+    # kustomization.yaml is then a non-manifest, skipped; the base is read as plain YAML.
+    code, out, err = render(capsys, str(APPS / "kustomize-app"), "--param", "source=directory",
+                           "--param", "validate=false")
+    assert code == 0 and objects(out)[0]["metadata"]["name"] == "kustomized"
+    assert "skipped kustomization.yaml" in err
+
+
+def test_a_binary_inside_the_repository_is_never_run(tmp_path, capsys, monkeypatch):
+    repo = tmp_path / "repo"
+    shutil.copytree(APPS / "kustomize-app", repo / "app")
+    (repo / ".git").mkdir()
+    bindir = install_recorder(repo, "kustomize", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(repo / "app"))
+    assert code == 2 and out == ""
+    assert "it is inside the repository being rendered" in err
+    assert not (repo / "kustomize.record").exists()

@@ -117,8 +117,16 @@ if ((f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") and (f_error ~
   return {status = "Degraded", message = "Transition aborted; still serving " .. show(f_bg_state) .. (f_error ~= nil and (": " .. error_text(f_error)) or "")}
 end
 
+-- [suspended-never-deployed] -> Healthy
+-- The operator blocks the first deployment while job.state is suspended and reports job SUSPENDED
+-- (InitializingBlueStateHandler): the desired state, so Healthy, or the sync would wait forever.
+if ((f_desired == "suspended" and f_job_state == "SUSPENDED") and (f_bg_state == "INITIALIZING_BLUE" or f_bg_state == nil)) then
+  return {status = "Healthy", message = "Suspended (created with job.state suspended; not deployed until it is set to running)"}
+end
+
 -- [suspended] -> Healthy
--- Suspended on purpose is the desired state.
+-- The operator finalizes a suspend with ACTIVE_* and job SUSPENDED
+-- (BlueGreenDeploymentService.finalizeSuspendedDeployment): suspended on purpose is Healthy.
 if (((f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") and f_job_state == "SUSPENDED") and f_desired == "suspended") then
   return {status = "Healthy", message = "Suspended (" .. show(f_bg_state) .. ")"}
 end

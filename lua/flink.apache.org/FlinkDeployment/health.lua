@@ -189,6 +189,14 @@ if f_desired == "suspended" then
   return {status = "Progressing", message = "Suspending the job (job " .. show(f_job_state) .. ", JobManager " .. show(f_jm) .. ")"}
 end
 
+-- [canceled-restoring] -> Progressing
+-- Operators since FLINK-35414 (JobStatusObserver.markSuspended) record a job cancelled behind
+-- their back as suspended and then restore it, because the spec still asks for running. Older
+-- operators leave it cancelled (see job-canceled, Degraded).
+if (f_lifecycle == "SUSPENDED" and (f_job_state == "CANCELLING" or f_job_state == "CANCELED")) then
+  return {status = "Progressing", message = "Job " .. show(f_job_state) .. " outside the operator; the operator restores it because spec.job.state is running"}
+end
+
 -- [resuming] -> Progressing
 -- The reconciled spec is still the suspended one while git asks for a running job.
 if f_lifecycle == "SUSPENDED" then

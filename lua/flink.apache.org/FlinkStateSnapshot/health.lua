@@ -81,6 +81,7 @@ local f_error = t_status and t_status["error"]
 if type(f_error) ~= "string" or f_error == "" then f_error = nil end
 local f_path = t_status and t_status["path"]
 if type(f_path) ~= "string" or f_path == "" then f_path = nil end
+local f_failures = t_status and t_status["failures"]
 
 -- [deleting] -> Progressing
 -- The operator may dispose of the snapshot's files before it removes its finalizer.
@@ -105,6 +106,14 @@ end
 -- ABANDONED is terminal: the snapshot will never exist, which is not what git asks for.
 if f_state == "ABANDONED" then
   return {status = "Degraded", message = "Abandoned: the job failed or was upgraded before the snapshot completed"}
+end
+
+-- [retrying] -> Progressing
+-- On a failure with retries left (spec.backoffLimit) the operator records the error, counts it and
+-- sets TRIGGER_PENDING again (FlinkStateSnapshotController.updateErrorStatus); FAILED comes only
+-- when the retries are used up.
+if (f_state == "TRIGGER_PENDING" and f_error ~= nil) then
+  return {status = "Progressing", message = "Retrying after " .. show(f_failures) .. " failure(s): " .. error_text(f_error)}
 end
 
 -- [in-progress] -> Progressing

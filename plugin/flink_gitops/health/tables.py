@@ -130,6 +130,18 @@ def _pending_generation() -> Rule:
     )
 
 
+def _canceled_restoring() -> Rule:
+    return Rule(
+        "canceled-restoring",
+        Eq("lifecycle", "SUSPENDED") & In("job_state", JOB_CANCELED),
+        "Progressing",
+        ("Job ", Val("job_state"), " outside the operator; the operator restores it because spec.job.state is running",),
+        "Operators since FLINK-35414 (JobStatusObserver.markSuspended) record a job cancelled behind their back "
+        "as suspended and then restore it, because the spec still asks for running. Older operators leave it "
+        "cancelled (see job-canceled, Degraded).",
+    )
+
+
 def _job_rules() -> tuple[Rule, ...]:
     """Rules on the Flink job state, shared by application deployments and session jobs."""
     return (
@@ -287,6 +299,7 @@ FLINK_DEPLOYMENT = Table(
             "spec.job.state is suspended but the reconciled spec is not yet: the operator is "
             "cancelling or savepointing the job.",
         ),
+        _canceled_restoring(),
         Rule(
             "resuming",
             Eq("lifecycle", "SUSPENDED"),
@@ -440,6 +453,7 @@ FLINK_SESSION_JOB = Table(
             ("Suspending the job (job ", Val("job_state"), ")"),
             "spec.job.state is suspended but the reconciled spec is not yet.",
         ),
+        _canceled_restoring(),
         Rule(
             "resuming",
             Eq("lifecycle", "SUSPENDED"),
@@ -524,6 +538,15 @@ FLINK_STATE_SNAPSHOT = Table(
             "ABANDONED is terminal: the snapshot will never exist, which is not what git asks for.",
         ),
         Rule(
+            "retrying",
+            Eq("state", "TRIGGER_PENDING") & Present("error"),
+            "Progressing",
+            ("Retrying after ", Val("failures"), " failure(s): ", ErrorText("error")),
+            "On a failure with retries left (spec.backoffLimit) the operator records the error, counts it and "
+            "sets TRIGGER_PENDING again (FlinkStateSnapshotController.updateErrorStatus); FAILED comes only "
+            "when the retries are used up.",
+        ),
+        Rule(
             "in-progress",
             Eq("state", "IN_PROGRESS"),
             "Progressing",
@@ -592,11 +615,21 @@ FLINK_BLUE_GREEN_DEPLOYMENT = Table(
             "(BlueGreenDeploymentService.abortDeployment): the new spec is not running.",
         ),
         Rule(
+            "suspended-never-deployed",
+            Eq("desired", "suspended") & Eq("job_state", "SUSPENDED")
+            & (Eq("bg_state", "INITIALIZING_BLUE") | absent("bg_state")),
+            "Healthy",
+            ("Suspended (created with job.state suspended; not deployed until it is set to running)",),
+            "The operator blocks the first deployment while job.state is suspended and reports job SUSPENDED "
+            "(InitializingBlueStateHandler): the desired state, so Healthy, or the sync would wait forever.",
+        ),
+        Rule(
             "suspended",
             In("bg_state", ACTIVE) & Eq("job_state", "SUSPENDED") & Eq("desired", "suspended"),
             "Healthy",
             ("Suspended (", Val("bg_state"), ")"),
-            "Suspended on purpose is the desired state.",
+            "The operator finalizes a suspend with ACTIVE_* and job SUSPENDED "
+            "(BlueGreenDeploymentService.finalizeSuspendedDeployment): suspended on purpose is Healthy.",
         ),
         Rule(
             "active",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 OPERATOR_PREFIX = "kubernetes.operator."
@@ -182,6 +183,7 @@ AUTOSCALER_PREFIX = "job.autoscaler."
 OLD_AUTOSCALER_PREFIX = OPERATOR_PREFIX + "job.autoscaler."
 
 
+@lru_cache(maxsize=None)
 def autoscaler_keys(name: str, *deprecated: str) -> tuple[str, ...]:
     """``AutoScalerOptions``: ``job.autoscaler.<name>``, deprecated names, then the old
     ``kubernetes.operator.job.autoscaler.`` spellings as fallbacks."""

@@ -467,8 +467,9 @@ def _resource_block(rep: Report, comp: dict | None, who: str, path: str) -> tupl
     resource = _mapping(rep, comp, "resource", f"{path}.resource")
     if resource is not None:
         memory = resource.get("memory")
-        if memory is not None and not isinstance(memory, (str, int)):
+        if memory is not None and not isinstance(memory, str):
             _string(rep, resource, "memory", f"{path}.resource.memory")
+            via_resource = True  # defined, just mistyped: one finding is enough
         elif memory is not None:
             via_resource = str(memory).strip() != ""
             try:

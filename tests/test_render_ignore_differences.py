@@ -1,0 +1,149 @@
+"""ignoreDifferences (issue 3b) for child Applications of an app-of-apps, and the argocd-cm entries."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flink_gitops.render import params as P
+from flink_gitops.render.cli import render
+from flink_gitops.render.context import RenderContext, normalize_repo_url
+from flink_gitops.render.ignore_differences import merge_entries, system_level_customizations
+
+REPO = Path(__file__).parent / "fixtures" / "apps" / "app-of-apps-repo"
+URL = "https://git.example.com/platform/streaming.git"
+STATUS = {"group": "flink.apache.org", "kind": "FlinkDeployment", "jsonPointers": ["/status"]}
+JOB_STATUS = {"group": "flink.apache.org", "kind": "FlinkSessionJob", "jsonPointers": ["/status"]}
+
+
+def render_parent(repo: Path = REPO, url: str = URL, **params) -> tuple[dict, RenderContext]:
+    env = {"ARGOCD_APP_SOURCE_PATH": "apps", "ARGOCD_APP_SOURCE_REPO_URL": url, "ARGOCD_APP_NAME": "streaming"}
+    contexts: list[RenderContext] = []
+    docs = render(str((repo / "apps").resolve()), {**P.defaults(), "validate": "false", **params}, env,
+                  contexts=contexts)
+    return {d["metadata"]["name"]: d for d in docs}, contexts[0]
+
+
+def test_child_in_this_repository_keeps_user_entries_and_options():
+    apps, _ = render_parent()
+    spec = apps["orders"]["spec"]
+    assert spec["ignoreDifferences"] == [
+        {"group": "flink.apache.org", "kind": "FlinkDeployment", "jsonPointers": ["/spec/restartNonce", "/status"]},
+        {"group": "apps", "kind": "Deployment", "jqPathExpressions": [".spec.template.spec.containers[].resources"]},
+    ]
+    assert spec["syncPolicy"] == {"automated": {"prune": True, "selfHeal": True},
+                                  "syncOptions": ["CreateNamespace=true", "RespectIgnoreDifferences=true"]}
+
+
+def test_autoscaled_child_ignores_parallelism_of_that_deployment_only():
+    apps, _ = render_parent()  # the child's repoURL is written scp-style: still this repository
+    assert apps["fraud"]["spec"]["ignoreDifferences"] == [
+        STATUS,
+        {"group": "flink.apache.org", "kind": "FlinkDeployment", "name": "fraud-detector",
+         "jsonPointers": ["/spec/job/parallelism"]},
+    ]
+
+
+def test_hpa_target_ignores_taskmanager_replicas():
+    apps, _ = render_parent()  # multi-source Application
+    assert apps["clicks"]["spec"]["ignoreDifferences"][1] == {
+        "group": "flink.apache.org", "kind": "FlinkDeployment", "name": "clickstream", "namespace": "web",
+        "jsonPointers": ["/spec/taskManager/replicas"]}
+    assert apps["clicks"]["spec"]["syncPolicy"]["syncOptions"] == ["RespectIgnoreDifferences=true"]
+
+
+def test_child_without_flink_resources_is_left_alone():
+    apps, _ = render_parent()
+    original = yaml.safe_load((REPO / "apps" / "web.yaml").read_text())
+    assert apps["web"] == original
+
+
+def test_children_that_cannot_be_read_get_the_safe_entries_and_a_note():
+    apps, ctx = render_parent()
+    assert apps["partner-feeds"]["spec"]["ignoreDifferences"] == [STATUS, JOB_STATUS]
+    assert apps["tenants"]["spec"]["template"]["spec"]["ignoreDifferences"] == [STATUS, JOB_STATUS]
+    notes = "\n".join(ctx.notes)
+    assert "Application argocd/partner-feeds: cannot inspect its source (its repository " \
+           "https://git.partner.example.org/feeds/flink.git is not this app's)" in notes
+    assert "ApplicationSet argocd/tenants: cannot inspect its source (its source is templated)" in notes
+
+
+def test_unknown_repository_url_means_safe_entries_for_every_flink_child():
+    apps, ctx = render_parent(url="")
+    assert apps["fraud"]["spec"]["ignoreDifferences"] == [STATUS, JOB_STATUS]
+    assert any("repository URL is unknown" in n for n in ctx.notes)
+
+
+def test_parallelism_managed_externally():
+    apps, _ = render_parent(**{"parallelism-managed-externally": "true"})
+    # Same target as the kind-wide entry: merged into it, not a second entry.
+    assert apps["orders"]["spec"]["ignoreDifferences"][0] == {
+        "group": "flink.apache.org", "kind": "FlinkDeployment",
+        "jsonPointers": ["/spec/restartNonce", "/status", "/spec/job/parallelism"]}
+    # The autoscaled one needs no named entry any more.
+    assert apps["fraud"]["spec"]["ignoreDifferences"] == [
+        dict(STATUS, jsonPointers=["/status", "/spec/job/parallelism"])]
+
+
+def test_child_path_leaving_the_repository_is_not_read(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "fd.yaml").write_text((REPO / "flink" / "fraud" / "fraud-detector.yaml").read_text())
+    app = yaml.safe_load((repo / "apps" / "fraud.yaml").read_text())
+    app["spec"]["source"]["path"] = "../outside"
+    (repo / "apps" / "fraud.yaml").write_text(yaml.safe_dump(app))
+    apps, ctx = render_parent(repo)
+    assert apps["fraud"]["spec"]["ignoreDifferences"] == [STATUS, JOB_STATUS]
+    assert any("its path '../outside' leaves the repository" in n for n in ctx.notes)
+
+
+def test_broken_child_is_noted_not_fatal(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    (repo / "flink" / "orders" / "broken.yaml").write_text("kind: [unclosed\n")
+    apps, ctx = render_parent(repo)
+    assert apps["orders"]["spec"]["ignoreDifferences"][0]["jsonPointers"] == ["/spec/restartNonce", "/status"]
+    assert any("does not load" in n and "broken.yaml" in n for n in ctx.notes)
+
+
+def test_respect_ignore_differences_false_is_kept_with_a_warning(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    app = yaml.safe_load((repo / "apps" / "orders.yaml").read_text())
+    app["spec"]["syncPolicy"]["syncOptions"].append("RespectIgnoreDifferences=false")
+    (repo / "apps" / "orders.yaml").write_text(yaml.safe_dump(app))
+    apps, ctx = render_parent(repo)
+    assert apps["orders"]["spec"]["syncPolicy"]["syncOptions"] == ["CreateNamespace=true",
+                                                                    "RespectIgnoreDifferences=false"]
+    assert any("RespectIgnoreDifferences=false is kept" in w for w in ctx.warnings)
+
+
+def test_merge_never_duplicates():
+    once = merge_entries([], [STATUS, JOB_STATUS])
+    assert merge_entries(once, [STATUS, JOB_STATUS]) == once
+    assert merge_entries([dict(STATUS, jsonPointers=["/status", "/spec/x"])], [STATUS]) == [
+        dict(STATUS, jsonPointers=["/status", "/spec/x"])]
+
+
+@pytest.mark.parametrize("a, b", [
+    ("https://git.example.com/platform/streaming.git", "git@git.example.com:platform/streaming"),
+    ("https://git.example.com/platform/streaming", "ssh://git@GIT.example.com:22/platform/streaming.git/"),
+])
+def test_repo_urls_compare_however_spelled(a, b):
+    assert normalize_repo_url(a) == normalize_repo_url(b)
+    assert normalize_repo_url(a) != normalize_repo_url("https://git.example.com/platform/other.git")
+
+
+def test_system_level_customizations_for_argocd_cm():
+    entries = system_level_customizations()
+    assert sorted(entries) == [
+        f"resource.customizations.ignoreDifferences.flink.apache.org_{k}"
+        for k in ("FlinkBlueGreenDeployment", "FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot")]
+    for text in entries.values():
+        # The value is YAML text as Argo CD reads it: the keys of an ignoreDifferences entry.
+        assert yaml.safe_load(text) == {"jsonPointers": ["/status"]}
+        assert not text.startswith("---")

@@ -72,3 +72,11 @@ def test_help_and_version(cli_env, repo):
         assert r.returncode == 0 and "usage: flink-gitops" in r.stdout
     v = subprocess.run(["flink-gitops", "--version"], capture_output=True, text=True, env=cli_env)
     assert v.stdout.startswith("flink-gitops ")
+
+
+def test_why_names_the_deciding_rule(cli_env, repo):
+    r = run(["--why", "-o", "json", FD + "healthy_created_suspended_never_deployed.yaml"], cli_env, repo)
+    row = json.loads(r.stdout)[0]
+    assert row["rule"] == "suspended-never-deployed" and "26818" in row["why"]
+    t = run(["--why", FD + "degraded_restarting.yaml"], cli_env, repo)
+    assert t.returncode == 1 and "rule job-failing:" in t.stdout

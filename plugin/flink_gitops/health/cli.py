@@ -20,9 +20,21 @@ def add_arguments(p) -> None:
         help="sandbox to reproduce: 'strict' = argocd-cm customization (default, how the bundle installs it); "
         "'open' = useOpenLibs / built-in script (operator errors shown as their JSON message)",
     )
+    p.add_argument("--why", action="store_true",
+                   help="also show which rule of the decision table decided, and its rationale (docs/health.md)")
 
 
-def assess_all(objs, open_libs: bool = False) -> list[dict]:
+def _explain(obj: dict) -> dict:
+    from flink_gitops.health.evaluate import decide
+    from flink_gitops.health.tables import TABLES
+
+    table = TABLES[obj["kind"]]
+    _, _, name = decide(table, obj)
+    rule = next(r for r in table.rules if r.name == name)
+    return {"rule": name, "why": rule.why}
+
+
+def assess_all(objs, open_libs: bool = False, why: bool = False) -> list[dict]:
     from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
     from flink_gitops.health.scripts import assess, is_flink
 
@@ -38,15 +50,16 @@ def assess_all(objs, open_libs: bool = False) -> list[dict]:
             status, message = result.status, result.message
         except LuaScriptError as exc:  # Argo CD shows a script error as the resource's health error
             status, message = "Unknown", f"health check failed: {exc}"
-        rows.append(
-            {
-                "kind": obj["kind"],
-                "namespace": meta.get("namespace") if isinstance(meta.get("namespace"), str) else "",
-                "name": meta.get("name") if isinstance(meta.get("name"), str) else "",
-                "status": status,
-                "message": message,
-            }
-        )
+        row = {
+            "kind": obj["kind"],
+            "namespace": meta.get("namespace") if isinstance(meta.get("namespace"), str) else "",
+            "name": meta.get("name") if isinstance(meta.get("name"), str) else "",
+            "status": status,
+            "message": message,
+        }
+        if why:  # the Python evaluator agrees with the Lua (tests prove it) and knows rule names
+            row.update(_explain(obj))
+        rows.append(row)
     return rows
 
 
@@ -64,8 +77,10 @@ def format_table(rows: list[dict]) -> str:
     cells = [header] + [(r["kind"], r["namespace"] or "-", r["name"] or "-", r["status"], r["message"]) for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(4)]
     lines = []
-    for c in cells:
+    for n, c in enumerate(cells):
         lines.append("  ".join(c[i].ljust(widths[i]) for i in range(4)) + "  " + c[4].replace("\n", " "))
+        if n and "rule" in rows[n - 1]:
+            lines.append(f"    rule {rows[n - 1]['rule']}: {rows[n - 1]['why']}")
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -73,7 +88,7 @@ def run(args) -> int:
     from flink_gitops.inputs import read_objects
 
     objs = read_objects(args.files)
-    rows = assess_all(objs, open_libs=args.lua_libs == "open")
+    rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
     if not rows:
         where = ", ".join(args.files) if args.files else "<stdin>"
         raise UserError(Problem(f"no flink.apache.org resources found (kinds: FlinkDeployment, FlinkSessionJob, "

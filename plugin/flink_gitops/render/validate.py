@@ -65,7 +65,7 @@ def _rule_list(value: object) -> list[str]:
     return [str(i).strip() for i in items if str(i).strip()]
 
 
-def _settings(params: Mapping[str, object], errors: list[Problem], warnings: list[str]) -> r.Settings:
+def _settings(params: Mapping[str, object], errors: list[Problem]) -> r.Settings:
     try:
         operator_conf = fc.parse_operator_config(str(_param(params, "validate-operator-config")))
     except ValueError as exc:
@@ -123,7 +123,7 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
     """Check every object; return ``(errors, warnings)`` (warnings as display lines)."""
     errors: list[Problem] = []
     warning_problems: list[Problem] = []
-    settings = _settings(params, errors, [])
+    settings = _settings(params, errors)
     default_ns = settings.namespace
 
     # Pass 1: identities, and an index of the Flink resources for cross-object checks.

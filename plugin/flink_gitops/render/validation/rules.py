@@ -225,8 +225,8 @@ def check_deployment(rep: Report, settings: Settings, namespace: str) -> None:
     jm = _mapping(rep, spec, "jobManager", "spec.jobManager")
     if job is not None:
         tm_replicas = _integer(rep, tm, "replicas", "spec.taskManager.replicas") if tm else None
-        check_job(rep, job, conf, settings, tm_replicas=tm_replicas, has_tm_replicas=bool(tm and "replicas" in tm
-                                                                                           and tm_replicas is not None))
+        has_tm_replicas = tm is not None and tm.get("replicas") is not None  # "takes precedence over parallelism"
+        check_job(rep, job, conf, settings, tm_replicas=tm_replicas, has_tm_replicas=has_tm_replicas)
         jar = job.get("jarURI")
         if isinstance(jar, str) and jar and not _SCHEME.match(jar):
             rep.warn("jar-uri", "spec.job.jarURI",
@@ -450,9 +450,9 @@ def check_job(rep: Report, job: dict, conf: Conf, settings: Settings, *, tm_repl
                       f"taskManager.replicas is {tm_replicas}: no TaskManager would run the job",
                       "TaskManager replicas must be larger than 0", "set taskManager.replicas to 1 or more")
     elif parallelism is None or parallelism < 1:
-        got = "missing" if parallelism is None and "parallelism" not in job else f"{parallelism}"
-        if parallelism is None and "parallelism" in job:
+        if parallelism is None and job.get("parallelism") is not None:
             return  # a type error was reported
+        got = "missing" if parallelism is None else str(parallelism)
         rep.error("parallelism", f"{field_prefix}.parallelism",
                   f"job parallelism is {got}: it must be at least 1"
                   + ("" if session else " (or set spec.taskManager.replicas)"),
@@ -799,7 +799,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
         if spec.get("job") is None:
             rep.error("session-job", "spec.job", "the session job has no job",
                       "The job spec should not be empty", "add spec.job with jarURI, parallelism and upgradeMode")
-        own = _flink_conf(rep, spec)
+        _flink_conf(rep, spec)  # still report a mistyped flinkConfiguration
         return
     check_jar_uri(rep, job.get("jarURI"), settings, "spec.job.jarURI")
     own = _flink_conf(rep, spec)
@@ -810,7 +810,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
               "stateless starts from empty state")
         _enum(rep, job.get("state"), JOB_STATES, "spec.job.state", "job state", "use running or suspended")
         parallelism = _integer(rep, job, "parallelism", "spec.job.parallelism")
-        if parallelism is not None and parallelism < 1 or (parallelism is None and "parallelism" not in job):
+        if parallelism is not None and parallelism < 1 or job.get("parallelism") is None:
             got = "missing" if parallelism is None else str(parallelism)
             rep.error("parallelism", "spec.job.parallelism", f"job parallelism is {got}: it must be at least 1",
                       "Job parallelism must be larger than 0", "set job.parallelism: 1 or more")

@@ -96,7 +96,7 @@ def test_json_output_is_a_stream_of_objects(capsys):
 def test_ordinary_anchors_keep_working(capsys):
     code, out, _ = render(capsys, str(APPS / "anchors"), "--param", "validate=false")
     fd = objects(out)[0]
-    assert code == 0 and fd["spec"]["taskManager"]["resources"] == {"memory": "2048m", "cpu": 1}
+    assert code == 0 and fd["spec"]["taskManager"]["resource"] == {"memory": "2048m", "cpu": 1}
 
 
 @pytest.mark.parametrize("case, expected", [

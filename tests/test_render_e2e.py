@@ -1,0 +1,181 @@
+"""End to end: plugin/plugin.yaml's commands run exactly as argocd-cmp-server runs them.
+
+cmpserver/plugin/plugin.go: the repository arrives as a fresh temporary copy; generate and
+discover.find.command run with the app folder as working directory (no shell), with the
+sidecar's environment plus Argo CD's build variables and parameters (reposerver getPluginEnvs,
+types.go Environ); stdout is split as a YAML stream; a non-zero exit fails the generation.
+
+Not verified here (no Argo CD, no cluster in this environment): the real argocd-cmp-server
+binary, the tar stream it unpacks, and what Argo CD then applies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = Path(__file__).parent / "fixtures" / "apps"
+PLUGIN = yaml.safe_load((ROOT / "plugin" / "plugin.yaml").read_text())["spec"]
+WAVE = "argocd.argoproj.io/sync-wave"
+
+
+def argocd_env(app_path: str, home: Path, parameters: list[dict] | None = None, plugin_env: dict | None = None,
+               repo_url: str = "https://git.example.com/platform/streaming.git") -> dict:
+    """The environment argocd-cmp-server gives a plugin command."""
+    env = {  # the sidecar's own environment: the plugin image's PATH (here: the venv) and HOME
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "ARGOCD_APP_NAME": "streaming",
+        "ARGOCD_APP_NAMESPACE": "streaming-prod",
+        "ARGOCD_APP_PROJECT_NAME": "default",
+        "ARGOCD_APP_REVISION": "f913b6cbf58aa5ae5ca1f8a2b149477aebcbd9d8",
+        "ARGOCD_APP_REVISION_SHORT": "f913b6c",
+        "ARGOCD_APP_REVISION_SHORT_8": "f913b6cb",
+        "ARGOCD_APP_SOURCE_PATH": app_path,
+        "ARGOCD_APP_SOURCE_REPO_URL": repo_url,
+        "ARGOCD_APP_SOURCE_TARGET_REVISION": "main",
+        "KUBE_VERSION": "1.30.2",
+        "KUBE_API_VERSIONS": "v1,apps/v1,autoscaling/v2,flink.apache.org/v1beta1",
+    }
+    for name, value in (plugin_env or {}).items():
+        env[f"ARGOCD_ENV_{name}"] = value
+    if parameters is not None:  # types.go ApplicationSourcePluginParameters.Environ
+        env["ARGOCD_APP_PARAMETERS"] = json.dumps(parameters)
+        for p in parameters:
+            base = "PARAM_" + re.sub("[^A-Z0-9_]", "_", p["name"].upper())
+            if "string" in p:
+                env[base] = p["string"]
+            for i, item in enumerate(p.get("array", [])):
+                env[f"{base}_{i}"] = item
+    return env
+
+
+def checkout(tmp_path: Path, source: Path, app_path: str) -> Path:
+    """A fresh copy of the repository, as the cmp-server unpacks it; returns the app folder."""
+    repo = tmp_path / "cmp-workdir"
+    if app_path == ".":
+        shutil.copytree(source, repo)
+        return repo
+    shutil.copytree(source, repo / app_path)
+    return repo / app_path
+
+
+def run_command(command: dict, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    argv = list(command["command"]) + list(command.get("args", []))
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+def generate(app_dir: Path, env: dict) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    proc = run_command(PLUGIN["generate"], app_dir, env)
+    docs = [d for d in yaml.safe_load_all(proc.stdout)] if proc.returncode == 0 else []
+    return proc, [d for d in docs if d is not None]
+
+
+def discover(app_dir: Path, env: dict) -> bool:
+    proc = run_command(PLUGIN["discover"]["find"], app_dir, env)
+    return proc.returncode == 0 and proc.stdout.strip() != ""
+
+
+def test_generate_renders_the_example_app(tmp_path):
+    app = checkout(tmp_path, ROOT / "examples" / "app", "examples/app")
+    proc, docs = generate(app, argocd_env("examples/app", tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert all(isinstance(d.get("apiVersion"), str) and isinstance(d.get("kind"), str) for d in docs)
+    by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    assert len(by_name) == len(docs) == 11
+    wave = lambda kind, name: int(by_name[(kind, name)]["metadata"]["annotations"][WAVE])  # noqa: E731
+    # Seed 000: the FlinkDeployment before its log4j ConfigMap.
+    assert wave("FlinkDeployment", "orders-pipeline") < wave("ConfigMap", "flink-config-orders-pipeline")
+    assert wave("Secret", "orders-pipeline-s3") <= wave("FlinkDeployment", "orders-pipeline")
+    assert wave("FlinkSessionJob", "clickstream-sessionizer") > wave("FlinkDeployment", "analytics-session")
+    # Render again from the rendered output: byte for byte the same.
+    again_dir = tmp_path / "again" / "examples" / "app"
+    again_dir.mkdir(parents=True)
+    (again_dir / "rendered.yaml").write_text(proc.stdout)
+    again = run_command(PLUGIN["generate"], again_dir, argocd_env("examples/app", tmp_path))
+    assert again.returncode == 0 and again.stdout == proc.stdout
+
+
+def test_parameters_from_the_application_reach_the_render(tmp_path):
+    app = checkout(tmp_path, ROOT / "examples" / "app", "examples/app")
+    env = argocd_env("examples/app", tmp_path, parameters=[{"name": "log4j-strategy", "string": "inline"},
+                                                          {"name": "sync-waves", "string": "false"}])
+    proc, docs = generate(app, env)
+    assert proc.returncode == 0, proc.stderr
+    kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    assert ("ConfigMap", "flink-config-orders-pipeline") not in kinds
+    fd = next(d for d in docs if d["metadata"]["name"] == "orders-pipeline" and d["kind"] == "FlinkDeployment")
+    assert "monitorInterval = 30" in fd["spec"]["logConfiguration"]["log4j-console.properties"]
+    assert not any(WAVE in (d["metadata"].get("annotations") or {}) for d in docs)
+
+
+def test_plugin_env_variables_reach_the_render(tmp_path):
+    app = checkout(tmp_path, ROOT / "examples" / "app", "examples/app")
+    env = argocd_env("examples/app", tmp_path, plugin_env={"SYNC_WAVES": "false"})
+    proc, docs = generate(app, env)
+    assert proc.returncode == 0 and not any(WAVE in (d["metadata"].get("annotations") or {}) for d in docs)
+
+
+def test_app_of_apps_reads_children_from_the_checkout(tmp_path):
+    repo = checkout(tmp_path, APPS / "app-of-apps-repo", ".")
+    proc, docs = generate(repo / "apps", argocd_env("apps", tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    fraud = next(d for d in docs if d["metadata"]["name"] == "fraud")
+    assert {"group": "flink.apache.org", "kind": "FlinkDeployment", "name": "fraud-detector",
+            "jsonPointers": ["/spec/job/parallelism"]} in fraud["spec"]["ignoreDifferences"]
+    assert "cannot inspect its source" in proc.stderr  # the external child, said on stderr
+
+
+@pytest.mark.parametrize("case", ["not-k8s", "bad-yaml", "alias-bomb", "wave-hang", "empty", "bad-log4j"])
+def test_generate_failure_prints_nothing_and_exits_non_zero(tmp_path, case):
+    app = checkout(tmp_path, APPS / "broken" / case, "apps/broken")
+    proc = run_command(PLUGIN["generate"], app, argocd_env("apps/broken", tmp_path))
+    assert proc.returncode != 0
+    assert proc.stdout == ""  # Argo CD would otherwise prune the live resources
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("flink-gitops render: error: ")]
+    assert errors and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("folder, matches", [
+    (ROOT / "examples" / "app", True),
+    (APPS / "session-mode", True),
+    (APPS / "helm-app", True),  # its templates create a FlinkDeployment
+    (APPS / "marker-only", True),  # remote kustomize base: only the opt-in marker tells
+    (APPS / "no-flink", False),
+    (APPS / "app-of-apps-repo" / "apps", False),  # Applications only: opt in with the marker
+])
+def test_discover(tmp_path, folder, matches):
+    app = checkout(tmp_path, folder, "apps/x")
+    assert discover(app, argocd_env("apps/x", tmp_path)) is matches
+
+
+def test_discover_never_fails_on_broken_files(tmp_path):
+    app = checkout(tmp_path, APPS / "broken" / "bad-yaml", "apps/x")
+    (app / "binary.yaml").write_bytes(b"\xff\xfe\x00 not text")
+    proc = run_command(PLUGIN["discover"]["find"], app, argocd_env("apps/x", tmp_path))
+    assert proc.returncode == 0 and proc.stdout == ""
+
+
+def test_render_path_imports_nothing_heavy(tmp_path):
+    probe = (
+        "import sys, io, contextlib\n"
+        "from flink_gitops.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['render', {str(ROOT / 'examples' / 'app')!r}])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'lupa', 'flask', 'kubernetes', 'jsonschema', "
+        "'requests', 'urllib3', 'hypothesis'})\n"
+        "import yaml\n"
+        "from flink_gitops import yamlio\n"
+        "print(code, heavy, issubclass(yamlio.Loader, yaml.CSafeLoader), issubclass(yamlio.Dumper, yaml.CSafeDumper))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "0 [] True True", proc.stderr

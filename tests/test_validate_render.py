@@ -1,0 +1,44 @@
+"""Validation as users meet it: through ``flink-gitops render`` (what the Argo CD plugin runs).
+
+A manifest the operator would refuse fails the render: non-zero exit, nothing on stdout (so Argo CD
+never applies or prunes on a partial stream), one line per problem on stderr.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+FIXTURES = Path(__file__).parent / "fixtures" / "validate"
+
+
+def render(app: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flink_gitops", "render", "."], cwd=app, capture_output=True,
+                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(app)})
+
+
+def test_refused_manifest_fails_the_render_with_nothing_on_stdout(tmp_path):
+    shutil.copy(FIXTURES / "invalid" / "seed-001-stateful.yaml", tmp_path / "fraud.yaml")
+    shutil.copy(FIXTURES / "valid" / "orders-pipeline.yaml", tmp_path / "orders.yaml")
+    result = render(tmp_path)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if "[upgrade-mode]" in line]
+    assert len(lines) == 1
+    assert "fraud.yaml (document 1): FlinkDeployment risk/fraud-detector: spec.job.upgradeMode:" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_valid_manifests_render_and_warnings_stay_on_stderr(tmp_path):
+    doc = yaml.safe_load((FIXTURES / "valid" / "orders-pipeline.yaml").read_text())
+    doc["spec"]["flinkVersion"] = "v1_18"  # deprecated: a warning, not a failure
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(doc))
+    result = render(tmp_path)
+    assert result.returncode == 0, result.stderr
+    rendered = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert [d["metadata"]["name"] for d in rendered] == ["orders-pipeline"]
+    assert "v1_18 is deprecated" in result.stderr

@@ -222,3 +222,19 @@ def test_discovery_returns_a_table_argo_cd_accepts(sandbox):
 def test_the_runner_encodes_like_gopher_json(sandbox):
     # the premise of the cleanReturnedObj test above: an empty table comes back as [], not {}
     assert sandbox.run("return {}", {}, "t.lua") == []
+
+
+def test_docs_table_matches_the_definition():
+    """docs/actions.md's table is what users read: its kinds and fields must be the definition's."""
+    from flink_gitops.actions.definition import ACTIONS
+
+    rows = {}
+    for line in (ROOT / "docs" / "actions.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = cells
+    assert set(rows) == {a.name for a in ACTIONS}
+    for action in ACTIONS:
+        _, kinds, field, _ = rows[action.name]
+        assert {k.strip() for k in kinds.split(",")} == set(action.kinds)
+        assert field.split("`")[1] == ".".join(action.path)

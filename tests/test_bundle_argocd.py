@@ -254,7 +254,12 @@ def test_exec_timeout_and_resources(sidecar_patch):
     c = _container(sidecar_patch)
     env = {e["name"]: e["value"] for e in c["env"]}
     # at least the repo-server's default 60s request timeout, so the plugin is not the first to give up
-    assert _duration_seconds(env["ARGOCD_EXEC_TIMEOUT"]) >= 60
+    timeout = _duration_seconds(env["ARGOCD_EXEC_TIMEOUT"])
+    assert timeout >= 60
+    # kustomize/helm are stopped by the plugin itself first, so the user gets its error, not a kill
+    from flink_gitops.render.sources import TOOL_TIMEOUT_SECONDS
+
+    assert TOOL_TIMEOUT_SECONDS < timeout
     res = c["resources"]
     assert set(res) == {"requests", "limits"}
     mem = lambda q: int(q[:-2]) * {"Mi": 1, "Gi": 1024}[q[-2:]]  # noqa: E731

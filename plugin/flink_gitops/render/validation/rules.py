@@ -209,7 +209,8 @@ def check_deployment(rep: Report, settings: Settings, namespace: str) -> None:
         rep.error("schema", "spec", f"spec must be a mapping, got {_kind(spec)}")
         return
 
-    check_name(rep, meta.get("name"), "metadata.name", "FlinkDeployment name")
+    if not (meta.get("name") is None and meta.get("generateName")):  # a generated name cannot be checked here
+        check_name(rep, meta.get("name"), "metadata.name", "FlinkDeployment name")
     version = check_flink_version(rep, spec)
     own = _flink_conf(rep, spec)
     conf = Conf({**fc.default_config(settings.operator_conf, namespace, version), **own})
@@ -251,7 +252,7 @@ def check_deployment(rep: Report, settings: Settings, namespace: str) -> None:
 def check_name(rep: Report, name: object, path: str, what: str) -> None:
     if not isinstance(name, str) or not name:
         rep.error("deployment-name", path, f"{what} is missing",
-                  None, "name the FlinkDeployment: lower case letters, digits and '-', at most 45 characters")
+                  "name or generateName is required" if path == "metadata.name" else None, "name the FlinkDeployment: lower case letters, digits and '-', at most 45 characters")
         return
     if NAME_PATTERN.fullmatch(name):
         return
@@ -789,7 +790,8 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
     name = spec.get("deploymentName")
     if name is None:
         rep.error("session-job", "spec.deploymentName", "deploymentName is missing: the session job names no cluster",
-                  None, "set spec.deploymentName to the name of a session-mode FlinkDeployment (one without job)")
+                  "deploymentName: The name of the target session cluster deployment.",
+                  "set spec.deploymentName to the name of a session-mode FlinkDeployment (one without job)")
     elif isinstance(name, str):
         check_name(rep, name, "spec.deploymentName", "deploymentName")
     else:

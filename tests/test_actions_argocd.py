@@ -53,17 +53,16 @@ def test_same_json_is_json_equality():
 def test_discovery_parsing_like_argo_cd(sandbox):
     assert run_discovery(sandbox, "return {}", {}) == []  # empty table: no actions
     got = run_discovery(
-        sandbox,
-        'return {b = {}, a = {disabled = true, displayName = "A"}, c = {disabled = "yes"}}',
-        {},
+        sandbox, 'return {b = {}, a = {disabled = true, displayName = "A"}, c = {"x"}}', {}
     )
     assert got == [
         {"name": "a", "disabled": True, "displayName": "A"},
         {"name": "b", "disabled": False},  # empty table: enabled, no details
-        {"name": "c", "disabled": False},  # disabled only counts when it is a boolean
+        {"name": "c", "disabled": False},  # any array: enabled, no details
     ]
-    with pytest.raises(LuaScriptError):
-        run_discovery(sandbox, 'return "nope"', {})
+    for bad in ('return "nope"', 'return {a = {disabled = "yes"}}', "return {a = {iconClass = 1}}", "return {a = true}"):
+        with pytest.raises(LuaScriptError):
+            run_discovery(sandbox, bad, {})
 
 
 def test_action_output_must_be_the_object(sandbox):

@@ -162,7 +162,7 @@ def render_helm_values_text(repo_root: pathlib.Path) -> str:
         "repoServer": {"extraContainers": [container], "volumes": volumes},
     }
     text = (
-        _header("flink-gitops generate argocd-cm", "argocd-cm data; sidecar from argocd/repo-server-sidecar.yaml")
+        _header("flink-gitops generate all", "argocd-cm data; sidecar from argocd/repo-server-sidecar.yaml")
         + "# Values for the argo-cd Helm chart (argoproj/argo-helm): helm upgrade --install argocd argo/argo-cd \\\n"
         + "#   -n argocd -f argocd/helm-values.yaml -f your-values.yaml   (docs/install.md)\n"
         + "# Helm replaces lists: if you have your own repoServer.extraContainers/volumes, add these to them.\n"

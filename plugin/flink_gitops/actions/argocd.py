@@ -3,8 +3,9 @@
 Argo CD (``util/lua/lua.go``, ``server/application/application.go``):
 
 * Discovery runs ``discovery.lua``; an empty table means "no actions". Each key of the returned
-  table is an action; a value that is an empty table (JSON ``[]``) is an enabled action with no
-  details, otherwise ``disabled`` (only when it is a boolean), ``displayName``, ``iconClass`` are read.
+  table is an action; a value that encodes as a JSON array (e.g. ``{}``) is an enabled action with
+  no details, otherwise it is read as a ResourceAction (``disabled``, ``displayName``,
+  ``iconClass``), and a wrongly typed field fails the whole discovery.
 * An action runs ``action.lua``; a returned JSON object (old-style output) is the new version of
   the object. Lua cannot tell an empty map from an empty array, so Argo CD repairs the result with
   ``cleanReturnedObj``: where the live object had a map and the script returned an empty array,
@@ -63,15 +64,13 @@ def run_discovery(sandbox: LuaSandbox, source: str, obj: dict, name: str = "disc
     for action_name, value in result.items():
         action: dict[str, Any] = {"name": action_name, "disabled": False}
         if isinstance(value, dict):
-            disabled = value.get("disabled")
-            if isinstance(disabled, bool):
-                action["disabled"] = disabled
-            for key in ("displayName", "iconClass"):
+            # json.Unmarshal into ResourceAction: a wrongly typed known field fails the discovery
+            for key, wanted in (("disabled", bool), ("displayName", str), ("iconClass", str)):
                 if key in value:
-                    if not isinstance(value[key], str):
-                        raise LuaScriptError(f"{name}: {action_name}.{key} must be a string")
+                    if not isinstance(value[key], wanted):
+                        raise LuaScriptError(f"{name}: {action_name}.{key} must be a {wanted.__name__}")
                     action[key] = value[key]
-        elif value != []:
+        elif not isinstance(value, list):  # a table that encodes as an array: enabled, no details
             raise LuaScriptError(f"{name}: error unmarshaling resource action {action_name!r}")
         actions.append(action)
     return sorted(actions, key=lambda a: a["name"])

@@ -170,6 +170,7 @@ def test_discovery_lists_every_action_with_a_label_and_icon(sandbox):
         ("FlinkDeployment", "savepoint", "odd-nonces-are-strings", {"spec": {"job": {"savepointTriggerNonce": 1}}}),
         ("FlinkDeployment", "restart", "application-running", {"spec": {"restartNonce": 13}}),
         ("FlinkDeployment", "restart", "session-cluster", {"spec": {"restartNonce": 1}}),
+        ("FlinkDeployment", "restart", "application-suspended", {"spec": {"restartNonce": 1759390000124}}),
         ("FlinkDeployment", "restart", "odd-nonces-are-strings", {"spec": {"restartNonce": 1}}),
         ("FlinkSessionJob", "suspend", "sessionjob-running", {"spec": {"job": {"state": "suspended"}}}),
         ("FlinkSessionJob", "resume", "sessionjob-suspended", {"spec": {"job": {"state": "running"}}}),

@@ -241,3 +241,17 @@ def test_parser_catches_what_it_should():
     text = "FROM a:1.0 AS x\n# c\nRUN one \\\n  # inner comment\n  two\nUSER 999\n"
     assert parse(text) == [("FROM", "a:1.0 AS x"), ("RUN", "one two"), ("USER", "999")]
     assert _ignored("tests", ["*", "!plugin/"]) and not _ignored("plugin/x.py", ["*", "!plugin/"])
+
+
+def test_build_context_holds_the_whole_package():
+    """What `COPY plugin/ plugin/` and the wheel build need is in the context .dockerignore leaves."""
+    import tomllib
+
+    patterns = (ROOT / ".dockerignore").read_text().splitlines()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not _ignored(project["readme"], patterns) and (ROOT / project["readme"]).is_file()
+    sources = [p.relative_to(ROOT).as_posix() for p in (ROOT / "plugin" / "flink_gitops").rglob("*.py")
+               if "__pycache__" not in p.parts]
+    assert len(sources) > 20
+    assert not [s for s in sources if _ignored(s, patterns)]
+    assert project["scripts"]["flink-gitops"] == "flink_gitops.cli:main"  # the CMD and plugin.yaml's command

@@ -197,7 +197,8 @@ SAMPLES: dict[str, dict[str, dict]] = {
         "application-suspended": _flink_deployment(
             "fraud-detection",
             9,
-            _deployment_spec(_job(state="suspended", savepointTriggerNonce=4), restartNonce=12),
+            # restartNonce as many set it by hand: epoch milliseconds (exact as a Lua number).
+            _deployment_spec(_job(state="suspended", savepointTriggerNonce=4), restartNonce=1759390000123),
             _deployment_status("SUSPENDED", "FINISHED", "MISSING"),
         ),
         # A session cluster: no job to suspend, resume or savepoint; restart redeploys the cluster.

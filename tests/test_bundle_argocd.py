@@ -309,3 +309,15 @@ def test_example_application_uses_the_plugin_as_declared():
         if decl.get("itemType") == "boolean":
             assert param["string"] in ("true", "false"), param
     assert "RespectIgnoreDifferences=true" in app["spec"]["syncPolicy"]["syncOptions"]
+
+
+def test_install_docs_verify_step_matches_the_configmap():
+    """docs/install.md tells users how many flink keys `kubectl get cm argocd-cm -o yaml | grep -c` shows."""
+    docs = (ROOT / "docs" / "install.md").read_text()
+    match = re.search(r"grep -c 'flink\.apache\.org_'\n(\d+)\n", docs)
+    assert match, "verify step missing from docs/install.md"
+    lines = (ARGOCD / "argocd-cm.yaml").read_text().splitlines()
+    assert int(match.group(1)) == sum("flink.apache.org_" in line for line in lines)
+    # the commands the docs give use the names the bundle really has
+    for needle in ("--server-side", "-c flink-gitops", "argocd-repo-server", "helm-values.yaml", "application-example.yaml"):
+        assert needle in docs, needle

@@ -112,7 +112,7 @@ def action_lua(action: Action) -> str:
     out = [
         LUA_HEADER,
         f"-- Action {action.name!r}: {what}.\n",
-        "-- Nothing else changes; when the parent of that field is not a table, the object comes back as it was.\n",
+        "-- Nothing else changes; when the parent of that field is not a map, the object comes back as it was.\n",
         _IS_MAP_LUA,
         f"local parent = obj[{_lua_string(parents[0])}]\n",
     ]

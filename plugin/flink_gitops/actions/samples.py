@@ -18,7 +18,7 @@ _LABELS = {
 }
 
 
-def _metadata(name: str, generation: int, **extra) -> dict:
+def _metadata(name: str, generation: int, kind: str, app: str, **extra) -> dict:
     meta = {
         "name": name,
         "namespace": "flink-prod",
@@ -26,8 +26,9 @@ def _metadata(name: str, generation: int, **extra) -> dict:
         "resourceVersion": str(48211000 + generation),
         "generation": generation,
         "creationTimestamp": "2026-10-02T08:14:55Z",
-        "labels": dict(_LABELS),
-        "annotations": {"argocd.argoproj.io/tracking-id": f"fraud-detection:flink.apache.org/{name}"},
+        "labels": dict(_LABELS, **{"app.kubernetes.io/instance": app}),
+        # Argo CD's annotation tracking: <app>:<group>/<kind>:<namespace>/<name>
+        "annotations": {"argocd.argoproj.io/tracking-id": f"{app}:flink.apache.org/{kind}:flink-prod/{name}"},
     }
     meta.update(extra)
     return meta
@@ -112,7 +113,7 @@ def _flink_deployment(name: str, generation: int, spec, status: dict | None, **m
     obj = {
         "apiVersion": "flink.apache.org/v1beta1",
         "kind": "FlinkDeployment",
-        "metadata": _metadata(name, generation, **meta),
+        "metadata": _metadata(name, generation, "FlinkDeployment", "fraud-detection", **meta),
     }
     if spec is not _MISSING:
         obj["spec"] = spec
@@ -145,10 +146,9 @@ def _session_job(name: str, generation: int, job, status_state: str | None, life
     obj = {
         "apiVersion": "flink.apache.org/v1beta1",
         "kind": "FlinkSessionJob",
-        "metadata": _metadata(name, generation, **meta),
+        "metadata": _metadata(name, generation, "FlinkSessionJob", "reporting", **meta),
         "spec": {"deploymentName": "shared-session", "flinkConfiguration": {}},
     }
-    obj["metadata"]["labels"]["app.kubernetes.io/instance"] = "reporting"
     if job is not None:
         obj["spec"]["job"] = job
     status = {

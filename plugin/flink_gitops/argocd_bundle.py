@@ -109,10 +109,10 @@ def argocd_cm_data() -> dict[str, str]:
 
 
 def render_argocd_cm_text() -> str:
-    """``argocd/argocd-cm.yaml``: what ``flink-gitops generate argocd-cm`` prints."""
+    """``argocd/argocd-cm.yaml``: written by ``flink-gitops generate bundle``, printed by ``generate argocd-cm``."""
     doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"}, "data": argocd_cm_data()}
     text = (
-        _header("flink-gitops generate argocd-cm", "health tables, actions, ignore_differences")
+        _header("flink-gitops generate bundle", "health tables, actions, ignore_differences")
         + "# Partial argocd-cm: only the keys flink-gitops owns. Apply it server-side onto an existing\n"
         + "# install (kubectl apply -k argocd/ --server-side, see docs/install.md) or use it as a\n"
         + "# strategic-merge patch over argocd-cm. No useOpenLibs: the scripts need no string/math.\n"
@@ -162,7 +162,7 @@ def render_helm_values_text(repo_root: pathlib.Path) -> str:
         "repoServer": {"extraContainers": [container], "volumes": volumes},
     }
     text = (
-        _header("flink-gitops generate all", "argocd-cm data; sidecar from argocd/repo-server-sidecar.yaml")
+        _header("flink-gitops generate bundle", "argocd-cm data; sidecar from argocd/repo-server-sidecar.yaml")
         + "# Values for the argo-cd Helm chart (argoproj/argo-helm): helm upgrade --install argocd argo/argo-cd \\\n"
         + "#   -n argocd -f argocd/helm-values.yaml -f your-values.yaml   (docs/install.md)\n"
         + "# Helm replaces lists: if you have your own repoServer.extraContainers/volumes, add these to them.\n"

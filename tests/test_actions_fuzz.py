@@ -79,7 +79,7 @@ objects = st.fixed_dictionaries(
 ).filter(lambda obj: _no_empty_map_in_a_list(_no_nulls(obj)))
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(kind=st.sampled_from(["FlinkDeployment", "FlinkSessionJob"]), obj=objects)
 def test_discovery_and_actions_on_any_object(kind, obj):
     obj = dict(obj, kind=kind)

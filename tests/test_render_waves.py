@@ -143,11 +143,14 @@ def test_namespaces_separate_objects_with_the_same_name():
 
 
 def test_explain_lists_every_placed_object():
-    c = ctx()
+    c = ctx(explain="true")
     assign_sync_waves(load(EXAMPLE), c)
     plan = "\n".join(c.plan)
     assert "wave  -1 placed FlinkDeployment orders-pipeline" in plan.replace("apps/", "")
     assert "so the operator adopts this ConfigMap" in plan
+    quiet = ctx()
+    assign_sync_waves(load(EXAMPLE), quiet)
+    assert quiet.plan == []  # only when asked for
 
 
 # --- properties ------------------------------------------------------------------------------

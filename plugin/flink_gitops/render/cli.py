@@ -8,6 +8,7 @@ written in one go at the very end.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -78,6 +79,23 @@ def render(app_dir: str | None, params: dict, env: Mapping[str, str], stdin=None
     return [loc.obj for loc in run_pipeline(objs, ctx)]
 
 
+def render_text(app_dir: str | None, params: dict, env: Mapping[str, str], fmt: str = "yaml", stdin=None,
+                contexts: list[RenderContext] | None = None) -> str:
+    """render() and format_output() with the cyclic garbage collector paused.
+
+    Parsing allocates millions of small objects and none of them form cycles; left on, the
+    collector re-walks the whole growing heap again and again, which made 10,000-object renders
+    grow faster than linearly. A render is one short process: nothing is lost by pausing it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return format_output(render(app_dir, params, env, stdin, contexts), fmt)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def format_output(docs: list[dict], fmt: str) -> str:
     if fmt == "json":  # a JSON stream, one object after another, as Argo CD's decoder reads it
         return "".join(json.dumps(d, indent=2, ensure_ascii=False) + "\n" for d in docs)
@@ -118,7 +136,7 @@ def run(args) -> int:
     params = collect_params(app_dir, env, args.param or [], args.explain)
     contexts: list[RenderContext] = []
     try:
-        text = format_output(render(app_dir, params, env, sys.stdin, contexts), args.output)
+        text = render_text(app_dir, params, env, args.output, sys.stdin, contexts)
     except UserError:
         _flush(contexts[0] if contexts else None, False)
         raise

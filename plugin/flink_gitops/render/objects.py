@@ -6,7 +6,6 @@ pipeline over 10,000 objects does not pay for deep copies of the ones it leaves 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Iterator
 
 from flink_gitops.errors import Located
@@ -60,7 +59,7 @@ def where(loc: Located) -> str:
 
 
 def with_obj(loc: Located, obj: dict) -> Located:
-    return replace(loc, obj=obj)
+    return Located(obj, loc.file, loc.document, loc.item, loc.extra)
 
 
 def set_annotation(loc: Located, key: str, value: str) -> Located:

@@ -22,6 +22,7 @@ hang the sync is an error, any other conflict a warning.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 
 from flink_gitops.errors import Located, Problem, UserError
@@ -77,31 +78,37 @@ def user_waves(objs: list[Located]) -> dict[int, int]:
 _CLUSTER_SCOPED = ("ClusterRole", "ClusterRoleBinding")
 
 
-def _rbac_for(sa: str, ns: str, objs: list[Located], index: dict, ctx: RenderContext):
-    """(index, field) of RoleBindings granting ServiceAccount ``ns/sa`` something, and of their roles.
+def _rbac_by_service_account(objs: list[Located], index: dict, ctx: RenderContext) -> dict:
+    """(namespace, ServiceAccount) -> [(index, why)] of the RoleBindings granting it something and their roles.
 
     The JobManager creates TaskManager pods with this identity: without its RBAC the job never runs.
+    Built once per render (a lookup per deployment would make large apps quadratic).
     """
+    out: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for i, loc in enumerate(objs):
         obj = loc.obj
         if obj.get("kind") not in ("RoleBinding", "ClusterRoleBinding") or group_of(obj) != "rbac.authorization.k8s.io":
             continue
         binding_ns = ctx.namespace_of(obj) if obj["kind"] == "RoleBinding" else ""
+        role_kind, role = dig(obj, "roleRef", "kind"), dig(obj, "roleRef", "name")
+        j = index.get((role_kind, "" if role_kind in _CLUSTER_SCOPED else binding_ns, role))
         for k, subject in enumerate(as_list(obj.get("subjects"))):
-            if dig(subject, "kind") == "ServiceAccount" and dig(subject, "name") == sa \
-                    and (dig(subject, "namespace") or binding_ns or ns) == ns:
-                yield i, f"grants ServiceAccount {sa} (subjects[{k}])"
-                role_kind, role = dig(obj, "roleRef", "kind"), dig(obj, "roleRef", "name")
-                j = index.get((role_kind, "" if role_kind in _CLUSTER_SCOPED else binding_ns, role))
-                if j is not None:
-                    yield j, f"bound to ServiceAccount {sa} by {obj['kind']} {name_of(obj)}"
-                break
+            sa = dig(subject, "name")
+            if dig(subject, "kind") != "ServiceAccount" or not isinstance(sa, str):
+                continue
+            ns = dig(subject, "namespace") or binding_ns or ctx.namespace
+            found = out.setdefault((ns, sa), [])
+            found.append((i, f"grants ServiceAccount {sa} (subjects[{k}])"))
+            if j is not None:
+                found.append((j, f"bound to ServiceAccount {sa} by {obj['kind']} {name_of(obj)}"))
+    return out
 
 
 def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
     index = {(loc.obj.get("kind"), "" if loc.obj.get("kind") in _CLUSTER_SCOPED else ctx.namespace_of(loc.obj),
               name_of(loc.obj)): i for i, loc in enumerate(objs)}
     edges: list[Edge] = []
+    rbac = _rbac_by_service_account(objs, index, ctx)
     for i, loc in enumerate(objs):
         obj = loc.obj
         ns = ctx.namespace_of(obj)
@@ -120,7 +127,7 @@ def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
                 seen.add(j)
                 edges.append(Edge(j, i, 0, f"needed by {_label(loc, ctx)} ({field})", "", True))
                 if kind == "ServiceAccount":
-                    for k, why in _rbac_for(name, ns, objs, index, ctx):
+                    for k, why in rbac.get((ns, name), ()):
                         if k not in seen:
                             seen.add(k)
                             edges.append(Edge(k, i, 0, f"needed by {_label(loc, ctx)}: {why}", "", True))
@@ -146,10 +153,10 @@ def _topological(nodes: list[int], edges: list[Edge], objs: list[Located], ctx: 
     for e in edges:
         incoming[e.after] += 1
         out[e.before].append(e)
-    ready = [n for n in nodes if incoming[n] == 0]
+    ready = deque(n for n in nodes if incoming[n] == 0)
     order = []
     while ready:
-        n = ready.pop(0)
+        n = ready.popleft()
         order.append(n)
         for e in out[n]:
             incoming[e.after] -= 1
@@ -209,7 +216,8 @@ def assign_sync_waves(objs: list[Located], ctx: RenderContext) -> list[Located]:
             ctx.warn(before.problem(message, f"metadata.annotations[{WAVE}]", hint))
     if problems:
         raise UserError(problems)
-    ctx.plan.extend(_explain(objs, wave, pinned, edges, ctx))
+    if ctx.on("explain"):  # the plan costs a sort and many labels: only when asked for
+        ctx.plan.extend(_explain(objs, wave, pinned, edges, ctx))
     out = list(objs)
     for n, w in wave.items():
         if n not in pinned:

@@ -49,6 +49,13 @@ PARAMETERS: tuple[Param, ...] = (
           "choice", ("configmap", "inline")),
     Param("validate", "true", "Validate before sync",
           "reject what the Flink operator's admission webhook would reject", "boolean"),
+    Param("validate-strict", "false", "Strict validation", "treat validation warnings as errors", "boolean"),
+    Param("validate-operator-config", "", "Operator configuration",
+          "the operator's default configuration (flink-conf 'key: value' lines or JSON) that validation assumes; "
+          "empty: upstream defaults", "string"),
+    Param("validate-skip-rules", (), "Validation rules to skip",
+          "validation rule ids to skip for every object (per object: annotation flink-gitops.io/skip-validation)",
+          "array"),
     Param("sync-waves", "true", "Sync waves",
           "order Flink resources, their dependencies and log4j ConfigMaps with argocd.argoproj.io/sync-wave",
           "boolean"),

@@ -40,9 +40,10 @@ def validate(objs: list[Located], ctx: RenderContext) -> list[Located]:
     if validate_objects is None:
         ctx.warn("validation is not available in this build (flink_gitops.render.validate is missing)")
         return objs
-    errors, warnings = validate_objects(objs, ctx.params)
+    # The validator resolves objects without a namespace to the app's, as Argo CD applies them.
+    errors, warnings = validate_objects(objs, {**ctx.params, "namespace": ctx.namespace})
     for warning in warnings:
-        ctx.warn(warning)
+        ctx.warn(str(warning))
     if errors:
         raise UserError(list(errors))
     return objs

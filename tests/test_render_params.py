@@ -97,3 +97,10 @@ def test_bad_app_config_file_names_the_file(tmp_path):
 
 def test_sizes():
     assert P.parse_size("16Mi") == 16 << 20 and P.parse_size("512Ki") == 512 << 10 and P.parse_size("100") == 100
+
+
+def test_docs_list_every_parameter_with_its_default():
+    text = (ROOT / "docs" / "plugin.md").read_text()
+    for p in P.PARAMETERS:
+        default = "[]" if p.kind == "array" else ('""' if p.default == "" else p.default)
+        assert f"| `{p.name}` | `{default}` |" in text, p.name

@@ -128,6 +128,19 @@ def test_a_wave_that_is_not_an_integer_is_an_error():
         assign_sync_waves(objs, ctx())
 
 
+def test_optional_volumes_do_not_order():
+    dep = fd("job")
+    dep["spec"]["podTemplate"] = {"spec": {"volumes": [
+        {"name": "a", "secret": {"secretName": "maybe", "optional": True}},
+        {"name": "b", "projected": {"sources": [{"configMap": {"name": "extra", "optional": True}},
+                                                {"secret": {"name": "needed"}}]}}]}}
+    objs = [Located(dep, "a", 1)] + [
+        Located({"apiVersion": "v1", "kind": k, "metadata": {"name": n}}, "a", i + 2)
+        for i, (k, n) in enumerate([("Secret", "maybe"), ("ConfigMap", "extra"), ("Secret", "needed")])]
+    waves = waves_of(assign_sync_waves(objs, ctx()))
+    assert waves == {"FlinkDeployment/job": 0, "Secret/maybe": None, "ConfigMap/extra": None, "Secret/needed": 0}
+
+
 def test_mounting_the_operators_own_configmap_is_not_a_cycle():
     dep = fd("job")
     dep["spec"]["podTemplate"] = {"spec": {"volumes": [{"name": "c", "configMap": {"name": "flink-config-job"}}]}}

@@ -144,12 +144,12 @@ def _volume_refs(vol: object, where: str) -> Iterator[tuple[str, str, str]]:
         ("PersistentVolumeClaim", "persistentVolumeClaim", "claimName"),
     ):
         name = dig(vol, key, name_field)
-        if isinstance(name, str) and name:
+        if isinstance(name, str) and name and dig(vol, key, "optional") is not True:
             yield kind, name, f"{where}.{key}.{name_field}"
     for j, src in enumerate(as_list(dig(vol, "projected", "sources"))):
         for kind, key in (("Secret", "secret"), ("ConfigMap", "configMap")):
             name = dig(src, key, "name")
-            if isinstance(name, str) and name:
+            if isinstance(name, str) and name and dig(src, key, "optional") is not True:
                 yield kind, name, f"{where}.projected.sources[{j}].{key}.name"
 
 

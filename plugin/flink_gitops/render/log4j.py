@@ -18,8 +18,7 @@ import re
 
 from flink_gitops.errors import Located, Problem, UserError
 from flink_gitops.render.context import RenderContext
-from flink_gitops.render.objects import annotations_of, dig, is_flink, name_of, POD_TEMPLATE_PATHS, where, \
-    with_obj
+from flink_gitops.render.objects import POD_TEMPLATE_PATHS, dig, is_flink, name_of, where, with_obj
 
 LOG4J_KEY = "log4j-console.properties"
 LOGBACK_KEY = "logback-console.xml"
@@ -256,4 +255,3 @@ def _inline(objs: list[Located], configmaps: dict[int, int | None], ctx: RenderC
     return out
 
 
-__all__ = ["check_log_configuration", "parse_properties", "check_log4j", "annotations_of"]

@@ -133,6 +133,12 @@ def test_app_of_apps_reads_children_from_the_checkout(tmp_path):
     assert {"group": "flink.apache.org", "kind": "FlinkDeployment", "name": "fraud-detector",
             "jsonPointers": ["/spec/job/parallelism"]} in fraud["spec"]["ignoreDifferences"]
     assert "cannot inspect its source" in proc.stderr  # the external child, said on stderr
+    # The rendered output, put back in place of the parent's files and rendered again: the same bytes.
+    for f in (repo / "apps").iterdir():
+        f.unlink()
+    (repo / "apps" / "rendered.yaml").write_text(proc.stdout)
+    second = run_command(PLUGIN["generate"], repo / "apps", argocd_env("apps", tmp_path))
+    assert second.returncode == 0 and second.stdout == proc.stdout
 
 
 @pytest.mark.parametrize("case", ["not-k8s", "bad-yaml", "alias-bomb", "wave-hang", "empty", "bad-log4j"])
@@ -156,6 +162,14 @@ def test_generate_failure_prints_nothing_and_exits_non_zero(tmp_path, case):
 def test_discover(tmp_path, folder, matches):
     app = checkout(tmp_path, folder, "apps/x")
     assert discover(app, argocd_env("apps/x", tmp_path)) is matches
+
+
+def test_discover_does_not_follow_symlinks_out_of_the_folder(tmp_path):
+    app = checkout(tmp_path, APPS / "no-flink", "apps/x")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata: {name: x}\n")
+    (app / "link.yaml").symlink_to(outside)
+    assert discover(app, argocd_env("apps/x", tmp_path)) is False
 
 
 def test_discover_never_fails_on_broken_files(tmp_path):

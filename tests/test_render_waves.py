@@ -148,6 +148,13 @@ def test_mounting_the_operators_own_configmap_is_not_a_cycle():
     assert waves["FlinkDeployment/job"] < waves["ConfigMap/flink-config-job"]
 
 
+def test_objects_without_namespace_are_in_the_app_namespace():
+    same = cm("flink-config-job")
+    same["metadata"]["namespace"] = "apps"  # ctx() renders for app namespace "apps"
+    objs = [Located(fd("job"), "a", 1), Located(same, "a", 2)]
+    assert waves_of(assign_sync_waves(objs, ctx())) == {"FlinkDeployment/job": -1, "ConfigMap/flink-config-job": 0}
+
+
 def test_namespaces_separate_objects_with_the_same_name():
     other = cm("flink-config-job")
     other["metadata"]["namespace"] = "elsewhere"

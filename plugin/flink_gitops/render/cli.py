@@ -166,6 +166,8 @@ def discover(app_dir: str) -> str:
             if name.startswith(".") or not name.endswith((".yaml", ".yml", ".json", ".tpl")):
                 continue
             full = os.path.join(dirpath, name)
+            if not os.path.realpath(full).startswith(app_dir.rstrip(os.sep) + os.sep):
+                continue  # a symlink out of the folder: not ours to read
             try:
                 with open(full, "rb") as fh:
                     head = fh.read(_DISCOVER_BYTES).decode("utf-8", "replace")

@@ -193,3 +193,52 @@ def test_render_path_imports_nothing_heavy(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "0 [] True True", proc.stderr
+
+
+RECORDER = """#!/bin/sh
+{{ printf 'argv:'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\ncwd: %s\\n' "$(pwd)"; }} >> "{record}"
+cat "{canned}"
+"""
+
+
+def sidecar_tool(tmp_path: Path, name: str, canned: str) -> Path:
+    """A recording stand-in for the sidecar's kustomize/helm (the real ones are not available here)."""
+    bindir = tmp_path / "sidecar-bin"
+    bindir.mkdir(exist_ok=True)
+    (tmp_path / f"{name}.out").write_text(canned)
+    exe = bindir / name
+    exe.write_text(RECORDER.format(record=tmp_path / f"{name}.record", canned=tmp_path / f"{name}.out"))
+    exe.chmod(0o755)
+    return bindir
+
+
+@pytest.mark.parametrize("tool, folder", [("kustomize", "kustomize-app"), ("helm", "helm-app")])
+def test_generate_delegates_to_the_sidecar_tool(tmp_path, tool, folder):
+    canned = (APPS / "hpa" / "clickstream.yaml").read_text()
+    bindir = sidecar_tool(tmp_path, tool, canned)
+    app = checkout(tmp_path, APPS / folder, f"deploy/{folder}")
+    env = argocd_env(f"deploy/{folder}", tmp_path,
+                     parameters=[{"name": "values-files", "array": ["values-prod.yaml"]}] if tool == "helm" else None)
+    env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
+    proc, docs = generate(app, env)
+    assert proc.returncode == 0, proc.stderr
+    assert [d["kind"] for d in docs] == ["FlinkDeployment", "HorizontalPodAutoscaler"]
+    record = (tmp_path / f"{tool}.record").read_text()
+    assert f"cwd: {app}" in record
+    if tool == "helm":
+        assert (f"argv: [template] [streaming] [.] [--include-crds] [--namespace] [streaming-prod] "
+                f"[--kube-version] [1.30.2] [--api-versions] [v1] [--api-versions] [apps/v1] [--api-versions] "
+                f"[autoscaling/v2] [--api-versions] [flink.apache.org/v1beta1] [--values] [{app}/values-prod.yaml]"
+                ) in record
+    else:
+        assert "argv: [build] [.]" in record
+
+
+def test_generate_without_the_tool_fails_cleanly(tmp_path):
+    app = checkout(tmp_path, APPS / "kustomize-app", "deploy/k")
+    env = argocd_env("deploy/k", tmp_path)
+    env["PATH"] = str(tmp_path / "empty-bin")
+    proc = subprocess.run([str(Path(sys.executable).parent / "flink-gitops"), "render", "."], cwd=app, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "this app needs `kustomize` but 'kustomize' on PATH was not found" in proc.stderr

@@ -147,3 +147,16 @@ def test_system_level_customizations_for_argocd_cm():
         # The value is YAML text as Argo CD reads it: the keys of an ignoreDifferences entry.
         assert yaml.safe_load(text) == {"jsonPointers": ["/status"]}
         assert not text.startswith("---")
+
+
+def test_hpa_in_the_parent_stream_counts_for_the_child(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    (repo / "apps" / "hpa.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "orders-tm"},
+        "spec": {"minReplicas": 1, "maxReplicas": 4,
+                 "scaleTargetRef": {"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+                                    "name": "orders"}}}))
+    apps, _ = render_parent(repo)
+    assert {"group": "flink.apache.org", "kind": "FlinkDeployment", "name": "orders",
+            "jsonPointers": ["/spec/taskManager/replicas"]} in apps["orders"]["spec"]["ignoreDifferences"]

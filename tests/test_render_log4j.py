@@ -96,6 +96,16 @@ def test_reloader_auto_in_pod_template_counts_too():
     assert "choose one" not in c.warnings[0]
 
 
+def test_flink_configuration_in_the_configmap_warns_of_the_fight():
+    c = ctx()
+    data = {"log4j-console.properties": GOOD, "config.yaml": "taskmanager.numberOfTaskSlots: 2\n"}
+    check_log_configuration(locs(fd(), cm(data=data)), c)
+    assert c.warnings == ["app.yaml (document 2): ConfigMap flink-config-job: data[config.yaml]: the operator writes "
+                          "the Flink configuration into this key at every deployment, so Argo CD and the operator "
+                          "would overwrite each other (fix: keep only log configuration in this ConfigMap; put Flink "
+                          "options in spec.flinkConfiguration)"]
+
+
 def test_log_configuration_in_both_places_warns_of_the_fight():
     c = ctx()
     check_log_configuration(locs(fd(log={"log4j-console.properties": GOOD}), cm()), c)

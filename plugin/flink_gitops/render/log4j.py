@@ -23,6 +23,8 @@ from flink_gitops.render.objects import POD_TEMPLATE_PATHS, dig, is_flink, name_
 LOG4J_KEY = "log4j-console.properties"
 LOGBACK_KEY = "logback-console.xml"
 LOG_KEYS = (LOG4J_KEY, LOGBACK_KEY)
+#: What FlinkConfMountDecorator puts next to the log files in flink-config-<name> (Flink 2 / 1.x).
+FLINK_CONF_KEYS = ("config.yaml", "flink-conf.yaml")
 CONFIG_PREFIX = "flink-config-"
 LEVELS = {"ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"}
 RELOADER_KEYS = ("configmap.reloader.stakater.com/reload", "reloader.stakater.com/auto",
@@ -178,6 +180,12 @@ def check_log_configuration(objs: list[Located], ctx: RenderContext) -> list[Loc
     for i, fd_index in configmaps.items():
         loc = objs[i]
         data = loc.obj.get("data") if isinstance(loc.obj.get("data"), dict) else {}
+        for key in sorted(set(data) & set(FLINK_CONF_KEYS)):
+            if not inline:  # inline refuses these keys outright, below
+                ctx.warn(loc.problem(
+                    "the operator writes the Flink configuration into this key at every deployment, so Argo CD "
+                    "and the operator would overwrite each other", f"data[{key}]",
+                    "keep only log configuration in this ConfigMap; put Flink options in spec.flinkConfiguration"))
         for key in LOG_KEYS:
             if key not in data:
                 continue

@@ -160,3 +160,35 @@ def test_hpa_in_the_parent_stream_counts_for_the_child(tmp_path):
     apps, _ = render_parent(repo)
     assert {"group": "flink.apache.org", "kind": "FlinkDeployment", "name": "orders",
             "jsonPointers": ["/spec/taskManager/replicas"]} in apps["orders"]["spec"]["ignoreDifferences"]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+POINTERS = st.sampled_from(["/status", "/spec/job/parallelism", "/spec/taskManager/replicas", "/spec/restartNonce"])
+ENTRY = st.fixed_dictionaries(
+    {"group": st.sampled_from(["flink.apache.org", "apps"]), "kind": st.sampled_from(["FlinkDeployment", "Deployment"]),
+     "jsonPointers": st.lists(POINTERS, unique=True, max_size=3)},
+    optional={"name": st.sampled_from(["a", "b"]), "namespace": st.sampled_from(["x", "y"])})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ENTRY, max_size=4), st.lists(ENTRY, max_size=4))
+def test_property_merge_keeps_user_entries_adds_missing_never_duplicates(existing, wanted):
+    import copy
+
+    before, wanted_before = copy.deepcopy(existing), copy.deepcopy(wanted)
+    merged = merge_entries(existing, wanted)
+    assert existing == before and wanted == wanted_before  # inputs untouched
+    assert merge_entries(merged, wanted) == merged  # idempotent
+    # The user's entries come first, in order, each keeping its pointers as a prefix.
+    for old, new in zip(before, merged):
+        assert {k: v for k, v in new.items() if k != "jsonPointers"} == \
+            {k: v for k, v in old.items() if k != "jsonPointers"}
+        assert new["jsonPointers"][: len(old["jsonPointers"])] == old["jsonPointers"]
+    # Every wanted pointer is covered by an entry with the same target; no pointer twice in an entry.
+    for want in wanted:
+        targets = [e for e in merged if all(e.get(k, "") == want.get(k, "")
+                                            for k in ("group", "kind", "name", "namespace"))]
+        assert targets and set(want["jsonPointers"]) <= set(targets[0]["jsonPointers"])
+    for entry in merged[len(before):]:
+        assert len(set(entry["jsonPointers"])) == len(entry["jsonPointers"])

@@ -128,7 +128,7 @@ def merge_entries(existing: list, wanted: list[dict]) -> list:
     for want in wanted:
         match = next((e for e in out if isinstance(e, dict) and _same_target(e, want)), None)
         if match is None:
-            out.append(want)
+            out.append({**want, "jsonPointers": list(want["jsonPointers"])})
             continue
         pointers = list(match.get("jsonPointers") or [])
         pointers += [p for p in want["jsonPointers"] if p not in pointers]

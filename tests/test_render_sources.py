@@ -265,3 +265,14 @@ def test_a_binary_inside_the_repository_is_never_run(tmp_path, capsys, monkeypat
     assert code == 2 and out == ""
     assert "it is inside the repository being rendered" in err
     assert not (repo / "kustomize.record").exists()
+
+
+def test_unquoted_annotation_values_are_refused_as_the_api_server_would(tmp_path, capsys):
+    (tmp_path / "fd.yaml").write_text("apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n"
+                                      "  name: job\n  annotations:\n    argocd.argoproj.io/sync-wave: -1\n"
+                                      "  labels:\n    enabled: true\nspec: {}\n")
+    code, out, err = render(capsys, str(tmp_path))
+    assert code == 2 and out == ""
+    assert ('fd.yaml (document 1): FlinkDeployment job: metadata.annotations[argocd.argoproj.io/sync-wave]: '
+            'value -1 is not a string (fix: quote it: "-1")') in err
+    assert "metadata.labels[enabled]: value 'true' is not a string" in err

@@ -229,6 +229,8 @@ def _inline(objs: list[Located], configmaps: dict[int, int | None], ctx: RenderC
             continue
         cm, fd = objs[i], objs[fd_index]
         data = cm.obj.get("data") if isinstance(cm.obj.get("data"), dict) else {}
+        if not set(data) & set(LOG_KEYS):
+            continue  # no log configuration to move: left as it is
         others = sorted(set(data) - set(LOG_KEYS)) + (["binaryData"] if cm.obj.get("binaryData") else [])
         if others:
             problems.append(cm.problem(
@@ -257,7 +259,8 @@ def _inline(objs: list[Located], configmaps: dict[int, int | None], ctx: RenderC
             continue
         if i in merged:
             obj = dict(loc.obj)
-            obj["spec"] = {**obj["spec"], "logConfiguration": merged[i]}
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            obj["spec"] = {**spec, "logConfiguration": merged[i]}
             loc = with_obj(loc, obj)
         out.append(loc)
     return out

@@ -141,7 +141,24 @@ def _check_object(doc: object, loc: Located, problems: list[Problem]) -> bool:
     ):
         problems.append(loc.problem("metadata.name is missing", "metadata.name"))
         return False
-    return True
+    ok = True
+    for field in ("labels", "annotations"):
+        value = meta.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            problems.append(loc.problem(f"must be a mapping of strings, got a {type(value).__name__}",
+                                        f"metadata.{field}"))
+            ok = False
+            continue
+        for key, item in value.items():
+            if not isinstance(item, str):
+                # The API server refuses it ("cannot unmarshal number into ... of type string").
+                shown = "true" if item is True else "false" if item is False else item
+                problems.append(loc.problem(f"value {shown!r} is not a string", f"metadata.{field}[{key}]",
+                                            f'quote it: "{shown}"' if item is not None else "give it a text value"))
+                ok = False
+    return ok
 
 
 def load_directory(app_dir: str, ctx: RenderContext) -> list[Located]:

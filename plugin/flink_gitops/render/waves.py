@@ -37,6 +37,7 @@ _KIND_ORDER = {k: i for i, k in enumerate((
     "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
     "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding"))}
 _INT = re.compile(r"[+-]?\d+")
+_CLUSTER_SCOPED = ("ClusterRole", "ClusterRoleBinding")  # the only cluster-scoped kinds we match by name
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,6 @@ def user_waves(objs: list[Located]) -> dict[int, int]:
     if problems:
         raise UserError(problems)
     return pinned
-
-
-_CLUSTER_SCOPED = ("ClusterRole", "ClusterRoleBinding")
 
 
 def _rbac_by_service_account(objs: list[Located], index: dict, ctx: RenderContext) -> dict:

@@ -276,3 +276,12 @@ def test_unquoted_annotation_values_are_refused_as_the_api_server_would(tmp_path
     assert ('fd.yaml (document 1): FlinkDeployment job: metadata.annotations[argocd.argoproj.io/sync-wave]: '
             'value -1 is not a string (fix: quote it: "-1")') in err
     assert "metadata.labels[enabled]: value 'true' is not a string" in err
+
+
+def test_list_items_are_checked_one_by_one(tmp_path, capsys):
+    (tmp_path / "list.yaml").write_text("apiVersion: v1\nkind: List\nitems:\n- just text\n"
+                                        "- {apiVersion: v1, kind: ConfigMap}\n")
+    code, out, err = render(capsys, str(tmp_path))
+    assert code == 2 and out == ""
+    assert "list.yaml (document 1): List item 1 is not a mapping" in err
+    assert "list.yaml (document 1): ConfigMap ? (List item 2): metadata.name: missing: every object needs a name" in err

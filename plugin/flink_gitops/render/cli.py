@@ -44,6 +44,8 @@ def _app_config(app_dir: str) -> dict:
     path = os.path.join(app_dir, APP_CONFIG_FILE)
     if not os.path.isfile(path):
         return {}
+    if not os.path.realpath(path).startswith(app_dir.rstrip(os.sep) + os.sep):
+        raise UserError(Problem("symlink points outside the app folder; refusing it", file=APP_CONFIG_FILE))
     docs = yamlio.load_documents(read_text(path, APP_CONFIG_FILE, 1 << 20), APP_CONFIG_FILE)
     doc = docs[0][1] if docs else {}
     if not isinstance(doc, dict) or set(doc) - {"parameters"} or not isinstance(doc.get("parameters", {}), dict):

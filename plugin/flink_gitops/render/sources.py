@@ -125,7 +125,8 @@ def _is_list_kind(doc: dict) -> bool:
 
 def _check_object(doc: object, loc: Located, problems: list[Problem]) -> bool:
     if not isinstance(doc, dict):
-        problems.append(loc.problem("List item is not a mapping"))
+        problems.append(Problem(f"List item {(loc.item or 0) + 1} is not a mapping", file=loc.file,
+                                document=loc.document))
         return False
     missing = [k for k in ("apiVersion", "kind") if not (isinstance(doc.get(k), str) and doc.get(k))]
     if missing:
@@ -139,7 +140,7 @@ def _check_object(doc: object, loc: Located, problems: list[Problem]) -> bool:
     if not isinstance(meta, dict) or not (
         (isinstance(meta.get("name"), str) and meta["name"]) or isinstance(meta.get("generateName"), str)
     ):
-        problems.append(loc.problem("metadata.name is missing", "metadata.name"))
+        problems.append(loc.problem("missing: every object needs a name", "metadata.name"))
         return False
     ok = True
     for field in ("labels", "annotations"):

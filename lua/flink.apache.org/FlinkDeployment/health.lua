@@ -170,7 +170,7 @@ if f_lifecycle == "FAILED" then
 end
 
 -- [rolled-back] -> Degraded
--- After a rollback the cluster runs lastStableSpec, not what git asks for.
+-- After a rollback the operator runs lastStableSpec, not what git asks for.
 if (f_lifecycle == "ROLLED_BACK" or f_reconciliation == "ROLLED_BACK") then
   return {status = "Degraded", message = "Rolled back to the last stable spec; the desired spec is not running" .. (f_error ~= nil and (": " .. error_text(f_error)) or "")}
 end

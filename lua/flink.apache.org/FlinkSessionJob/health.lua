@@ -140,7 +140,7 @@ if (f_desired == "suspended" and (f_lifecycle == "SUSPENDED" or ((f_lifecycle ==
 end
 
 -- [job-failed] -> Degraded
--- FAILED is Flink's terminal failure state.
+-- FAILED is Flink's terminal failure state; the operator does not restart it by itself.
 if f_job_state == "FAILED" then
   return {status = "Degraded", message = "Job FAILED" .. (f_error ~= nil and (": " .. error_text(f_error)) or "")}
 end
@@ -153,15 +153,16 @@ if f_lifecycle == "FAILED" then
 end
 
 -- [rolled-back] -> Degraded
--- After a rollback the job runs lastStableSpec, not what git asks for.
+-- After a rollback the operator runs lastStableSpec, not what git asks for.
 if (f_lifecycle == "ROLLED_BACK" or f_reconciliation == "ROLLED_BACK") then
   return {status = "Degraded", message = "Rolled back to the last stable spec; the desired spec is not running" .. (f_error ~= nil and (": " .. error_text(f_error)) or "")}
 end
 
 -- [rolling-back] -> Progressing
--- Ends in ROLLED_BACK (Degraded) or a stable spec.
+-- The new spec did not become stable in time; the operator is restoring the last stable one (ends
+-- in ROLLED_BACK, which is Degraded).
 if (f_lifecycle == "ROLLING_BACK" or f_reconciliation == "ROLLING_BACK") then
-  return {status = "Progressing", message = "Rolling back to the last stable spec"}
+  return {status = "Progressing", message = "Rolling back to the last stable spec" .. (f_error ~= nil and (": " .. error_text(f_error)) or "")}
 end
 
 -- [suspending] -> Progressing

@@ -130,15 +130,62 @@ def _pending_generation() -> Rule:
     )
 
 
-def _canceled_restoring() -> Rule:
-    return Rule(
-        "canceled-restoring",
-        Eq("lifecycle", "SUSPENDED") & In("job_state", JOB_CANCELED),
-        "Progressing",
-        ("Job ", Val("job_state"), " outside the operator; the operator restores it because spec.job.state is running",),
-        "Operators since FLINK-35414 (JobStatusObserver.markSuspended) record a job cancelled behind their back "
-        "as suspended and then restore it, because the spec still asks for running. Older operators leave it "
-        "cancelled (see job-canceled, Degraded).",
+def _failure_rules(lifecycle_failed: str) -> tuple[Rule, ...]:
+    """Terminal failures and rollbacks, shared by deployments and session jobs (CommonStatus)."""
+    return (
+        Rule(
+            "job-failed",
+            Eq("job_state", "FAILED"),
+            "Degraded",
+            ("Job FAILED", Opt("error", (": ", ErrorText("error")))),
+            "FAILED is Flink's terminal failure state; the operator does not restart it by itself.",
+        ),
+        Rule(
+            "failed",
+            Eq("lifecycle", "FAILED"),
+            "Degraded",
+            ("Failed", Opt("error", (": ", ErrorText("error")))),
+            f"Lifecycle FAILED: {lifecycle_failed}.",
+        ),
+        Rule(
+            "rolled-back",
+            Eq("lifecycle", "ROLLED_BACK") | Eq("reconciliation", "ROLLED_BACK"),
+            "Degraded",
+            ("Rolled back to the last stable spec; the desired spec is not running",
+             Opt("error", (": ", ErrorText("error")))),
+            "After a rollback the operator runs lastStableSpec, not what git asks for.",
+        ),
+        Rule(
+            "rolling-back",
+            Eq("lifecycle", "ROLLING_BACK") | Eq("reconciliation", "ROLLING_BACK"),
+            "Progressing",
+            ("Rolling back to the last stable spec", Opt("error", (": ", ErrorText("error")))),
+            "The new spec did not become stable in time; the operator is restoring the last stable one "
+            "(ends in ROLLED_BACK, which is Degraded).",
+        ),
+    )
+
+
+def _resume_rules() -> tuple[Rule, ...]:
+    """The reconciled spec is suspended while git asks for running: the operator is resuming."""
+    return (
+        Rule(
+            "canceled-restoring",
+            Eq("lifecycle", "SUSPENDED") & In("job_state", JOB_CANCELED),
+            "Progressing",
+            ("Job ", Val("job_state"), " outside the operator; the operator restores it because spec.job.state "
+             "is running",),
+            "Operators since FLINK-35414 (JobStatusObserver.markSuspended) record a job cancelled behind their "
+            "back as suspended and then restore it, because the spec still asks for running. Older operators "
+            "leave it cancelled (see job-canceled, Degraded).",
+        ),
+        Rule(
+            "resuming",
+            Eq("lifecycle", "SUSPENDED"),
+            "Progressing",
+            ("Resuming the suspended job",),
+            "The reconciled spec is still the suspended one while git asks for a running job.",
+        ),
     )
 
 
@@ -260,36 +307,9 @@ FLINK_DEPLOYMENT = Table(
             ("Reconciliation failed: ", ErrorText("error")),
             "0.1.x operators report a failed reconcile as reconciliationStatus.success false with an error.",
         ),
-        Rule(
-            "job-failed",
-            Eq("job_state", "FAILED"),
-            "Degraded",
-            ("Job FAILED", Opt("error", (": ", ErrorText("error")))),
-            "FAILED is Flink's terminal failure state; the operator does not restart it by itself.",
-        ),
-        Rule(
-            "failed",
-            Eq("lifecycle", "FAILED"),
-            "Degraded",
-            ("Failed", Opt("error", (": ", ErrorText("error")))),
-            "Lifecycle FAILED: the first deployment failed with an error, or the job or cluster failed "
-            "terminally (HA metadata lost, manual restore required).",
-        ),
-        Rule(
-            "rolled-back",
-            Eq("lifecycle", "ROLLED_BACK") | Eq("reconciliation", "ROLLED_BACK"),
-            "Degraded",
-            ("Rolled back to the last stable spec; the desired spec is not running",
-             Opt("error", (": ", ErrorText("error")))),
-            "After a rollback the cluster runs lastStableSpec, not what git asks for.",
-        ),
-        Rule(
-            "rolling-back",
-            Eq("lifecycle", "ROLLING_BACK") | Eq("reconciliation", "ROLLING_BACK"),
-            "Progressing",
-            ("Rolling back to the last stable spec", Opt("error", (": ", ErrorText("error")))),
-            "The new spec did not become stable in time; the operator is restoring the last stable one "
-            "(ends in ROLLED_BACK, which is Degraded).",
+        *_failure_rules(
+            "the first deployment failed with an error, or the job or cluster failed terminally (HA metadata "
+            "lost, manual restore required)"
         ),
         Rule(
             "suspending",
@@ -299,14 +319,7 @@ FLINK_DEPLOYMENT = Table(
             "spec.job.state is suspended but the reconciled spec is not yet: the operator is "
             "cancelling or savepointing the job.",
         ),
-        _canceled_restoring(),
-        Rule(
-            "resuming",
-            Eq("lifecycle", "SUSPENDED"),
-            "Progressing",
-            ("Resuming the suspended job",),
-            "The reconciled spec is still the suspended one while git asks for a running job.",
-        ),
+        *_resume_rules(),
         Rule(
             "created",
             Eq("lifecycle", "CREATED"),
@@ -416,35 +429,9 @@ FLINK_SESSION_JOB = Table(
             "The reconciled spec is the suspended one (lifecycle SUSPENDED, or for older operators a "
             "deployed reconciliation with the job stopped). Suspended on purpose is Healthy.",
         ),
-        Rule(
-            "job-failed",
-            Eq("job_state", "FAILED"),
-            "Degraded",
-            ("Job FAILED", Opt("error", (": ", ErrorText("error")))),
-            "FAILED is Flink's terminal failure state.",
-        ),
-        Rule(
-            "failed",
-            Eq("lifecycle", "FAILED"),
-            "Degraded",
-            ("Failed", Opt("error", (": ", ErrorText("error")))),
-            "Lifecycle FAILED: the first submission failed with an error (e.g. the session cluster does "
-            "not exist or rejected the jar), or the job failed terminally.",
-        ),
-        Rule(
-            "rolled-back",
-            Eq("lifecycle", "ROLLED_BACK") | Eq("reconciliation", "ROLLED_BACK"),
-            "Degraded",
-            ("Rolled back to the last stable spec; the desired spec is not running",
-             Opt("error", (": ", ErrorText("error")))),
-            "After a rollback the job runs lastStableSpec, not what git asks for.",
-        ),
-        Rule(
-            "rolling-back",
-            Eq("lifecycle", "ROLLING_BACK") | Eq("reconciliation", "ROLLING_BACK"),
-            "Progressing",
-            ("Rolling back to the last stable spec",),
-            "Ends in ROLLED_BACK (Degraded) or a stable spec.",
+        *_failure_rules(
+            "the first submission failed with an error (e.g. the session cluster does not exist or rejected "
+            "the jar), or the job failed terminally"
         ),
         Rule(
             "suspending",
@@ -453,14 +440,7 @@ FLINK_SESSION_JOB = Table(
             ("Suspending the job (job ", Val("job_state"), ")"),
             "spec.job.state is suspended but the reconciled spec is not yet.",
         ),
-        _canceled_restoring(),
-        Rule(
-            "resuming",
-            Eq("lifecycle", "SUSPENDED"),
-            "Progressing",
-            ("Resuming the suspended job",),
-            "The reconciled spec is still the suspended one while git asks for a running job.",
-        ),
+        *_resume_rules(),
         Rule(
             "created",
             Eq("lifecycle", "CREATED"),

@@ -141,6 +141,16 @@ def test_optional_volumes_do_not_order():
     assert waves == {"FlinkDeployment/job": 0, "Secret/maybe": None, "ConfigMap/extra": None, "Secret/needed": 0}
 
 
+def test_hooks_are_not_ordered_by_waves():
+    secret = {"apiVersion": "v1", "kind": "Secret",
+              "metadata": {"name": "token", "annotations": {"argocd.argoproj.io/hook": "PreSync", WAVE: "5"}}}
+    objs = [Located(fd("job", secrets=["token"]), "a", 1), Located(secret, "a", 2)]
+    c = ctx()
+    # A PreSync hook runs before the whole Sync phase: its wave 5 does not delay the deployment.
+    assert waves_of(assign_sync_waves(objs, c)) == {"FlinkDeployment/job": None, "Secret/token": 5}
+    assert c.warnings == []
+
+
 def test_mounting_the_operators_own_configmap_is_not_a_cycle():
     dep = fd("job")
     dep["spec"]["podTemplate"] = {"spec": {"volumes": [{"name": "c", "configMap": {"name": "flink-config-job"}}]}}

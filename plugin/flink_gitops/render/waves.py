@@ -102,14 +102,22 @@ def _rbac_by_service_account(objs: list[Located], index: dict, ctx: RenderContex
     return out
 
 
+def _is_hook(obj: dict) -> bool:
+    ann = annotations_of(obj)
+    return "argocd.argoproj.io/hook" in ann or "helm.sh/hook" in ann
+
+
 def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
+    # Hooks run in their own phases (PreSync before Sync...): ordering them by wave means nothing.
     index = {(loc.obj.get("kind"), "" if loc.obj.get("kind") in _CLUSTER_SCOPED else ctx.namespace_of(loc.obj),
-              name_of(loc.obj)): i for i, loc in enumerate(objs)}
+              name_of(loc.obj)): i for i, loc in enumerate(objs) if not _is_hook(loc.obj)}
     edges: list[Edge] = []
     rbac = _rbac_by_service_account(objs, index, ctx)
     for i, loc in enumerate(objs):
         obj = loc.obj
         ns = ctx.namespace_of(obj)
+        if _is_hook(obj):
+            continue
         if is_flink(obj, "FlinkDeployment"):
             log_cm = f"flink-config-{name_of(obj)}"
             j = index.get(("ConfigMap", ns, log_cm))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from flink_gitops import yamlio
-from flink_gitops.errors import Located, UserError
+from flink_gitops.errors import Located, Problem, UserError
 from flink_gitops.render.context import RenderContext, normalize_repo_url
 from flink_gitops.render.objects import FLINK_GROUP, autoscaler_enabled, dig, is_flink, name_of, where, with_obj
 
@@ -136,10 +136,32 @@ def merge_entries(existing: list, wanted: list[dict]) -> list:
     return out
 
 
+def _shape_problems(spec: dict, loc: Located, field: str) -> list[Problem]:
+    """What we would have to overwrite to merge: refused rather than silently dropped."""
+    problems = []
+    entries = spec.get("ignoreDifferences")
+    if entries is not None and not isinstance(entries, list):
+        problems.append(loc.problem("must be a list", f"{field}.ignoreDifferences"))
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict):
+            problems.append(loc.problem("must be a mapping", f"{field}.ignoreDifferences[{i}]"))
+        elif entry.get("jsonPointers") is not None and not isinstance(entry["jsonPointers"], list):
+            problems.append(loc.problem("must be a list", f"{field}.ignoreDifferences[{i}].jsonPointers"))
+    policy = spec.get("syncPolicy")
+    if policy is not None and not isinstance(policy, dict):
+        problems.append(loc.problem("must be a mapping", f"{field}.syncPolicy"))
+    elif isinstance(policy, dict) and policy.get("syncOptions") is not None \
+            and not isinstance(policy["syncOptions"], list):
+        problems.append(loc.problem("must be a list", f"{field}.syncPolicy.syncOptions"))
+    return problems
+
+
 def _with_ignore(spec: dict, wanted: list[dict], loc: Located, ctx: RenderContext, field: str) -> dict:
+    problems = _shape_problems(spec, loc, field)
+    if problems:
+        raise UserError(problems)
     spec = dict(spec)
-    existing = spec.get("ignoreDifferences")
-    spec["ignoreDifferences"] = merge_entries(existing if isinstance(existing, list) else [], wanted)
+    spec["ignoreDifferences"] = merge_entries(spec.get("ignoreDifferences") or [], wanted)
     policy = dict(spec.get("syncPolicy") or {})
     options = list(policy.get("syncOptions") or [])
     if "RespectIgnoreDifferences=false" in options:

@@ -88,18 +88,23 @@ def _rbac_by_service_account(objs: list[Located], index: dict, ctx: RenderContex
         if obj.get("kind") not in ("RoleBinding", "ClusterRoleBinding") or group_of(obj) != "rbac.authorization.k8s.io":
             continue
         binding_ns = ctx.namespace_of(obj) if obj["kind"] == "RoleBinding" else ""
-        role_kind, role = dig(obj, "roleRef", "kind"), dig(obj, "roleRef", "name")
+        role_kind, role = _text(dig(obj, "roleRef", "kind")), _text(dig(obj, "roleRef", "name"))
         j = index.get((role_kind, "" if role_kind in _CLUSTER_SCOPED else binding_ns, role))
         for k, subject in enumerate(as_list(obj.get("subjects"))):
             sa = dig(subject, "name")
             if dig(subject, "kind") != "ServiceAccount" or not isinstance(sa, str):
                 continue
-            ns = dig(subject, "namespace") or binding_ns or ctx.namespace
+            ns = _text(dig(subject, "namespace")) or binding_ns or ctx.namespace
             found = out.setdefault((ns, sa), [])
             found.append((i, f"grants ServiceAccount {sa} (subjects[{k}])"))
             if j is not None:
                 found.append((j, f"bound to ServiceAccount {sa} by {obj['kind']} {name_of(obj)}"))
     return out
+
+
+def _text(value: object) -> str | None:
+    """A reference field's value when it is text; anything else matches nothing."""
+    return value if isinstance(value, str) else None
 
 
 def _is_hook(obj: dict) -> bool:
@@ -144,7 +149,7 @@ def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
                 edges.append(Edge(j, i, 1, f"before {_label(loc, ctx)}, which runs on it",
                                   f"after its session cluster {_label(objs[j], ctx)} (spec.deploymentName)", False))
         elif is_flink(obj, "FlinkStateSnapshot"):
-            kind = dig(obj, "spec", "jobReference", "kind") or "FlinkDeployment"
+            kind = _text(dig(obj, "spec", "jobReference", "kind")) or "FlinkDeployment"
             target = dig(obj, "spec", "jobReference", "name")
             j = index.get((kind, ns, target)) if isinstance(target, str) else None
             if j is not None:

@@ -192,3 +192,16 @@ def test_property_merge_keeps_user_entries_adds_missing_never_duplicates(existin
         assert targets and set(want["jsonPointers"]) <= set(targets[0]["jsonPointers"])
     for entry in merged[len(before):]:
         assert len(set(entry["jsonPointers"])) == len(entry["jsonPointers"])
+
+
+def test_application_fields_of_the_wrong_shape_are_errors_not_overwritten(tmp_path):
+    from flink_gitops.errors import UserError
+
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    app = yaml.safe_load((repo / "apps" / "orders.yaml").read_text())
+    app["spec"]["syncPolicy"]["syncOptions"] = "CreateNamespace=true"
+    (repo / "apps" / "orders.yaml").write_text(yaml.safe_dump(app))
+    with pytest.raises(UserError, match=r"orders.yaml \(document 1\): Application argocd/orders: "
+                                        r"spec.syncPolicy.syncOptions: must be a list"):
+        render_parent(repo)

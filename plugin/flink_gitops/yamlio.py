@@ -35,17 +35,19 @@ class Loader(_CLoader):
     """Safe C loader: no timestamps, no duplicate keys."""
 
     def construct_mapping(self, node, deep=False):  # noqa: D401 - PyYAML API
+        # Only the keys written in this mapping: keys merged in with `<<: *anchor` may be
+        # overridden on purpose, so the check runs before PyYAML flattens the merge.
         if isinstance(node, yaml.MappingNode):
-            self.flatten_mapping(node)
-            seen = set()
-            for key_node, _ in node.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-                if key is not None:
-                    if key in seen:
-                        raise yaml.constructor.ConstructorError(
-                            None, None, f"duplicate key {key!r}", key_node.start_mark
-                        )
-                    seen.add(key)
+            keys = [k.value for k, _ in node.value if k.__class__ is yaml.ScalarNode]
+            if len(set(keys)) != len(keys):
+                seen = set()
+                for key_node, _ in node.value:
+                    if key_node.__class__ is yaml.ScalarNode:
+                        if key_node.value in seen:
+                            raise yaml.constructor.ConstructorError(
+                                None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+                            )
+                        seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
 
 

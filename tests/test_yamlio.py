@@ -1,0 +1,37 @@
+"""Safe YAML loading: what users' manifests rely on, and what is refused."""
+
+import pytest
+
+from flink_gitops.errors import UserError
+from flink_gitops.yamlio import dump_documents, load_documents
+
+
+def test_merge_keys_may_override_what_they_merge():
+    docs = load_documents("base: &b {cpu: 1, memory: 1g}\ntm:\n  <<: *b\n  memory: 2g\n", "x.yaml")
+    assert docs[0][1]["tm"] == {"cpu": 1, "memory": "2g"}
+
+
+def test_duplicate_keys_are_refused_with_file_document_and_line():
+    with pytest.raises(UserError) as err:
+        load_documents("kind: ConfigMap\n---\nmetadata:\n  name: a\n  name: b\n", "app/cm.yaml")
+    assert str(err.value) == "app/cm.yaml (document 2): invalid YAML: line 5, column 3: duplicate key 'name'"
+
+
+def test_timestamps_stay_text_and_round_trip_unchanged():
+    text = "metadata:\n  creationTimestamp: 2026-10-02T08:14:51Z\n  day: 2026-10-02\n"
+    (_, doc), = load_documents(text, "x.yaml")
+    assert doc["metadata"]["creationTimestamp"] == "2026-10-02T08:14:51Z"
+    again = load_documents(dump_documents([doc]), "y.yaml")[0][1]
+    assert again == doc
+
+
+def test_alias_bomb_is_refused_but_json_and_empty_documents_are_fine():
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    prev = "a"
+    for name in "bcdefgh":
+        bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+        prev = name
+    with pytest.raises(UserError, match="alias bomb"):
+        load_documents(bomb, "bomb.yaml")
+    assert load_documents('{"kind": "List", "items": []}', "x.json") == [(1, {"kind": "List", "items": []})]
+    assert [i for i, _ in load_documents("---\n---\na: 1\n", "x.yaml")] == [3]

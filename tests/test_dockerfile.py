@@ -4,7 +4,6 @@ the files it copies, the user and the environment it sets."""
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import pathlib
 import re

@@ -1,4 +1,4 @@
-"""Read Kubernetes objects from files, folders or stdin (YAML or JSON, multi-document, Lists)."""
+"""Objects for ``flink-gitops health``: from files, folders (recursively) or stdin."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 from flink_gitops.errors import Located, Problem, UserError
-from flink_gitops.yamlio import iter_documents
+from flink_gitops.manifests import objects_from_text, read_text
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_INPUT_BYTES = 16 * 1024 * 1024
 
 
 def _expand(arg: str) -> list[tuple[str, Path | None]]:
@@ -25,38 +25,21 @@ def _expand(arg: str) -> list[tuple[str, Path | None]]:
 
 
 def read_objects(args: list[str]) -> list[Located]:
-    """Every object in ``args``; ``List`` kinds are flattened. Raises UserError, never partial."""
+    """Every object in ``args`` (``List`` kinds flattened). Raises UserError with every problem."""
     out: list[Located] = []
     problems: list[Problem] = []
     for arg in args or ["-"]:
-        for name, path in _expand(arg):
+        try:
+            sources = _expand(arg)
+        except UserError as exc:
+            problems.extend(exc.problems)
+            continue
+        for name, path in sources:
             try:
-                if path is None:
-                    text = sys.stdin.read()
-                else:
-                    if path.stat().st_size > MAX_FILE_BYTES:
-                        raise UserError(Problem(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=name))
-                    text = path.read_text(encoding="utf-8")
-                for index, doc in iter_documents(text, name):
-                    if not isinstance(doc, dict):
-                        problems.append(Problem("expected a Kubernetes object (a mapping)", file=name, document=index))
-                        continue
-                    if doc.get("kind") == "List" or (
-                        isinstance(doc.get("kind"), str) and doc["kind"].endswith("List") and isinstance(doc.get("items"), list)
-                    ):
-                        for i, item in enumerate(doc.get("items") or []):
-                            if isinstance(item, dict):
-                                out.append(Located(item, name, index, item=i))
-                            else:
-                                problems.append(Problem(f"List item {i + 1} is not an object", file=name, document=index))
-                        continue
-                    out.append(Located(doc, name, index))
-            except UnicodeDecodeError:
-                problems.append(Problem("not UTF-8 text", file=name))
-            except UserError as exc:
+                text = sys.stdin.read() if path is None else read_text(str(path), name, MAX_INPUT_BYTES)
+                out.extend(objects_from_text(text, name))
+            except UserError as exc:  # keep going: report every broken file at once
                 problems.extend(exc.problems)
-            except OSError as exc:
-                problems.append(Problem(exc.strerror or str(exc), file=name))
     if problems:
         raise UserError(problems)
     return out

@@ -91,8 +91,8 @@ def run(args) -> int:
     rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
     if not rows:
         where = ", ".join(args.files) if args.files else "<stdin>"
-        raise UserError(Problem(f"no flink.apache.org resources found (kinds: FlinkDeployment, FlinkSessionJob, "
-                                f"FlinkStateSnapshot, FlinkBlueGreenDeployment)", file=where))
+        raise UserError(Problem("no flink.apache.org resources found (kinds: FlinkDeployment, FlinkSessionJob, "
+                                "FlinkStateSnapshot, FlinkBlueGreenDeployment)", file=where))
     skipped = len(objs) - len(rows)
     if skipped:
         print(f"flink-gitops health: skipped {skipped} object(s) that are not Flink resources", file=sys.stderr)

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from flink_gitops.health.model import (
     TRUE,
-    All,
-    Any_,
     Eq,
     ErrorText,
     Field,

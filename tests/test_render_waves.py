@@ -291,3 +291,25 @@ def test_property_user_waves_kept_no_hang_idempotent_input_untouched(objs):
             assert new.obj["metadata"]["annotations"][WAVE] == old_wave
     again = assign_sync_waves(out, ctx())
     assert [loc.obj for loc in again] == [loc.obj for loc in out]
+
+
+def test_blue_green_deployment_dependencies_of_its_template_never_after_it():
+    # The blue and green FlinkDeployments the operator creates run spec.template.spec; a user wave
+    # pins the blue/green deployment, so its service account and secret must come no later.
+    bg = {"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkBlueGreenDeployment",
+          "metadata": {"name": "payments", "annotations": {WAVE: "2"}},
+          "spec": {"template": {"spec": {
+              "serviceAccount": "payments-flink", "flinkVersion": "v1_20",
+              "podTemplate": {"spec": {"containers": [{"name": "flink-main-container",
+                                                        "envFrom": [{"secretRef": {"name": "payments-kafka"}}]}]}},
+              "job": {"jarURI": "local:///opt/flink/usrlib/payments.jar", "upgradeMode": "savepoint"}}}}}
+    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "payments-flink"}}
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "payments-kafka", "annotations": {WAVE: "5"}}}
+    objs = [Located(o, "bg.yaml", i + 1) for i, o in enumerate((bg, sa))]
+    waves = waves_of(assign_sync_waves(objs, ctx()))
+    assert waves["FlinkBlueGreenDeployment/payments"] == 2  # the user's, unchanged
+    assert waves["ServiceAccount/payments-flink"] is not None and waves["ServiceAccount/payments-flink"] <= 2
+    late = objs + [Located(secret, "bg.yaml", 3)]
+    with pytest.raises(UserError) as err:
+        assign_sync_waves(late, ctx())
+    assert "spec.template.spec.podTemplate.spec.containers[0].envFrom[0].secretRef.name" in str(err.value)

@@ -8,8 +8,8 @@ of a wave to be Healthy before the next starts (Progressing waits forever). So:
 * a FlinkSessionJob after the session FlinkDeployment it names, a FlinkStateSnapshot after the
   job it references;
 * everything a FlinkDeployment's pods need (serviceAccount, imagePullSecrets, Secrets,
-  ConfigMaps, PVCs of the three podTemplate levels) in the SAME wave as the deployment, never a
-  later one: Argo CD applies those kinds before custom resources inside a wave, and a PVC of a
+  ConfigMaps, PVCs of the three podTemplate levels; for a FlinkBlueGreenDeployment, of its
+  spec.template) in the SAME wave as the deployment, never a later one: Argo CD applies those kinds before custom resources inside a wave, and a PVC of a
   WaitForFirstConsumer StorageClass put in an EARLIER wave would stay Pending (Progressing)
   with no pod to bind it, blocking the sync.
 
@@ -123,15 +123,23 @@ def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
         ns = ctx.namespace_of(obj)
         if _is_hook(obj):
             continue
-        if is_flink(obj, "FlinkDeployment"):
-            log_cm = f"flink-config-{name_of(obj)}"
-            j = index.get(("ConfigMap", ns, log_cm))
-            if j is not None:
-                edges.append(Edge(i, j, 1, f"before its log4j ConfigMap {log_cm}",
-                                  f"after {_label(loc, ctx)}, so the operator adopts this ConfigMap "
-                                  "instead of overwriting it", False))
+        if is_flink(obj, "FlinkDeployment") or is_flink(obj, "FlinkBlueGreenDeployment"):
+            if obj["kind"] == "FlinkDeployment":
+                log_cm = f"flink-config-{name_of(obj)}"
+                refs = pod_template_references(obj)
+                j = index.get(("ConfigMap", ns, log_cm))
+                if j is not None:
+                    edges.append(Edge(i, j, 1, f"before its log4j ConfigMap {log_cm}",
+                                      f"after {_label(loc, ctx)}, so the operator adopts this ConfigMap "
+                                      "instead of overwriting it", False))
+            else:
+                # The blue and green FlinkDeployments the operator creates run spec.template.spec: their
+                # pods need the same objects. (Their log4j ConfigMaps are named after them, not us.)
+                log_cm = None
+                template = {"spec": dig(obj, "spec", "template", "spec")}
+                refs = ((kind, name, "spec.template." + field) for kind, name, field in pod_template_references(template))
             seen = set()
-            for kind, name, field in pod_template_references(obj):
+            for kind, name, field in refs:
                 j = index.get((kind, ns, name))
                 if j is None or j == i or (kind == "ConfigMap" and name == log_cm) or j in seen:
                     continue

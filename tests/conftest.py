@@ -19,3 +19,24 @@ def cli_env() -> dict:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+@pytest.fixture
+def clean_argocd_env(monkeypatch):
+    """No Argo CD or flink-gitops variables from the outer environment leak into a render."""
+    for key in list(os.environ):
+        if key.startswith(("ARGOCD_", "PARAM_", "KUBE_", "FLINK_GITOPS_")):
+            monkeypatch.delenv(key)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from flink_gitops.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()

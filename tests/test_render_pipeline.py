@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import os
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 import yaml
 
-from flink_gitops.cli import main
 from flink_gitops.errors import Problem
 from flink_gitops.render import pipeline
 from flink_gitops.render.params import PARAMETERS
@@ -20,18 +17,11 @@ EXAMPLE = ROOT / "examples" / "app"
 WAVE = "argocd.argoproj.io/sync-wave"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for key in list(os.environ):
-        if key.startswith(("ARGOCD_", "PARAM_", "KUBE_")):
-            monkeypatch.delenv(key)
+pytestmark = pytest.mark.usefixtures("clean_argocd_env")
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(["render", *argv])
-    return code, out.getvalue(), err.getvalue()
+    return run_cli("render", *argv)
 
 
 def test_every_step_is_switched_by_an_announced_boolean_parameter():

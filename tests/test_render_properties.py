@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import os
 import tempfile
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from flink_gitops.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = Path(__file__).parent / "fixtures" / "apps"
@@ -20,18 +17,11 @@ GOOD = [ROOT / "examples" / "app"] + [APPS / n for n in ("session-mode", "autosc
                                                           "pasted-from-cluster", "user-waves", "anchors")]
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for key in list(os.environ):
-        if key.startswith(("ARGOCD_", "PARAM_", "KUBE_")):
-            monkeypatch.delenv(key)
+pytestmark = pytest.mark.usefixtures("clean_argocd_env")
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(["render", *argv])
-    return code, out.getvalue(), err.getvalue()
+    return run_cli("render", *argv)
 
 
 @pytest.mark.parametrize("app", GOOD, ids=lambda p: p.name)

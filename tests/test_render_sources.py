@@ -16,12 +16,7 @@ APPS = Path(__file__).parent / "fixtures" / "apps"
 BROKEN = APPS / "broken"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    """No Argo CD variables from the outer environment leak into these renders."""
-    for key in list(os.environ):
-        if key.startswith(("ARGOCD_", "PARAM_", "KUBE_", "FLINK_GITOPS_")):
-            monkeypatch.delenv(key)
+pytestmark = pytest.mark.usefixtures("clean_argocd_env")
 
 
 def render(capsys, *argv: str) -> tuple[int, str, str]:

@@ -80,3 +80,15 @@ def test_why_names_the_deciding_rule(cli_env, repo):
     assert row["rule"] == "suspended-never-deployed" and "26818" in row["why"]
     t = run(["--why", FD + "degraded_restarting.yaml"], cli_env, repo)
     assert t.returncode == 1 and "rule job-failing:" in t.stdout
+
+
+def test_objects_without_a_name_are_still_assessed(cli_env, repo, tmp_path):
+    # Test data and hand-written snippets often carry no metadata; health needs only the status.
+    f = tmp_path / "snippet.yaml"
+    f.write_text("apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nspec: {job: {state: running}}\n"
+                 "status: {jobManagerDeploymentStatus: READY, jobStatus: {state: RUNNING},\n"
+                 "         reconciliationStatus: {state: DEPLOYED}}\n")
+    r = run(["-o", "json", str(f)], cli_env, repo)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == [{"kind": "FlinkDeployment", "namespace": "", "name": "",
+                                     "status": "Healthy", "message": "Job running"}]

@@ -37,7 +37,7 @@ def read_objects(args: list[str]) -> list[Located]:
         for name, path in sources:
             try:
                 text = sys.stdin.read() if path is None else read_text(str(path), name, MAX_INPUT_BYTES)
-                out.extend(objects_from_text(text, name))
+                out.extend(objects_from_text(text, name, applicable=False))  # health needs no name
             except UserError as exc:  # keep going: report every broken file at once
                 problems.extend(exc.problems)
     if problems:

@@ -31,8 +31,12 @@ def read_text(path: str, shown: str, max_bytes: int) -> str:
         raise UserError(Problem(f"not UTF-8 text (byte {exc.start})", file=shown)) from None
 
 
-def objects_from_text(text: str, source: str) -> list[Located]:
-    """Every Kubernetes object in a YAML/JSON stream; ``List`` kinds are flattened into their items."""
+def objects_from_text(text: str, source: str, applicable: bool = True) -> list[Located]:
+    """Every Kubernetes object in a YAML/JSON stream; ``List`` kinds are flattened into their items.
+
+    ``applicable``: also insist on what the API server would (a name, string labels and
+    annotations). Off for objects that are only read, e.g. to assess their health.
+    """
     out: list[Located] = []
     problems: list[Problem] = []
     for index, doc in yamlio.iter_documents(text, source):
@@ -43,11 +47,11 @@ def objects_from_text(text: str, source: str) -> list[Located]:
         if _is_list_kind(doc):
             for i, item in enumerate(doc.get("items") or []):
                 loc = Located(item if isinstance(item, dict) else {}, source, index, i)
-                if _check_object(item, loc, problems):
+                if _check_object(item, loc, problems, applicable):
                     out.append(loc)
             continue
         loc = Located(doc, source, index)
-        if _check_object(doc, loc, problems):
+        if _check_object(doc, loc, problems, applicable):
             out.append(loc)
     if problems:
         raise UserError(problems)
@@ -59,7 +63,7 @@ def _is_list_kind(doc: dict) -> bool:
     return kind == "List" or (isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list))
 
 
-def _check_object(doc: object, loc: Located, problems: list[Problem]) -> bool:
+def _check_object(doc: object, loc: Located, problems: list[Problem], applicable: bool) -> bool:
     if not isinstance(doc, dict):
         problems.append(Problem(f"List item {(loc.item or 0) + 1} is not a mapping", file=loc.file,
                                 document=loc.document))
@@ -72,6 +76,8 @@ def _check_object(doc: object, loc: Located, problems: list[Problem]) -> bool:
             hint="every document must be a Kubernetes object; move other YAML out of the app folder",
         ))
         return False
+    if not applicable:
+        return True
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not (
         (isinstance(meta.get("name"), str) and meta["name"]) or isinstance(meta.get("generateName"), str)

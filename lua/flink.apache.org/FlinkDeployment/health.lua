@@ -132,7 +132,7 @@ end
 -- A spec created suspended is never deployed: its status keeps the defaults (lifecycle CREATED,
 -- reconciliation UPGRADING, JobManager MISSING). That is the desired state; Progressing here hung
 -- syncs forever (argo-cd #26818).
-if (f_desired == "suspended" and (f_lifecycle == "CREATED" or (f_lifecycle == nil and f_reconciled_spec == nil and f_error == nil and f_legacy_success == nil))) then
+if (f_desired == "suspended" and (f_lifecycle == "CREATED" or ((f_lifecycle == nil and f_reconciled_spec == nil and f_error == nil and f_legacy_success == nil) and (f_reconciliation == "UPGRADING" or f_reconciliation == nil)))) then
   return {status = "Healthy", message = "Suspended (created with job.state suspended; not deployed until it is set to running)"}
 end
 

@@ -128,7 +128,7 @@ end
 
 -- [suspended-never-submitted] -> Healthy
 -- A session job created suspended is never submitted; that is its desired state (argo-cd #26818).
-if (f_desired == "suspended" and (f_lifecycle == "CREATED" or (f_lifecycle == nil and f_reconciled_spec == nil and f_error == nil))) then
+if (f_desired == "suspended" and (f_lifecycle == "CREATED" or ((f_lifecycle == nil and f_reconciled_spec == nil and f_error == nil) and (f_reconciliation == "UPGRADING" or f_reconciliation == nil)))) then
   return {status = "Healthy", message = "Suspended (created with job.state suspended; not submitted until it is set to running)"}
 end
 

@@ -80,6 +80,8 @@ _NOT_OBSERVED = Not(IsTable("status")) | all_absent(
 )
 _BEHIND = Less("observed", "generation")
 _SUSPEND_WANTED = Eq("desired", "suspended")
+# Status defaults before the first deployment: reconciliation state UPGRADING (or not written yet).
+_NEVER_RECONCILED = Eq("reconciliation", "UPGRADING") | absent("reconciliation")
 
 
 def _deleting(why: str) -> Rule:
@@ -271,7 +273,8 @@ FLINK_DEPLOYMENT = Table(
         Rule(
             "suspended-never-deployed",
             _SUSPEND_WANTED & (Eq("lifecycle", "CREATED")
-                               | all_absent("lifecycle", "reconciled_spec", "error", "legacy_success")),
+                               | (all_absent("lifecycle", "reconciled_spec", "error", "legacy_success")
+                                  & _NEVER_RECONCILED)),
             "Healthy",
             ("Suspended (created with job.state suspended; not deployed until it is set to running)",),
             "A spec created suspended is never deployed: its status keeps the defaults (lifecycle "
@@ -410,7 +413,8 @@ FLINK_SESSION_JOB = Table(
         _pending_generation(),
         Rule(
             "suspended-never-submitted",
-            _SUSPEND_WANTED & (Eq("lifecycle", "CREATED") | all_absent("lifecycle", "reconciled_spec", "error")),
+            _SUSPEND_WANTED & (Eq("lifecycle", "CREATED")
+                               | (all_absent("lifecycle", "reconciled_spec", "error") & _NEVER_RECONCILED)),
             "Healthy",
             ("Suspended (created with job.state suspended; not submitted until it is set to running)",),
             "A session job created suspended is never submitted; that is its desired state (argo-cd #26818).",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from flink_gitops.errors import Problem, UserError, describe
+from flink_gitops.errors import Problem, UserError
 
-EXIT_HEALTHY, EXIT_DEGRADED, EXIT_BAD_INPUT, EXIT_NOT_HEALTHY = 0, 1, 2, 3
+# Bad input exits 2, like every command (flink_gitops.cli.main turns a UserError into 2).
+EXIT_HEALTHY, EXIT_DEGRADED, EXIT_NOT_HEALTHY = 0, 1, 3
 
 
 def add_arguments(p) -> None:
@@ -103,4 +104,4 @@ def run(args) -> int:
     return exit_code(rows)
 
 
-__all__ = ["run", "add_arguments", "assess_all", "exit_code", "describe"]
+__all__ = ["run", "add_arguments", "assess_all", "exit_code"]

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test generate bench clean
+.PHONY: run test generate bench crosscheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +36,10 @@ generate: $(VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 
+## crosscheck: run the health scripts in real gopher-lua (needs Debian's golang-go and gopher-lua, see tools/)
+crosscheck: $(VENV)/.installed-test
+	GO111MODULE=off GOPATH=$(CURDIR)/.gopath:/usr/share/gocode go build -o .gopath/gopher-lua-check ./tools/gopher-lua-check
+	$(BIN)/python tools/gopher-lua-check/check.py .gopath/gopher-lua-check
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .gopath

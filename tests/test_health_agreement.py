@@ -56,7 +56,7 @@ def _flink(kind, gen, observed, fields):
     return obj
 
 
-def test_flink_deployment_every_combination():
+def deployment_combinations() -> list[dict]:
     objs = []
     for lifecycle, jm, recon, job, gen, error, desired, session in itertools.product(
         (None,) + LIFECYCLE, (None,) + JM_STATUS, (None,) + RECONCILIATION, (None,) + JOB_STATES,
@@ -71,10 +71,10 @@ def test_flink_deployment_every_combination():
         if not session:
             obj["spec"] = {"job": {"jarURI": "local:///x.jar"} | ({"state": desired} if desired else {})}
         objs.append(obj)
-    assert _agree(objs, "FlinkDeployment") == 95_040
+    return objs
 
 
-def test_flink_deployment_old_operator_shapes():
+def old_operator_deployments() -> list[dict]:
     objs = []
     for success, jm, job, error, desired, reconciled in itertools.product(
         (None, True, False), (None,) + JM_STATUS, (None,) + JOB_STATES, (None, "plain text error"),
@@ -85,11 +85,11 @@ def test_flink_deployment_old_operator_shapes():
         spec = {"job": {"state": desired}} if desired else {"job": {}}
         objs.append({"apiVersion": "flink.apache.org/v1alpha1", "kind": "FlinkDeployment",
                      "metadata": {"name": "old"}, "spec": spec, "status": status})
-    assert _agree(objs, "FlinkDeployment") > 1000
+    return objs
 
 
-def test_flink_session_job_every_combination():
-    objs = [
+def session_job_combinations() -> list[dict]:
+    return [
         _flink("FlinkSessionJob", *gen, {
             "status.lifecycleState": lifecycle, "status.reconciliationStatus.state": recon,
             "status.jobStatus.state": job, "status.error": error, "spec.job.state": desired,
@@ -99,24 +99,41 @@ def test_flink_session_job_every_combination():
             (None,) + LIFECYCLE, (None,) + RECONCILIATION, (None,) + JOB_STATES, GENERATIONS.values(),
             (None, ERROR), (None, "running", "suspended"))
     ]
-    assert _agree(objs, "FlinkSessionJob") > 10_000
 
 
-def test_snapshot_and_blue_green_every_combination():
-    snaps = [
+def snapshot_combinations() -> list[dict]:
+    return [
         _flink("FlinkStateSnapshot", 1, None, {"status.state": s, "status.error": e, "status.path": p,
                                                "metadata.deletionTimestamp": d})
         for s, e, p, d in itertools.product((None,) + SNAPSHOT_STATES, (None, ERROR), (None, "s3://b/sp-1"),
                                             (None, "2026-11-20T10:00:00Z"))
     ]
-    assert _agree(snaps, "FlinkStateSnapshot") == 48
-    bgs = [
+
+
+def blue_green_combinations() -> list[dict]:
+    return [
         _flink("FlinkBlueGreenDeployment", 1, None, {"status.blueGreenState": b, "status.jobStatus.state": j,
                                                      "status.error": e, "spec.template.spec.job.state": d})
         for b, j, e, d in itertools.product((None,) + BLUE_GREEN_STATES, (None,) + JOB_STATES, (None, ERROR),
                                             (None, "suspended"))
     ]
-    assert _agree(bgs, "FlinkBlueGreenDeployment") == 8 * 12 * 2 * 2
+
+
+def test_flink_deployment_every_combination():
+    assert _agree(deployment_combinations(), "FlinkDeployment") == 95_040
+
+
+def test_flink_deployment_old_operator_shapes():
+    assert _agree(old_operator_deployments(), "FlinkDeployment") == 1_728
+
+
+def test_flink_session_job_every_combination():
+    assert _agree(session_job_combinations(), "FlinkSessionJob") == 11_880
+
+
+def test_snapshot_and_blue_green_every_combination():
+    assert _agree(snapshot_combinations(), "FlinkStateSnapshot") == 48
+    assert _agree(blue_green_combinations(), "FlinkBlueGreenDeployment") == 8 * 12 * 2 * 2
 
 
 # --- hostile objects ----------------------------------------------------------------------

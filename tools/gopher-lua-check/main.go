@@ -1,0 +1,103 @@
+// Runs health scripts in real gopher-lua, set up like Argo CD's VM (util/lua/lua.go): standard
+// libraries skipped unless openlibs, then package, base, table and a safe os (time, date). Reads JSON
+// lines {script, obj, openlibs}; writes JSON lines {status, message} or {error}. See README.md.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io/ioutil"
+	"os"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+type Case struct {
+	Script   string                 `json:"script"`
+	Obj      map[string]interface{} `json:"obj"`
+	OpenLibs bool                   `json:"openlibs"`
+}
+
+func decodeValue(L *lua.LState, value interface{}) lua.LValue {
+	switch v := value.(type) {
+	case bool:
+		return lua.LBool(v)
+	case float64:
+		return lua.LNumber(v)
+	case string:
+		return lua.LString(v)
+	case []interface{}:
+		arr := L.CreateTable(len(v), 0)
+		for _, item := range v {
+			arr.Append(decodeValue(L, item))
+		}
+		return arr
+	case map[string]interface{}:
+		tbl := L.CreateTable(0, len(v))
+		for key, item := range v {
+			tbl.RawSetH(lua.LString(key), decodeValue(L, item))
+		}
+		return tbl
+	}
+	return lua.LNil
+}
+
+func safeOs(L *lua.LState) int {
+	mod := L.RegisterModule(lua.OsLibName, map[string]lua.LGFunction{
+		"time": func(L *lua.LState) int { L.Push(lua.LNumber(time.Now().Unix())); return 1 },
+		"date": func(L *lua.LState) int { L.Push(lua.LString(time.Now().String())); return 1 },
+	})
+	L.Push(mod)
+	return 1
+}
+
+func main() {
+	scripts := map[string]string{}
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 64<<20), 64<<20)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	for in.Scan() {
+		var c Case
+		if err := json.Unmarshal(in.Bytes(), &c); err != nil {
+			panic(err)
+		}
+		src, ok := scripts[c.Script]
+		if !ok {
+			b, err := ioutil.ReadFile(c.Script)
+			if err != nil {
+				panic(err)
+			}
+			src = string(b)
+			scripts[c.Script] = src
+		}
+		L := lua.NewState(lua.Options{SkipOpenLibs: !c.OpenLibs})
+		for _, pair := range []struct {
+			n string
+			f lua.LGFunction
+		}{{lua.LoadLibName, lua.OpenPackage}, {lua.BaseLibName, lua.OpenBase}, {lua.TabLibName, lua.OpenTable}, {lua.OsLibName, safeOs}} {
+			if err := L.CallByParam(lua.P{Fn: L.NewFunction(pair.f), NRet: 0, Protect: true}, lua.LString(pair.n)); err != nil {
+				panic(err)
+			}
+		}
+		L.SetGlobal("obj", decodeValue(L, c.Obj))
+		res := map[string]string{}
+		if err := L.DoString(src); err != nil {
+			res["error"] = err.Error()
+		} else {
+			rv := L.Get(-1)
+			if t, ok := rv.(*lua.LTable); ok {
+				res["status"] = lua.LVAsString(t.RawGetString("status"))
+				res["message"] = lua.LVAsString(t.RawGetString("message"))
+			} else {
+				res["error"] = fmt.Sprintf("returned %s", rv.Type().String())
+			}
+		}
+		L.Close()
+		b, _ := json.Marshal(res)
+		out.Write(b)
+		out.WriteString("\n")
+	}
+}

@@ -4,6 +4,8 @@ Not part of `make test` (it needs Go and gopher-lua from Debian): run `make cros
 Feeds every health fixture and every combination the agreement tests use (tests/
 test_health_agreement.py) to the Go harness beside this file, in both library modes, and
 compares with the Python evaluator, which the suite proves equal to the lupa sandbox.
+Then runs every resource action (discovery and each action.lua) on every action sample, and
+compares what gopher-lua returns, encoded as gopher-json encodes it, with the lupa sandbox.
 Exit 1 on any difference, error, or fixture whose expected health gopher-lua does not give.
 """
 
@@ -22,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import test_health_agreement as combos  # noqa: E402
 
 from flink_gitops.health.evaluate import evaluate  # noqa: E402
-from flink_gitops.health.sandbox import _jsonable  # noqa: E402
+from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError, _jsonable  # noqa: E402
 
 
 def cases() -> list[tuple[str, dict, dict | None]]:
@@ -42,6 +44,35 @@ def cases() -> list[tuple[str, dict, dict | None]]:
     return out
 
 
+def action_cases() -> list[tuple[str, dict]]:
+    out = []
+    for actions in sorted(ROOT.glob("lua/flink.apache.org/*/actions")):
+        scripts = [actions / "discovery.lua"] + sorted(actions.glob("*/action.lua"))
+        for sample in sorted((actions / "testdata").glob("*.yaml")):
+            obj = yaml.safe_load(sample.read_text())
+            out.extend((str(script), obj) for script in scripts)
+    return out
+
+
+def check_actions(harness: str) -> int:
+    todo = action_cases()
+    feed = "".join(json.dumps({"script": s, "obj": _jsonable(o), "mode": "json"}) + "\n" for s, o in todo)
+    run = subprocess.run([harness], input=feed, capture_output=True, text=True, check=True)
+    results = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(results) == len(todo), "the harness lost cases"
+    box, bad = LuaSandbox(open_libs=False), 0
+    for (script, obj), got in zip(todo, results):
+        try:
+            want = {"value": box.run(Path(script).read_text(), obj, script)}
+        except LuaScriptError as exc:
+            want = {"error": str(exc)}
+        if ("error" in got) != ("error" in want) or got.get("value") != want.get("value"):
+            bad += 1
+            print(f"DIFFERENT action {script}: gopher-lua {str(got)[:300]}, lupa {str(want)[:300]}")
+    print(f"{len(results)} action runs in gopher-lua, {bad} different")
+    return bad
+
+
 def main(harness: str) -> int:
     todo = [(c, open_libs) for open_libs in (False, True) for c in cases()]
     feed = "".join(json.dumps({"script": s, "obj": _jsonable(o), "openlibs": ol}) + "\n" for (s, o, _), ol in todo)
@@ -59,6 +90,7 @@ def main(harness: str) -> int:
             bad += 1
             print(f"FIXTURE {script}: gopher-lua {got}, health_test.yaml {expected}")
     print(f"{len(results)} evaluations in gopher-lua, {bad} different")
+    bad += check_actions(harness)
     return 1 if bad else 0
 
 

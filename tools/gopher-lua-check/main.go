@@ -1,6 +1,6 @@
 // Runs health scripts in real gopher-lua, set up like Argo CD's VM (util/lua/lua.go): standard
 // libraries skipped unless openlibs, then package, base, table and a safe os (time, date). Reads JSON
-// lines {script, obj, openlibs}; writes JSON lines {status, message} or {error}. See README.md.
+// lines {script, obj, openlibs, mode}; writes JSON lines {status, message}, {value} or {error}. See README.md.
 package main
 
 import (
@@ -18,6 +18,58 @@ type Case struct {
 	Script   string                 `json:"script"`
 	Obj      map[string]interface{} `json:"obj"`
 	OpenLibs bool                   `json:"openlibs"`
+	// "json": return what the script returned, encoded the way gopher-json (Argo CD's encoder)
+	// does (for actions); otherwise read it as a health result.
+	Mode string `json:"mode"`
+}
+
+// encode follows layeh.com/gopher-json: a table with MaxN > 0 is an array of 1..MaxN, any other
+// table an object whose keys must be strings (an empty table is []).
+func encode(v lua.LValue) (interface{}, error) {
+	switch x := v.(type) {
+	case lua.LBool:
+		return bool(x), nil
+	case lua.LNumber:
+		return float64(x), nil
+	case lua.LString:
+		return string(x), nil
+	case *lua.LNilType:
+		return nil, nil
+	case *lua.LTable:
+		if n := x.MaxN(); n > 0 {
+			arr := make([]interface{}, 0, n)
+			for i := 1; i <= n; i++ {
+				item, err := encode(x.RawGetInt(i))
+				if err != nil {
+					return nil, err
+				}
+				arr = append(arr, item)
+			}
+			return arr, nil
+		}
+		obj := map[string]interface{}{}
+		var bad error
+		x.ForEach(func(k, val lua.LValue) {
+			key, ok := k.(lua.LString)
+			if !ok {
+				bad = fmt.Errorf("cannot encode mixed or invalid key types")
+				return
+			}
+			item, err := encode(val)
+			if err != nil {
+				bad = err
+			}
+			obj[string(key)] = item
+		})
+		if bad != nil {
+			return nil, bad
+		}
+		if len(obj) == 0 {
+			return []interface{}{}, nil
+		}
+		return obj, nil
+	}
+	return nil, fmt.Errorf("cannot encode %s", v.Type().String())
 }
 
 func decodeValue(L *lua.LState, value interface{}) lua.LValue {
@@ -83,9 +135,16 @@ func main() {
 			}
 		}
 		L.SetGlobal("obj", decodeValue(L, c.Obj))
-		res := map[string]string{}
+		res := map[string]interface{}{}
 		if err := L.DoString(src); err != nil {
 			res["error"] = err.Error()
+		} else if c.Mode == "json" {
+			value, err := encode(L.Get(-1))
+			if err != nil {
+				res["error"] = err.Error()
+			} else {
+				res["value"] = value
+			}
 		} else {
 			rv := L.Get(-1)
 			if t, ok := rv.(*lua.LTable); ok {

@@ -166,7 +166,3 @@ def dump_documents(docs: list[object]) -> str:
         width=1 << 16,
         explicit_start=True,
     )
-
-
-def dump_json(docs: list[object]) -> str:
-    return json.dumps(docs if len(docs) != 1 else docs[0], indent=2, ensure_ascii=False) + "\n"

@@ -254,12 +254,6 @@ def compile_table(table: Table) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def health_script(kind: str) -> str:
-    from flink_gitops.health.tables import TABLES
-
-    return compile_table(TABLES[kind])
-
-
 def health_script_path(table: Table) -> str:
     return f"lua/{table.group}/{table.kind}/health.lua"
 

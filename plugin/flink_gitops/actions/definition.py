@@ -46,6 +46,11 @@ class Action:
     #: One sentence for docs/actions.md.
     summary: str = ""
 
+    def __post_init__(self):
+        unknown = self.enabled_in - set(SITUATIONS)
+        if unknown:  # a typo here would silently disable the action everywhere
+            raise ValueError(f"action {self.name}: unknown situations {sorted(unknown)}")
+
 
 ACTIONS: tuple[Action, ...] = (
     Action(
@@ -98,13 +103,6 @@ KINDS: tuple[str, ...] = ("FlinkDeployment", "FlinkSessionJob")
 
 def actions_for(kind: str) -> tuple[Action, ...]:
     return tuple(a for a in ACTIONS if kind in a.kinds)
-
-
-def action_named(kind: str, name: str) -> Action:
-    for action in actions_for(kind):
-        if action.name == name:
-            return action
-    raise KeyError(f"{kind} has no action {name!r}")
 
 
 # -- The reference semantics, in Python ----------------------------------------------------

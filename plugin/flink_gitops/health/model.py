@@ -161,9 +161,6 @@ class Table:
         return self.field_index[name]
 
 
-STATUSES = ("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown")
-
-
 def fields_of(cond: Cond) -> set[str]:
     if isinstance(cond, (Eq, In, Present, IsTable)):
         return {cond.field}

@@ -182,6 +182,3 @@ def from_cli(pairs: list[str]) -> dict[str, str | tuple[str, ...]]:
         raw[name.strip()] = value
     return from_mapping(raw, "--param")
 
-
-def is_on(params: Mapping[str, object], name: str) -> bool:
-    return params.get(name, BY_NAME[name].default) == "true"

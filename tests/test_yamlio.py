@@ -36,3 +36,21 @@ def test_alias_bomb_is_refused_but_json_and_empty_documents_are_fine():
     assert load_documents('{"kind": "List", "items": []}', "x.json") == [(1, {"kind": "List", "items": []})]
     # an empty document keeps its number, so errors in later documents point at the right one
     assert [i for i, _ in load_documents("---\n---\na: 1\n", "x.yaml")] == [2]
+
+
+def test_absurd_nesting_is_a_clear_error_not_a_traceback(tmp_path, cli_env):
+    import subprocess
+
+    deep_json = '{"a":' * 50_000 + "1" + "}" * 50_000
+    with pytest.raises(UserError, match="nesting is too deep"):
+        load_documents(deep_json, "deep.json")
+    # Nested just below what the loader refuses: later steps must not crash either.
+    deep = tmp_path / "app" / "deep.yaml"
+    deep.parent.mkdir()
+    deep.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  x: " + "[" * 900 + "]" * 900 + "\n")
+    for argv in (["render", str(deep.parent)], ["health", str(deep)]):
+        run = subprocess.run(["flink-gitops", *argv], capture_output=True, text=True, env=cli_env)
+        assert "Traceback" not in run.stderr, run.stderr[-500:]
+        assert run.returncode in (0, 2)
+        if run.returncode == 2:
+            assert run.stdout == "" and "error:" in run.stderr

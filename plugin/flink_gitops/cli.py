@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"flink-gitops {args.command}: error: {problem}", file=sys.stderr)
         return 2
+    except RecursionError:  # an object nested deeper than any Kubernetes object, met past the loader
+        print(f"flink-gitops {args.command}: error: input is nested too deeply to process", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # e.g. `flink-gitops render | head`
         return 1
     except KeyboardInterrupt:

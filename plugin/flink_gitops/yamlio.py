@@ -112,10 +112,14 @@ def iter_documents(text: str, source: str) -> Iterator[tuple[int, object]]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         try:
-            yield 1, json.loads(text)
-            return
+            doc = json.loads(text)
         except ValueError:
             pass  # not JSON after all (e.g. a YAML flow mapping); fall through to YAML
+        except RecursionError:
+            raise UserError(Problem("JSON nesting is too deep", file=source, document=1)) from None
+        else:
+            yield 1, doc
+            return
     loader = Loader(text)
     index = 0
     # Anchors need a '&': without one there is nothing to expand, skip the walk (hot path).

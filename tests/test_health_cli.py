@@ -92,3 +92,11 @@ def test_objects_without_a_name_are_still_assessed(cli_env, repo, tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == [{"kind": "FlinkDeployment", "namespace": "", "name": "",
                                      "status": "Healthy", "message": "Job running"}]
+
+
+def test_a_list_whose_items_are_not_a_list_is_bad_input(cli_env, repo, tmp_path):
+    f = tmp_path / "list.yaml"
+    f.write_text("apiVersion: v1\nkind: List\nitems: 5\n")
+    r = run([str(f)], cli_env, repo)
+    assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+    assert f"{f} (document 1): items of a List must be a list, got a int" in r.stderr

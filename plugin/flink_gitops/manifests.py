@@ -45,7 +45,12 @@ def objects_from_text(text: str, source: str, applicable: bool = True) -> list[L
                                     file=source, document=index))
             continue
         if _is_list_kind(doc):
-            for i, item in enumerate(doc.get("items") or []):
+            items = doc.get("items")
+            if items is not None and not isinstance(items, list):
+                problems.append(Problem(f"items of a {doc['kind']} must be a list, got a {type(items).__name__}",
+                                        file=source, document=index))
+                continue
+            for i, item in enumerate(items or []):
                 loc = Located(item if isinstance(item, dict) else {}, source, index, i)
                 if _check_object(item, loc, problems, applicable):
                     out.append(loc)

@@ -141,7 +141,8 @@ def test_snapshot_and_blue_green_every_combination():
 VOCAB = ["status", "metadata", "spec", "job", "state", "lifecycleState", "jobManagerDeploymentStatus",
          "reconciliationStatus", "jobStatus", "error", "observedGeneration", "generation", "success",
          "lastReconciledSpec", "deletionTimestamp", "blueGreenState", "template", "path", "x"]
-SCALARS = (st.none() | st.booleans() | st.integers(-3, 2**40) | st.floats(allow_nan=False, allow_infinity=False)
+SCALARS = (st.none() | st.booleans() | st.integers(-3, 2**40) | st.sampled_from([10**400, -(10**400), 2**63, 2**63 + 1])
+           | st.floats(allow_nan=False)
            | st.sampled_from(list(LIFECYCLE + JM_STATUS + JOB_STATES + SNAPSHOT_STATES + BLUE_GREEN_STATES)
                              + ["suspended", "running", "", "{", '{"message": "x\\"y', '{"message":"' + "ü" * 90 + '"}'])
            | st.text(max_size=30))

@@ -7,6 +7,8 @@ only changes how operator errors are shown.
 
 from __future__ import annotations
 
+import math
+
 from flink_gitops.health.model import (
     ERROR_TEXT_LIMIT,
     All,
@@ -52,8 +54,17 @@ def read_fields(table: Table, obj) -> dict:
             elif candidate is not None:
                 value = candidate
                 break
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = _as_double(value)  # Lua numbers are doubles: compare and print as Lua would
         values[f.name] = value
     return values
+
+
+def _as_double(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _lua_eq(a, b) -> bool:

@@ -203,7 +203,10 @@ def _scalar(value):
     if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
         return value
     if isinstance(value, int):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # beyond a double: what a JSON decoder into float64 would saturate to
+            return math.inf if value > 0 else -math.inf
     # YAML can hand us dates or other scalars; Argo CD only ever sees JSON scalars.
     return str(value)
 

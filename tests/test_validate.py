@@ -241,6 +241,17 @@ def test_blank_checkpoint_dir_counts_as_missing():
     only_error([d], "checkpoint-dir")
 
 
+def test_missing_state_dirs_point_to_the_operator_configuration_parameter():
+    # Platforms often set the state directories once in the operator's defaultConfiguration: the
+    # fix must say how to tell the plugin, and stop saying it once the plugin has been told.
+    d = app()
+    del d["spec"]["flinkConfiguration"]["execution.checkpointing.dir"]
+    assumed = only_error([d], "checkpoint-dir")
+    assert "validate-operator-config" in assumed.hint and "assuming the operator's default" in assumed.message
+    told = only_error([d], "checkpoint-dir", **{"validate-operator-config": "taskmanager.numberOfTaskSlots: 2"})
+    assert "validate-operator-config" not in told.hint and "assuming" not in told.message
+
+
 def test_checkpoint_dir_from_the_operator_default_configuration_parameter():
     d = app()
     del d["spec"]["flinkConfiguration"]["execution.checkpointing.dir"]

@@ -406,6 +406,11 @@ def check_job(rep: Report, job: dict, conf: Conf, settings: Settings, *, tm_repl
           "use running or suspended (lower case)")
     mode = mode if mode in UPGRADE_MODES else "stateless"
     note = "" if settings.operator_conf_given else f" ({_NO_DEFAULTS_NOTE})"
+    # Many platforms set the state directories once, in the operator's defaultConfiguration: say how to
+    # tell the plugin instead of making every app repeat them.
+    via_operator = "" if settings.operator_conf_given else (
+        "; or, if the operator's defaultConfiguration sets it, give that configuration to the plugin "
+        "(parameter validate-operator-config)")
     where = "the session cluster's or the job's flinkConfiguration" if session else "flinkConfiguration"
     if mode != "stateless" and not conf.nonblank(fc.CHECKPOINT_DIR_KEYS):
         rep.error("checkpoint-dir", f"{field_prefix}.upgradeMode",
@@ -413,24 +418,25 @@ def check_job(rep: Report, job: dict, conf: Conf, settings: Settings, *, tm_repl
                   f"Checkpoint directory[{fc.CHECKPOINT_DIR_KEYS[0]}] must be defined for last-state and savepoint "
                   "upgrade modes",
                   f"set {fc.CHECKPOINT_DIR_KEYS[0]} (or state.checkpoints.dir) to durable storage, e.g. "
-                  "s3://bucket/checkpoints, or use upgradeMode: stateless")
+                  "s3://bucket/checkpoints, or use upgradeMode: stateless" + via_operator)
     if not conf.nonblank(fc.SAVEPOINT_DIR_KEYS):
         key = fc.SAVEPOINT_DIR_KEYS[0]
         fix = f"set {key} (or state.savepoints.dir) to durable storage, e.g. s3://bucket/savepoints"
+        fix_default = fix + via_operator
         if mode == "savepoint":
             rep.error("savepoint-dir", f"{field_prefix}.upgradeMode",
                       f"upgradeMode savepoint needs a savepoint directory, but {where} sets none{note}",
-                      f"Job could not be upgraded with savepoint while config key[{key}] is not set", fix)
+                      f"Job could not be upgraded with savepoint while config key[{key}] is not set", fix_default)
         elif job.get("savepointTriggerNonce") is not None:
             rep.error("savepoint-dir", f"{field_prefix}.savepointTriggerNonce",
                       f"savepointTriggerNonce asks for a savepoint, but {where} sets no savepoint directory{note}",
                       f"Savepoint could not be manually triggered for the running job while config key[{key}] is "
-                      "not set", fix + ", or remove savepointTriggerNonce")
+                      "not set", fix + ", or remove savepointTriggerNonce" + via_operator)
         elif conf.has(fc.PERIODIC_SAVEPOINT_KEYS):
             rep.error("savepoint-dir", _conf_field(fc.PERIODIC_SAVEPOINT_KEYS[0]),
                       f"periodic savepoints are configured, but {where} sets no savepoint directory{note}",
                       f"Periodic savepoints cannot be enabled when config key[{key}] is not set",
-                      fix + f", or remove {fc.PERIODIC_SAVEPOINT_KEYS[0]}")
+                      fix + f", or remove {fc.PERIODIC_SAVEPOINT_KEYS[0]}" + via_operator)
         elif conf.has(fc.CHECKPOINT_MAX_AGE_KEYS):
             age_key = fc.CHECKPOINT_MAX_AGE_KEYS[0]
             try:
@@ -443,7 +449,7 @@ def check_job(rep: Report, job: dict, conf: Conf, settings: Settings, *, tm_repl
                 rep.error("savepoint-dir", _conf_field(age_key),
                           f"{age_key} falls back to savepoint upgrades, but {where} sets no savepoint directory{note}",
                           f"In order to use max-checkpoint age functionality config key[{key}] must be set to allow "
-                          "triggering savepoint upgrades.", fix + f", or remove {age_key}")
+                          "triggering savepoint upgrades.", fix + f", or remove {age_key}" + via_operator)
     parallelism = _integer(rep, job, "parallelism", f"{field_prefix}.parallelism")
     if has_tm_replicas:
         if tm_replicas is not None and tm_replicas < 1:

@@ -42,3 +42,20 @@ def test_valid_manifests_render_and_warnings_stay_on_stderr(tmp_path):
     rendered = [d for d in yaml.safe_load_all(result.stdout) if d]
     assert [d["metadata"]["name"] for d in rendered] == ["orders-pipeline"]
     assert "v1_18 is deprecated" in result.stderr
+
+
+def test_operator_defaults_from_the_sidecar_environment_apply_to_every_app(tmp_path):
+    # docs/install.md: one ARGOCD_ENV_VALIDATE_OPERATOR_CONFIG in the sidecar's env serves every app.
+    doc = yaml.safe_load((FIXTURES / "valid" / "orders-pipeline.yaml").read_text())
+    conf = doc["spec"]["flinkConfiguration"]
+    for key in [k for k in conf if "checkpoints.dir" in k or "checkpointing.dir" in k]:
+        del conf[key]
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(doc))
+    refused = render(tmp_path)
+    assert refused.returncode != 0 and "[checkpoint-dir]" in refused.stderr and refused.stdout == ""
+    told = subprocess.run(
+        [sys.executable, "-m", "flink_gitops", "render", "."], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+             "ARGOCD_ENV_VALIDATE_OPERATOR_CONFIG": "state.checkpoints.dir: s3://platform-flink/checkpoints\n"})
+    assert told.returncode == 0, told.stderr
+    assert [d["kind"] for d in yaml.safe_load_all(told.stdout) if d] == ["FlinkDeployment"]

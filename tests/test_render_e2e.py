@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import install_recorder
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = Path(__file__).parent / "fixtures" / "apps"
@@ -195,27 +196,10 @@ def test_render_path_imports_nothing_heavy(tmp_path):
     assert proc.stdout.strip() == "0 [] True True", proc.stderr
 
 
-RECORDER = """#!/bin/sh
-{{ printf 'argv:'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\ncwd: %s\\n' "$(pwd)"; }} >> "{record}"
-cat "{canned}"
-"""
-
-
-def sidecar_tool(tmp_path: Path, name: str, canned: str) -> Path:
-    """A recording stand-in for the sidecar's kustomize/helm (the real ones are not available here)."""
-    bindir = tmp_path / "sidecar-bin"
-    bindir.mkdir(exist_ok=True)
-    (tmp_path / f"{name}.out").write_text(canned)
-    exe = bindir / name
-    exe.write_text(RECORDER.format(record=tmp_path / f"{name}.record", canned=tmp_path / f"{name}.out"))
-    exe.chmod(0o755)
-    return bindir
-
-
 @pytest.mark.parametrize("tool, folder", [("kustomize", "kustomize-app"), ("helm", "helm-app")])
 def test_generate_delegates_to_the_sidecar_tool(tmp_path, tool, folder):
     canned = (APPS / "hpa" / "clickstream.yaml").read_text()
-    bindir = sidecar_tool(tmp_path, tool, canned)
+    bindir = install_recorder(tmp_path, tool, canned)
     app = checkout(tmp_path, APPS / folder, f"deploy/{folder}")
     env = argocd_env(f"deploy/{folder}", tmp_path,
                      parameters=[{"name": "values-files", "array": ["values-prod.yaml"]}] if tool == "helm" else None)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 from pathlib import Path
 
 import pytest
 import yaml
 
+from conftest import install_recorder
 from flink_gitops.cli import main
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
@@ -160,26 +160,6 @@ def test_oversized_file_is_refused(tmp_path, capsys):
 
 
 # --- kustomize and helm: delegated to the binaries on PATH ---------------------------------------
-
-RECORDER = """#!/bin/sh
-# Records how it was called, then prints a canned stream (or fails when asked to).
-{{
-  printf 'argv:'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\n'
-  printf 'cwd: %s\\n' "$(pwd)"
-}} >> "{record}"
-if [ -n "$RECORDER_FAIL" ]; then echo "Error: $RECORDER_FAIL" >&2; exit 1; fi
-cat "{canned}"
-"""
-
-
-def install_recorder(tmp_path: Path, name: str, canned: str) -> Path:
-    bindir = tmp_path / "bin"
-    bindir.mkdir(exist_ok=True)
-    (tmp_path / f"{name}.out").write_text(canned)
-    exe = bindir / name
-    exe.write_text(RECORDER.format(record=tmp_path / f"{name}.record", canned=tmp_path / f"{name}.out"))
-    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
-    return bindir
 
 
 CANNED = (APPS / "kustomize-app" / "base" / "flinkdeployment.yaml").read_text().replace(

@@ -20,17 +20,23 @@ _FLINK_UNITS = {
 _LONG_MAX = (1 << 63) - 1
 
 
-def flink_memory_size(text: object) -> int:
-    """Bytes of a Flink memory size: digits, then an optional unit (``1024m``, ``2 gb``, ``100``)."""
-    s = str(text).strip()
-    if not s:
-        raise ValueError("empty memory size")
+def _number_and_unit(s: str) -> tuple[str, str]:
+    """Leading digits and the (lower-cased) unit after them, as Flink's size and duration parsers split."""
     pos = 0
     while pos < len(s) and "0" <= s[pos] <= "9":
         pos += 1
     number, unit = s[:pos], s[pos:].strip().lower()
     if not number:
         raise ValueError(f"{s!r} does not start with a number")
+    return number, unit
+
+
+def flink_memory_size(text: object) -> int:
+    """Bytes of a Flink memory size: digits, then an optional unit (``1024m``, ``2 gb``, ``100``)."""
+    s = str(text).strip()
+    if not s:
+        raise ValueError("empty memory size")
+    number, unit = _number_and_unit(s)
     if unit not in _FLINK_UNITS:
         raise ValueError(f"memory size unit {unit!r} is not one of b, k, m, g, t (or kb, mb, gb, tb)")
     value = int(number) * _FLINK_UNITS[unit]
@@ -106,12 +112,7 @@ def flink_duration(text: object) -> float:
     if iso and any(iso.groups()):
         d, h, m, sec = iso.groups()
         return int(d or 0) * 86400 + int(h or 0) * 3600 + int(m or 0) * 60 + float(sec or 0)
-    pos = 0
-    while pos < len(s) and "0" <= s[pos] <= "9":
-        pos += 1
-    number, unit = s[:pos], s[pos:].strip().lower()
-    if not number:
-        raise ValueError(f"{s!r} does not start with a number")
+    number, unit = _number_and_unit(s)
     if unit not in _DURATION_UNITS:
         raise ValueError(f"time unit {unit!r} is not one of ms, s, min, h, d")
     return int(number) * _DURATION_UNITS[unit]

@@ -152,6 +152,8 @@ class Table:
     fields: tuple[Field, ...]
     rules: tuple[Rule, ...]
     doc: str = ""
+    plural: str = ""  # the CRD's plural resource name; "" means kind.lower() + "s"
+    short_names: tuple[str, ...] = ()  # the CRD's shortNames (kubectl get flinkdep)
     field_index: dict = dc_field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -159,6 +161,11 @@ class Table:
 
     def field(self, name: str) -> Field:
         return self.field_index[name]
+
+    @property
+    def resource(self) -> str:
+        """The plural resource name in API paths (``flinkdeployments``)."""
+        return self.plural or self.kind.lower() + "s"
 
 
 def fields_of(cond: Cond) -> set[str]:

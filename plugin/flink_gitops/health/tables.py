@@ -36,7 +36,7 @@ from flink_gitops.health.model import (
     Val,
 )
 
-GROUP = "flink.apache.org"
+from flink_gitops.flink import API_GROUP as GROUP
 
 LIFECYCLE = ("CREATED", "SUSPENDED", "UPGRADING", "DEPLOYED", "STABLE", "ROLLING_BACK", "ROLLED_BACK",
              "FAILED", "DELETING", "DELETED")
@@ -253,6 +253,7 @@ def _job_rules() -> tuple[Rule, ...]:
 FLINK_DEPLOYMENT = Table(
     kind="FlinkDeployment",
     group=GROUP,
+    short_names=("flinkdep",),
     doc="An application cluster (spec.job set) or a session cluster (no spec.job).",
     fields=_COMMON_FIELDS + (
         Field("jm", ("status.jobManagerDeploymentStatus",), values=JM_STATUS),
@@ -404,6 +405,7 @@ FLINK_DEPLOYMENT = Table(
 FLINK_SESSION_JOB = Table(
     kind="FlinkSessionJob",
     group=GROUP,
+    short_names=("sessionjob",),
     doc="A job submitted to the session cluster named in spec.deploymentName.",
     fields=_COMMON_FIELDS + (Field("deployment_name", ("spec.deploymentName",)),),
     rules=(
@@ -480,6 +482,7 @@ FLINK_SESSION_JOB = Table(
 FLINK_STATE_SNAPSHOT = Table(
     kind="FlinkStateSnapshot",
     group=GROUP,
+    short_names=("flinksnp",),
     doc="A savepoint or checkpoint of a job, triggered or recorded by the operator.",
     fields=(
         Field("status", ("status",)),
@@ -557,6 +560,7 @@ FLINK_STATE_SNAPSHOT = Table(
 FLINK_BLUE_GREEN_DEPLOYMENT = Table(
     kind="FlinkBlueGreenDeployment",
     group=GROUP,
+    short_names=("flinkbgdep",),
     doc="Two FlinkDeployments (blue and green) with zero-downtime transitions between them.",
     fields=(
         Field("status", ("status",)),

@@ -1,0 +1,285 @@
+"""The health cache: every watched Flink object's health, evaluated once per change.
+
+Reflectors (one per kind) write into a :class:`HealthStore`; the CLI, the service's API, its
+metrics and its dashboard only read it. Health is decided by the same generated Lua that Argo CD
+runs (in the reproduced sandbox) and the deciding rule is named by the Python evaluator, exactly
+as ``flink-gitops health --why`` does, so every reader shows what Argo CD shows.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from flink_gitops.flink import kind_names
+
+#: What a reflector reports about its kind (``/readyz`` shows it).
+PENDING, SYNCED, ABSENT, FAILING = "pending", "synced", "absent", "failing"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One object's health as the readers see it."""
+
+    kind: str
+    namespace: str
+    name: str
+    status: str
+    message: str
+    rule: str
+    since: float  # epoch seconds: when this status began (or when the object was first seen)
+    generation: int | None
+    observed_generation: int | None
+    uid: str = ""
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.namespace, self.kind, self.name)
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "status": self.status,
+            "message": self.message,
+            "rule": self.rule,
+            "since": self.since,
+            "generation": self.generation,
+            "observedGeneration": self.observed_generation,
+        }
+
+
+@dataclass
+class KindState:
+    """A reflector's standing for one kind."""
+
+    state: str = PENDING
+    reason: str = ""  # why it is failing or absent, e.g. "401 Unauthorized: ..."
+    code: int | None = None  # the API server's status code, when it gave one
+    since: float = 0.0
+    last_event: float | None = None  # epoch seconds of the last list or watch event
+
+    def as_json(self) -> dict:
+        out = {"state": self.state}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.code is not None:
+            out["code"] = self.code
+        return out
+
+
+Evaluator = Callable[[dict], tuple[str, str, str]]
+
+
+def lua_evaluator(open_libs: bool = False) -> Evaluator:
+    """(status, message, rule) by the generated Lua in Argo CD's sandbox, rule by the Python table.
+
+    Thread-safe: each calling thread gets its own Lua runtime.
+    """
+    from flink_gitops.health.evaluate import decide
+    from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
+    from flink_gitops.health.scripts import assess
+    from flink_gitops.health.tables import TABLES
+
+    def evaluate(obj: dict) -> tuple[str, str, str]:
+        table = TABLES[obj["kind"]]
+        _, _, rule = decide(table, obj)
+        try:
+            result = assess(obj, LuaSandbox.for_thread(open_libs=open_libs))
+            return result.status, result.message, rule
+        except LuaScriptError as exc:  # Argo CD shows a script error as the resource's health error
+            return "Unknown", f"health check failed: {exc}", rule
+
+    return evaluate
+
+
+def _int_or_none(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _meta(obj: dict) -> dict:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class HealthStore:
+    """Thread-safe map of (namespace, kind, name) -> :class:`Record`, with per-kind standing.
+
+    Writers call :meth:`replace` after a list, :meth:`upsert`/:meth:`delete` per watch event,
+    and :meth:`set_kind_state`. Readers get immutable records; :meth:`wait_for_change` lets a
+    reader block until the next write (``wait``, server-sent events).
+    """
+
+    def __init__(self, kinds: Iterable[str] | None = None, evaluator: Evaluator | None = None,
+                 clock: Callable[[], float] = time.time):
+        self._kinds = tuple(kinds) if kinds is not None else kind_names()
+        self._evaluate = evaluator
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._records: dict[tuple[str, str, str], Record] = {}
+        self._states = {k: KindState(since=clock()) for k in self._kinds}
+        self._transitions: dict[tuple[str, str, str], int] = {}
+        self._restarts: dict[tuple[str, str], int] = {}
+        self._version = 0
+        self._sorted: tuple[int, list[Record]] | None = None
+
+    # --- writers ------------------------------------------------------------------------
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self._kinds
+
+    def _evaluator(self) -> Evaluator:
+        if self._evaluate is None:
+            self._evaluate = lua_evaluator()
+        return self._evaluate
+
+    def _build(self, kind: str, obj: dict, old: Record | None, now: float) -> Record:
+        status, message, rule = self._evaluator()(obj)
+        meta = _meta(obj)
+        st = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+        since = old.since if old is not None and old.status == status else now
+        return Record(
+            kind=kind,
+            namespace=_text(meta.get("namespace")),
+            name=_text(meta.get("name")),
+            status=status,
+            message=message,
+            rule=rule,
+            since=since,
+            generation=_int_or_none(meta.get("generation")),
+            observed_generation=_int_or_none(st.get("observedGeneration")),
+            uid=_text(meta.get("uid")),
+            resource_version=_text(meta.get("resourceVersion")),
+        )
+
+    def _key(self, kind: str, obj: dict) -> tuple[str, str, str]:
+        meta = _meta(obj)
+        return (_text(meta.get("namespace")), kind, _text(meta.get("name")))
+
+    def _put(self, kind: str, obj: dict, now: float) -> None:
+        """Evaluate and store one object; caller holds the lock."""
+        key = self._key(kind, obj)
+        old = self._records.get(key)
+        rv = _text(_meta(obj).get("resourceVersion"))
+        if old is not None and rv and old.resource_version == rv:
+            return  # a relist returns objects we already hold: not a change
+        rec = self._build(kind, obj, old, now)
+        if old is not None and old.status != rec.status:
+            t = (kind, old.status, rec.status)
+            self._transitions[t] = self._transitions.get(t, 0) + 1
+        self._records[key] = rec
+
+    def _bump(self, kind: str, now: float) -> None:
+        self._version += 1
+        self._states[kind].last_event = now
+        self._changed.notify_all()
+
+    def replace(self, kind: str, objects: Iterable[dict]) -> None:
+        """The full list of ``kind`` (after a list or relist): objects not in it are gone."""
+        now = self._clock()
+        with self._lock:
+            seen = set()
+            for obj in objects:
+                if isinstance(obj, dict):
+                    self._put(kind, obj, now)
+                    seen.add(self._key(kind, obj))
+            for key in [k for k in self._records if k[1] == kind and k not in seen]:
+                del self._records[key]
+            st = self._states[kind]
+            if st.state != SYNCED:
+                st.state, st.reason, st.code, st.since = SYNCED, "", None, now
+            self._bump(kind, now)
+
+    def upsert(self, kind: str, obj: dict) -> None:
+        """An ADDED or MODIFIED watch event."""
+        now = self._clock()
+        with self._lock:
+            self._put(kind, obj, now)
+            self._bump(kind, now)
+
+    def delete(self, kind: str, obj: dict) -> None:
+        """A DELETED watch event."""
+        now = self._clock()
+        with self._lock:
+            self._records.pop(self._key(kind, obj), None)
+            self._bump(kind, now)
+
+    def set_kind_state(self, kind: str, state: str, reason: str = "", code: int | None = None) -> None:
+        """Record a reflector's standing. ABSENT drops the kind's objects (its CRD is gone)."""
+        now = self._clock()
+        with self._lock:
+            st = self._states[kind]
+            if (st.state, st.reason, st.code) != (state, reason, code):
+                st.state, st.reason, st.code, st.since = state, reason, code, now
+            if state == ABSENT:
+                for key in [k for k in self._records if k[1] == kind]:
+                    del self._records[key]
+            self._version += 1
+            self._changed.notify_all()
+
+    def note_watch_restart(self, kind: str, reason: str) -> None:
+        with self._lock:
+            self._restarts[(kind, reason)] = self._restarts.get((kind, reason), 0) + 1
+
+    # --- readers ------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def wait_for_change(self, after: int, timeout: float | None) -> int:
+        """Block until the store's version passes ``after`` (or ``timeout`` seconds); the version."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._version != after, timeout=timeout)
+            return self._version
+
+    def all_records(self) -> list[Record]:
+        """Every record, sorted by namespace, kind, name (cached until the next change)."""
+        with self._lock:
+            if self._sorted is None or self._sorted[0] != self._version:
+                self._sorted = (self._version, sorted(self._records.values(), key=lambda r: r.key))
+            return self._sorted[1]
+
+    def records(self, namespaces: Iterable[str] = (), kinds: Iterable[str] = (),
+                statuses: Iterable[str] = ()) -> list[Record]:
+        """Records matching every non-empty filter (each filter: any of its values)."""
+        ns, ks, ss = set(namespaces), set(kinds), set(statuses)
+        rows = self.all_records()
+        if not (ns or ks or ss):
+            return rows
+        return [r for r in rows if (not ns or r.namespace in ns) and (not ks or r.kind in ks)
+                and (not ss or r.status in ss)]
+
+    def get(self, namespace: str, kind: str, name: str) -> Record | None:
+        with self._lock:
+            return self._records.get((namespace, kind, name))
+
+    def kind_states(self) -> dict[str, KindState]:
+        with self._lock:
+            return {k: KindState(s.state, s.reason, s.code, s.since, s.last_event) for k, s in self._states.items()}
+
+    def synced(self) -> bool:
+        """Every kind has been listed once or is known to be absent, and none is failing."""
+        with self._lock:
+            return all(s.state in (SYNCED, ABSENT) for s in self._states.values())
+
+    def transitions(self) -> dict[tuple[str, str, str], int]:
+        with self._lock:
+            return dict(self._transitions)
+
+    def watch_restarts(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return dict(self._restarts)
+
+
+__all__ = ["HealthStore", "Record", "KindState", "lua_evaluator", "PENDING", "SYNCED", "ABSENT", "FAILING"]

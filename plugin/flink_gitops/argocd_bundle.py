@@ -22,8 +22,9 @@ import pathlib
 import yaml
 
 from flink_gitops import yamlio
-from flink_gitops.actions.definition import GROUP, KINDS as ACTION_KINDS, actions_for
+from flink_gitops.actions.definition import KINDS as ACTION_KINDS, actions_for
 from flink_gitops.actions.luagen import action_lua, discovery_lua
+from flink_gitops.flink import API_GROUP
 
 HEALTH_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment")
 
@@ -72,7 +73,7 @@ def health_scripts() -> dict[str, str]:
     files = render_health_files()
     out = {}
     for kind in HEALTH_KINDS:
-        rel = f"lua/{GROUP}/{kind}/health.lua"
+        rel = f"lua/{API_GROUP}/{kind}/health.lua"
         if rel not in files:
             raise RuntimeError(f"the health generator wrote no {rel}")
         out[kind] = files[rel]
@@ -95,12 +96,12 @@ def argocd_cm_data() -> dict[str, str]:
 
     data: dict[str, str] = {}
     for kind, script in health_scripts().items():
-        data[f"resource.customizations.health.{GROUP}_{kind}"] = script
+        data[f"resource.customizations.health.{API_GROUP}_{kind}"] = script
     for kind in ACTION_KINDS:
-        data[f"resource.customizations.actions.{GROUP}_{kind}"] = actions_value(kind)
+        data[f"resource.customizations.actions.{API_GROUP}_{kind}"] = actions_value(kind)
     ignore = dict(system_level_customizations())
     for kind in HEALTH_KINDS:
-        key = f"resource.customizations.ignoreDifferences.{GROUP}_{kind}"
+        key = f"resource.customizations.ignoreDifferences.{API_GROUP}_{kind}"
         if key in ignore:
             data[key] = ignore.pop(key)
     if ignore:

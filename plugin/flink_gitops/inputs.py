@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import Located
 from flink_gitops.manifests import objects_from_text, read_text
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 
 from flink_gitops import yamlio
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import Located
 
 
 def read_text(path: str, shown: str, max_bytes: int) -> str:

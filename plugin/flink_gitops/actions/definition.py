@@ -24,8 +24,6 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-GROUP = "flink.apache.org"
-
 SITUATIONS = ("deleting", "no-spec", "no-job", "suspended", "running")
 
 

@@ -6,6 +6,7 @@ import json
 import sys
 
 from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import API_GROUP, kind_names
 
 # Bad input exits 2, like every command (flink_gitops.cli.main turns a UserError into 2).
 EXIT_HEALTHY, EXIT_DEGRADED, EXIT_NOT_HEALTHY = 0, 1, 3
@@ -37,7 +38,8 @@ def _explain(obj: dict) -> dict:
 
 def assess_all(objs, open_libs: bool = False, why: bool = False) -> list[dict]:
     from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
-    from flink_gitops.health.scripts import assess, is_flink
+    from flink_gitops.flink import is_flink
+    from flink_gitops.health.scripts import assess
 
     box = LuaSandbox.for_thread(open_libs=open_libs)
     rows = []
@@ -92,8 +94,7 @@ def run(args) -> int:
     rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
     if not rows:
         where = ", ".join(args.files) if args.files else "<stdin>"
-        raise UserError(Problem("no flink.apache.org resources found (kinds: FlinkDeployment, FlinkSessionJob, "
-                                "FlinkStateSnapshot, FlinkBlueGreenDeployment)", file=where))
+        raise UserError(Problem(f"no {API_GROUP} resources found (kinds: {', '.join(kind_names())})", file=where))
     skipped = len(objs) - len(rows)
     if skipped:
         print(f"flink-gitops health: skipped {skipped} object(s) that are not Flink resources", file=sys.stderr)

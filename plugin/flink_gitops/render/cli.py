@@ -16,7 +16,8 @@ import sys
 from typing import Mapping
 
 from flink_gitops import yamlio
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import API_GROUP, Located
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext, build_context
 from flink_gitops.render.pipeline import run_pipeline
@@ -150,7 +151,7 @@ def run(args) -> int:
 
 # --- discovery ------------------------------------------------------------------------------
 
-_FLINK_API = re.compile(r'^[ \t]*(?:-[ \t]*)?"?apiVersion"?[ \t]*:[ \t]*["\']?flink\.apache\.org/', re.M)
+_FLINK_API = re.compile(r'^[ \t]*(?:-[ \t]*)?"?apiVersion"?[ \t]*:[ \t]*["\']?' + re.escape(API_GROUP) + "/", re.M)
 _DISCOVER_BYTES = 1 << 20
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flink_gitops.errors import Located, UserError
+from flink_gitops.errors import UserError
+from flink_gitops.flink import Located
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.ignore_differences import add_ignore_differences
 from flink_gitops.render.log4j import check_log_configuration

@@ -13,7 +13,8 @@ import shutil
 import subprocess
 from typing import Mapping
 
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import Located
 from flink_gitops.manifests import objects_from_text, read_text
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.params import parse_size

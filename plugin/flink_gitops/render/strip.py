@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flink_gitops.errors import Located
+from flink_gitops.flink import Located
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.objects import LAST_APPLIED, where, with_obj
 

@@ -88,7 +88,7 @@ def format_table(rows: list[dict]) -> str:
 
 
 def run(args) -> int:
-    from flink_gitops.inputs import read_objects
+    from flink_gitops.manifests import read_objects
 
     objs = read_objects(args.files)
     rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)

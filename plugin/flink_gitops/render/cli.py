@@ -21,7 +21,8 @@ from flink_gitops.flink import API_GROUP, Located
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext, build_context
 from flink_gitops.render.pipeline import run_pipeline
-from flink_gitops.render.sources import APP_CONFIG_FILE, load_app, objects_from_text, read_text
+from flink_gitops.manifests import DISCOVERY_SUFFIXES, inside, objects_from_text, read_stream, read_text, relative, walk
+from flink_gitops.render.sources import APP_CONFIG_FILE, load_app
 
 PROG = "flink-gitops render"
 
@@ -45,7 +46,7 @@ def _app_config(app_dir: str) -> dict:
     path = os.path.join(app_dir, APP_CONFIG_FILE)
     if not os.path.isfile(path):
         return {}
-    if not os.path.realpath(path).startswith(app_dir.rstrip(os.sep) + os.sep):
+    if not inside(os.path.realpath(path), app_dir):
         raise UserError(Problem("symlink points outside the app folder; refusing it", file=APP_CONFIG_FILE))
     docs = yamlio.load_documents(read_text(path, APP_CONFIG_FILE, 1 << 20), APP_CONFIG_FILE)
     doc = docs[0][1] if docs else {}
@@ -56,11 +57,7 @@ def _app_config(app_dir: str) -> dict:
 
 def load(app_dir: str | None, ctx: RenderContext, env: Mapping[str, str], stdin) -> list[Located]:
     if app_dir is None:
-        limit = P.parse_size(str(ctx.param("max-file-size")))
-        text = stdin.read(limit + 1)
-        if len(text) > limit:
-            raise UserError(Problem(f"input is above the limit of {limit:,} characters (parameter max-file-size)",
-                                    file="<stdin>"))
+        text = read_stream(stdin, "<stdin>", P.parse_size(str(ctx.param("max-file-size"))))
         return objects_from_text(text, "<stdin>")
     return load_app(app_dir, ctx, env)
 
@@ -163,19 +160,13 @@ def discover(app_dir: str) -> str:
     """
     if os.path.isfile(os.path.join(app_dir, APP_CONFIG_FILE)):
         return APP_CONFIG_FILE
-    for dirpath, dirnames, filenames in os.walk(app_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith((".yaml", ".yml", ".json", ".tpl")):
-                continue
-            full = os.path.join(dirpath, name)
-            if not os.path.realpath(full).startswith(app_dir.rstrip(os.sep) + os.sep):
-                continue  # a symlink out of the folder: not ours to read
-            try:
-                with open(full, "rb") as fh:
-                    head = fh.read(_DISCOVER_BYTES).decode("utf-8", "replace")
-            except OSError:
-                continue
-            if _FLINK_API.search(head):
-                return os.path.relpath(full, app_dir).replace(os.sep, "/")
+    root = os.path.realpath(app_dir)
+    for full in walk(root, DISCOVERY_SUFFIXES, refuse_outside=False):  # a symlink out: not ours to read
+        try:
+            with open(full, "rb") as fh:
+                head = fh.read(_DISCOVER_BYTES).decode("utf-8", "replace")
+        except OSError:
+            continue
+        if _FLINK_API.search(head):
+            return relative(full, root)
     return ""

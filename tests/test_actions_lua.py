@@ -14,16 +14,16 @@ import pathlib
 import pytest
 import yaml
 
-from flink_gitops.actions import render_action_files
-from flink_gitops.actions.argocd import (
+from flink_gitops.argocd.actions import render_action_files
+from flink_gitops.argocd.actions.runner import (
     apply_merge_patch,
     create_merge_patch,
     run_action,
     run_discovery,
     same_json,
 )
-from flink_gitops.actions.samples import SAMPLES
-from flink_gitops.health.sandbox import LuaSandbox
+from flink_gitops.argocd.actions.samples import SAMPLES
+from flink_gitops.argocd.sandbox import LuaSandbox
 from flink_gitops.yamlio import Loader
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -227,7 +227,7 @@ def test_the_runner_encodes_like_gopher_json(sandbox):
 
 def test_docs_table_matches_the_definition():
     """docs/actions.md's table is what users read: its kinds and fields must be the definition's."""
-    from flink_gitops.actions.definition import ACTIONS
+    from flink_gitops.argocd.actions.definition import ACTIONS
 
     rows = {}
     for line in (ROOT / "docs" / "actions.md").read_text().splitlines():

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from flink_gitops.health.evaluate import evaluate
 from flink_gitops.health.luagen import compile_table
-from flink_gitops.health.sandbox import HEALTH_STATUSES, LuaSandbox
+from flink_gitops.argocd.sandbox import HEALTH_STATUSES, LuaSandbox
 from flink_gitops.health.tables import (
     BLUE_GREEN_STATES,
     JM_STATUS,

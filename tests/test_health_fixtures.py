@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from flink_gitops.health.evaluate import evaluate
-from flink_gitops.health.sandbox import LuaSandbox
+from flink_gitops.argocd.sandbox import LuaSandbox
 from flink_gitops.health.tables import TABLES
 
 LUA = Path(__file__).resolve().parents[1] / "lua" / "flink.apache.org"

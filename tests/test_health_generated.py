@@ -7,7 +7,7 @@ import pytest
 from flink_gitops.health.docs import render_markdown
 from flink_gitops.health.luagen import compile_table, render_health_files
 from flink_gitops.health.model import values_of
-from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
+from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
 from flink_gitops.health.tables import TABLES
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from flink_gitops.health.sandbox import INVALID_HEALTH_STATUS, LuaSandbox, LuaScriptError
+from flink_gitops.argocd.sandbox import INVALID_HEALTH_STATUS, LuaSandbox, LuaScriptError
 
 STRICT = LuaSandbox(open_libs=False)
 OPEN = LuaSandbox(open_libs=True)

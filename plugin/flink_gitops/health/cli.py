@@ -6,7 +6,7 @@ import json
 import sys
 
 from flink_gitops.errors import Problem, UserError
-from flink_gitops.flink import API_GROUP, kind_names
+from flink_gitops.flink import API_GROUP, is_flink, kind_names
 
 # Bad input exits 2, like every command (flink_gitops.cli.main turns a UserError into 2).
 EXIT_HEALTHY, EXIT_DEGRADED, EXIT_NOT_HEALTHY = 0, 1, 3
@@ -37,9 +37,8 @@ def _explain(obj: dict) -> dict:
 
 
 def assess_all(objs, open_libs: bool = False, why: bool = False) -> list[dict]:
-    from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
-    from flink_gitops.flink import is_flink
-    from flink_gitops.health.scripts import assess
+    from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
+    from flink_gitops.argocd.health_scripts import assess
 
     box = LuaSandbox.for_thread(open_libs=open_libs)
     rows = []

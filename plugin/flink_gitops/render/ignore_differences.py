@@ -5,15 +5,13 @@ app-of-apps: child Applications (and ApplicationSet templates) that travel in th
 To know what a child deploys we read its folder: Argo CD gives the plugin the whole
 repository checkout, and a child whose ``repoURL`` is this app's repository has its
 ``path`` right there. A child we cannot read gets only the always-safe entries.
-
-:func:`system_level_customizations` gives the same always-safe entries for ``argocd-cm``.
+(The system-level entries for ``argocd-cm`` are :mod:`flink_gitops.argocd.ignore_differences`.)
 """
 
 from __future__ import annotations
 
 import os
 
-from flink_gitops import yamlio
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP, Located, in_api_group
 from flink_gitops.render.context import RenderContext, normalize_repo_url
@@ -25,21 +23,6 @@ PARALLELISM = "/spec/job/parallelism"
 REPLICAS = "/spec/taskManager/replicas"
 #: Kinds whose /status is ignored everywhere: Argo CD must never try to write what the operator reports.
 ALWAYS = {"FlinkDeployment": (STATUS,), "FlinkSessionJob": (STATUS,)}
-SYSTEM_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment")
-
-
-def system_level_customizations() -> dict[str, str]:
-    """argocd-cm keys ``resource.customizations.ignoreDifferences.flink.apache.org_<Kind>`` -> YAML text.
-
-    Only ``/status``: per-object fields (parallelism under the autoscaler, replicas under an HPA)
-    depend on the app and would hide real drift if ignored for every app.
-    """
-    return {
-        f"resource.customizations.ignoreDifferences.{API_GROUP}_{kind}": yamlio.dump_documents(
-            [{"jsonPointers": [STATUS]}]
-        ).removeprefix("---\n")
-        for kind in SYSTEM_KINDS
-    }
 
 
 # --- what a child deploys -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The one definition of the Argo CD resource actions for Flink custom resources.
 
 Everything else is derived from the tables below: the Lua that Argo CD runs
-(:mod:`flink_gitops.actions.luagen`), the ``argocd-cm`` entries (:mod:`flink_gitops.argocd_bundle`)
+(:mod:`flink_gitops.argocd.actions.luagen`), the ``argocd-cm`` entries (:mod:`flink_gitops.argocd.bundle`)
 and the expected results the tests compare the Lua with (:func:`expected_discovery`,
 :func:`expected_after`, plain Python written separately from the Lua generator).
 

@@ -1,6 +1,6 @@
 """Load the generated health scripts and run them in the Argo CD sandbox.
 
-The CLI and the service evaluate with the generated Lua (the same text as the committed
+The CLI (and the cluster health cache) evaluate with the generated Lua (the same text as the committed
 ``lua/`` files and argocd-cm, which a test keeps byte-identical), not with the Python
 evaluator: what you see is what Argo CD will show.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flink_gitops.argocd.sandbox import HealthResult, LuaSandbox
 from flink_gitops.flink import API_GROUP
-from flink_gitops.health.sandbox import HealthResult, LuaSandbox
 from flink_gitops.health.tables import TABLES
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from flink_gitops.render import params as P
-from flink_gitops.render.cli import render
+from flink_gitops.render.api import render
 from flink_gitops.render.context import RenderContext, normalize_repo_url
 from flink_gitops.argocd.ignore_differences import system_level_customizations
 from flink_gitops.render.ignore_differences import merge_entries

@@ -12,7 +12,13 @@ from flink_gitops.flink import API_GROUP, is_flink, kind_names
 EXIT_HEALTHY, EXIT_DEGRADED, EXIT_NOT_HEALTHY = 0, 1, 3
 
 
-def add_arguments(p) -> None:
+def register(sub) -> None:
+    p = sub.add_parser(
+        "health",
+        help="assess the health of Flink resources as Argo CD would",
+        description="Evaluate Flink resources with the generated Lua health checks in a reproduction of "
+        "Argo CD's Lua sandbox. Exit code: 0 all Healthy, 1 any Degraded, 3 any other non-Healthy, 2 bad input.",
+    )
     p.add_argument("files", nargs="*", metavar="FILE", help="YAML/JSON files or folders; '-' or nothing reads stdin")
     p.add_argument("-o", "--output", choices=("table", "json"), default="table", help="output format (default: table)")
     p.add_argument(
@@ -24,6 +30,7 @@ def add_arguments(p) -> None:
     )
     p.add_argument("--why", action="store_true",
                    help="also show which rule of the decision table decided, and its rationale (docs/health.md)")
+    p.set_defaults(func=run)
 
 
 def _explain(obj: dict) -> dict:
@@ -104,4 +111,4 @@ def run(args) -> int:
     return exit_code(rows)
 
 
-__all__ = ["run", "add_arguments", "assess_all", "exit_code"]
+__all__ = ["register", "run", "assess_all", "exit_code"]

@@ -55,3 +55,11 @@ def test_time_limit():
         STRICT.health("while true do end", {})
     # the runtime is still usable afterwards
     assert STRICT.health("return {status = 'Healthy'}", {}).status == "Healthy"
+
+
+@pytest.mark.parametrize("text", ['say "hi"\\n', "tab\there\r\nnext", "bell\x07 nul\x00 esc\x1b", "über ✓", ""])
+def test_the_lua_string_escaper_round_trips_in_real_lua(text):
+    """One escaper writes every string literal of the generated Lua (health and actions)."""
+    from flink_gitops.health.luagen import lua_string
+
+    assert LuaSandbox().run(f"return {lua_string(text)}", {}) == text

@@ -28,6 +28,7 @@ from flink_gitops.argocd.actions.definition import (
 )
 from flink_gitops.argocd.actions.samples import SAMPLES
 from flink_gitops.flink import API_GROUP
+from flink_gitops.health.luagen import lua_string
 from flink_gitops.yamlio import Dumper
 
 GENERATOR = "flink-gitops generate lua"
@@ -44,18 +45,13 @@ def actions_dir(kind: str) -> str:
     return f"lua/{API_GROUP}/{kind}/actions"
 
 
-def _lua_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
-
-
 def _lua_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return _lua_string(value)
+        return lua_string(value)
     raise TypeError(f"cannot write {value!r} as a Lua literal")
 
 
@@ -90,12 +86,12 @@ def discovery_lua(kind: str) -> str:
     lines.append(_SITUATION_LUA)
     lines.append("local actions = {}\n")
     for action in sorted(actions_for(kind), key=lambda a: a.name):
-        enabled = " or ".join(f"situation == {_lua_string(s)}" for s in sorted(action.enabled_in))
+        enabled = " or ".join(f"situation == {lua_string(s)}" for s in sorted(action.enabled_in))
         lines.append(
-            f"actions[{_lua_string(action.name)}] = {{\n"
+            f"actions[{lua_string(action.name)}] = {{\n"
             f"  disabled = not ({enabled}),\n"
-            f"  displayName = {_lua_string(action.display_name)},\n"
-            f"  iconClass = {_lua_string(action.icon_class)},\n"
+            f"  displayName = {lua_string(action.display_name)},\n"
+            f"  iconClass = {lua_string(action.icon_class)},\n"
             "}\n"
         )
     lines.append("return actions\n")
@@ -114,12 +110,12 @@ def action_lua(action: Action) -> str:
         f"-- Action {action.name!r}: {what}.\n",
         "-- Nothing else changes; when the parent of that field is not a map, the object comes back as it was.\n",
         _IS_MAP_LUA,
-        f"local parent = obj[{_lua_string(parents[0])}]\n",
+        f"local parent = obj[{lua_string(parents[0])}]\n",
     ]
     for key in parents[1:]:
-        out.append(f"if is_map(parent) then parent = parent[{_lua_string(key)}] else parent = nil end\n")
+        out.append(f"if is_map(parent) then parent = parent[{lua_string(key)}] else parent = nil end\n")
     out.append("if is_map(parent) then\n")
-    target = f"parent[{_lua_string(field)}]"
+    target = f"parent[{lua_string(field)}]"
     if action.change == "set":
         out.append(f"  {target} = {_lua_value(action.value)}\n")
     elif action.change == "increment":

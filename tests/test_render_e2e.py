@@ -94,7 +94,7 @@ def test_generate_renders_the_example_app(tmp_path):
     by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
     assert len(by_name) == len(docs) == 11
     wave = lambda kind, name: int(by_name[(kind, name)]["metadata"]["annotations"][WAVE])  # noqa: E731
-    # Seed 000: the FlinkDeployment before its log4j ConfigMap.
+    # The FlinkDeployment before its log4j ConfigMap.
     assert wave("FlinkDeployment", "orders-pipeline") < wave("ConfigMap", "flink-config-orders-pipeline")
     assert wave("Secret", "orders-pipeline-s3") <= wave("FlinkDeployment", "orders-pipeline")
     assert wave("FlinkSessionJob", "clickstream-sessionizer") > wave("FlinkDeployment", "analytics-session")

@@ -1,4 +1,4 @@
-"""ignoreDifferences (issue 3b) for child Applications of an app-of-apps, and the argocd-cm entries."""
+"""ignoreDifferences for child Applications of an app-of-apps, and the argocd-cm entries."""
 
 from __future__ import annotations
 

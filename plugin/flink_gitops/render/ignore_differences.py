@@ -1,4 +1,4 @@
-"""Step b: ``spec.ignoreDifferences`` for Flink resources in Argo CD Applications of the stream.
+"""``spec.ignoreDifferences`` for Flink resources in Argo CD Applications of the stream.
 
 A plugin renders an app's resources, not the Application pointing at it, so this helps
 app-of-apps: child Applications (and ApplicationSet templates) that travel in the stream.

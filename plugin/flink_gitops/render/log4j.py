@@ -1,4 +1,4 @@
-"""Step d: log4j configuration of Flink deployments, in ``flink-config-<name>`` ConfigMaps or inline.
+"""log4j configuration of Flink deployments, in ``flink-config-<name>`` ConfigMaps or inline.
 
 Two strategies (parameter ``log4j-strategy``), see docs/plugin.md for the trade-off:
 

@@ -1,4 +1,4 @@
-"""Step c: remove what the cluster owns, so objects pasted from ``kubectl get -o yaml`` stop diffing."""
+"""Remove what the cluster owns, so objects pasted from ``kubectl get -o yaml`` stop diffing."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""Step a: sync waves for Flink resources, their dependencies and their log4j ConfigMaps.
+"""Sync waves for Flink resources, their dependencies and their log4j ConfigMaps.
 
 Argo CD applies lower waves first and, in a sync with several waves, waits for every resource
 of a wave to be Healthy before the next starts (Progressing waits forever). So:
 
 * a FlinkDeployment syncs BEFORE its ``flink-config-<name>`` ConfigMap (the operator adopts a
-  ConfigMap that appears after the deployment instead of overwriting it: seed 000);
+  ConfigMap that appears after the deployment instead of overwriting it);
 * a FlinkSessionJob after the session FlinkDeployment it names, a FlinkStateSnapshot after the
   job it references;
 * everything a FlinkDeployment's pods need (serviceAccount, imagePullSecrets, Secrets,

@@ -41,8 +41,6 @@ class Action:
     #: Situations in which discovery enables the action.
     enabled_in: frozenset[str]
     value: Any = None
-    #: One sentence for docs/actions.md.
-    summary: str = ""
 
     def __post_init__(self):
         unknown = self.enabled_in - set(SITUATIONS)
@@ -60,7 +58,6 @@ ACTIONS: tuple[Action, ...] = (
         change="set",
         value="suspended",
         enabled_in=frozenset({"running"}),
-        summary="Stops the job the way its upgradeMode says (savepoint, last-state or stateless) and keeps the resource.",
     ),
     Action(
         name="resume",
@@ -71,7 +68,6 @@ ACTIONS: tuple[Action, ...] = (
         change="set",
         value="running",
         enabled_in=frozenset({"suspended"}),
-        summary="Starts a suspended job again, from the state its upgradeMode kept.",
     ),
     Action(
         name="savepoint",
@@ -81,7 +77,6 @@ ACTIONS: tuple[Action, ...] = (
         path=("spec", "job", "savepointTriggerNonce"),
         change="increment",
         enabled_in=frozenset({"running"}),
-        summary="Asks the operator for a manual savepoint of the running job.",
     ),
     Action(
         name="restart",
@@ -91,7 +86,6 @@ ACTIONS: tuple[Action, ...] = (
         path=("spec", "restartNonce"),
         change="increment",
         enabled_in=frozenset({"running", "no-job"}),
-        summary="Redeploys the Flink cluster (and its job, following upgradeMode), as any spec upgrade would.",
     ),
 )
 

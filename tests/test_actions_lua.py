@@ -28,7 +28,8 @@ from flink_gitops.yamlio import Loader
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GROUP_DIR = ROOT / "lua" / "flink.apache.org"
-KINDS = ("FlinkDeployment", "FlinkSessionJob")
+#: As Argo CD's util/lua tests do: every kind folder with an actions/action_test.yaml.
+KINDS = tuple(sorted(p.parent.parent.name for p in GROUP_DIR.glob("*/actions/action_test.yaml")))
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +106,7 @@ def test_action_test_yaml(sandbox, kind, what, test):
 
 
 def test_every_action_and_sample_is_covered():
+    assert set(KINDS) == set(SAMPLES), "a kind with actions but no action_test.yaml, or the reverse"
     for kind in KINDS:
         spec = _load(_actions_dir(kind) / "action_test.yaml")
         actions = {p.parent.name for p in _actions_dir(kind).glob("*/action.lua")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pathlib
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,8 @@ from flink_gitops.argocd.actions.runner import create_merge_patch, run_action, r
 from flink_gitops.argocd.actions.definition import actions_for, expected_after, expected_discovery
 from flink_gitops.argocd.actions.luagen import action_lua, discovery_lua
 from flink_gitops.argocd.sandbox import LuaSandbox
+
+pytestmark = pytest.mark.slow
 
 SANDBOX = LuaSandbox(open_libs=False)
 ROOT = pathlib.Path(__file__).resolve().parents[1]

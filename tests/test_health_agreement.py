@@ -4,6 +4,7 @@ and on hostile objects; the Lua never raises and always returns a valid status."
 import itertools
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,8 @@ from flink_gitops.health.tables import (
     SNAPSHOT_STATES,
     TABLES,
 )
+
+pytestmark = pytest.mark.slow
 
 BOXES = {True: LuaSandbox(open_libs=True), False: LuaSandbox(open_libs=False)}
 SCRIPTS = {kind: compile_table(t) for kind, t in TABLES.items()}

@@ -3,7 +3,10 @@
 import json
 import subprocess
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.e2e
 
 FD = "lua/flink.apache.org/FlinkDeployment/testdata/"
 

@@ -50,6 +50,7 @@ def test_result_validation():
         STRICT.health("return {status = 'Healthy'}\nlocal x = 1", {})  # code after return
 
 
+@pytest.mark.slow
 def test_time_limit():
     with pytest.raises(LuaScriptError, match="deadline"):
         STRICT.health("while true do end", {})

@@ -23,6 +23,8 @@ import pytest
 import yaml
 from conftest import install_recorder
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 APPS = Path(__file__).parent / "fixtures" / "apps"
 PLUGIN = yaml.safe_load((ROOT / "plugin" / "plugin.yaml").read_text())["spec"]

@@ -172,6 +172,7 @@ ENTRY = st.fixed_dictionaries(
     optional={"name": st.sampled_from(["a", "b"]), "namespace": st.sampled_from(["x", "y"])})
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(ENTRY, max_size=4), st.lists(ENTRY, max_size=4))
 def test_property_merge_keeps_user_entries_adds_missing_never_duplicates(existing, wanted):

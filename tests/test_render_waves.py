@@ -250,6 +250,7 @@ def check_constraints(objs, c):
     return broken_soft
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(apps(pins=False))
 def test_property_without_user_waves_every_constraint_holds(objs):
@@ -262,6 +263,7 @@ def test_property_without_user_waves_every_constraint_holds(objs):
     assert not placed or max(placed) == 0  # nothing is pushed after the default wave without a reason
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(apps(pins=True))
 def test_property_user_waves_kept_no_hang_idempotent_input_untouched(objs):

@@ -16,7 +16,8 @@ from typing import Mapping
 from flink_gitops import yamlio
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP, Located
-from flink_gitops.manifests import DISCOVERY_SUFFIXES, inside, objects_from_text, read_stream, read_text, relative, walk
+from flink_gitops.manifests import (DISCOVERY_SUFFIXES, OUTSIDE, inside, objects_from_text, read_stream, read_text,
+                                   relative, walk)
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext, build_context
 from flink_gitops.render.pipeline import run_pipeline
@@ -43,7 +44,7 @@ def _app_config(app_dir: str) -> dict:
     if not os.path.isfile(path):
         return {}
     if not inside(os.path.realpath(path), app_dir):
-        raise UserError(Problem("symlink points outside the app folder; refusing it", file=APP_CONFIG_FILE))
+        raise UserError(Problem(OUTSIDE, file=APP_CONFIG_FILE))
     docs = yamlio.load_documents(read_text(path, APP_CONFIG_FILE, 1 << 20), APP_CONFIG_FILE)
     doc = docs[0][1] if docs else {}
     if not isinstance(doc, dict) or set(doc) - {"parameters"} or not isinstance(doc.get("parameters", {}), dict):

@@ -82,7 +82,8 @@ end
 
 
 def discovery_lua(kind: str) -> str:
-    lines = [LUA_HEADER, f"-- Actions for {API_GROUP}/{kind}, enabled only where they make sense for the object as it is.\n"]
+    lines = [LUA_HEADER,
+             f"-- Actions for {API_GROUP}/{kind}, enabled only where they make sense for the object as it is.\n"]
     lines.append(_SITUATION_LUA)
     lines.append("local actions = {}\n")
     for action in sorted(actions_for(kind), key=lambda a: a.name):

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import yaml
 
 from flink_gitops.errors import UserError
+from flink_gitops.manifests import objects_from_text
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.pipeline import run_pipeline
-from flink_gitops.render.sources import objects_from_text
 
 pytestmark = pytest.mark.slow
 

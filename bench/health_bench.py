@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 
 from flink_gitops.health.evaluate import evaluate
-from flink_gitops.health.sandbox import LuaSandbox
-from flink_gitops.health.scripts import assess
+from flink_gitops.argocd.sandbox import LuaSandbox
+from flink_gitops.argocd.health_scripts import assess
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugin"))
 
 from flink_gitops.render import params as P  # noqa: E402
-from flink_gitops.render.cli import render_text  # noqa: E402
+from flink_gitops.render.api import render_text  # noqa: E402
 
 OBJECTS_PER_FILE = 50
 

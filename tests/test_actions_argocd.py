@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flink_gitops.actions.argocd import (
+from flink_gitops.argocd.actions.runner import (
     apply_merge_patch,
     clean_returned_obj,
     create_merge_patch,
@@ -13,7 +13,7 @@ from flink_gitops.actions.argocd import (
     run_discovery,
     same_json,
 )
-from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
+from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
 
 
 @pytest.fixture(scope="module")

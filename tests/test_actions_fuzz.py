@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import pathlib
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flink_gitops.actions.argocd import create_merge_patch, run_action, run_discovery, same_json
-from flink_gitops.actions.definition import actions_for, expected_after, expected_discovery
-from flink_gitops.actions.luagen import action_lua, discovery_lua
-from flink_gitops.health.sandbox import LuaSandbox
+from flink_gitops.argocd.actions.runner import create_merge_patch, run_action, run_discovery, same_json
+from flink_gitops.argocd.actions.definition import actions_for, expected_after, expected_discovery
+from flink_gitops.argocd.actions.luagen import action_lua, discovery_lua
+from flink_gitops.argocd.sandbox import LuaSandbox
+
+pytestmark = pytest.mark.slow
 
 SANDBOX = LuaSandbox(open_libs=False)
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -14,21 +14,22 @@ import pathlib
 import pytest
 import yaml
 
-from flink_gitops.actions import render_action_files
-from flink_gitops.actions.argocd import (
+from flink_gitops.argocd.actions import render_action_files
+from flink_gitops.argocd.actions.runner import (
     apply_merge_patch,
     create_merge_patch,
     run_action,
     run_discovery,
     same_json,
 )
-from flink_gitops.actions.samples import SAMPLES
-from flink_gitops.health.sandbox import LuaSandbox
+from flink_gitops.argocd.actions.samples import SAMPLES
+from flink_gitops.argocd.sandbox import LuaSandbox
 from flink_gitops.yamlio import Loader
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GROUP_DIR = ROOT / "lua" / "flink.apache.org"
-KINDS = ("FlinkDeployment", "FlinkSessionJob")
+#: As Argo CD's util/lua tests do: every kind folder with an actions/action_test.yaml.
+KINDS = tuple(sorted(p.parent.parent.name for p in GROUP_DIR.glob("*/actions/action_test.yaml")))
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +106,7 @@ def test_action_test_yaml(sandbox, kind, what, test):
 
 
 def test_every_action_and_sample_is_covered():
+    assert set(KINDS) == set(SAMPLES), "a kind with actions but no action_test.yaml, or the reverse"
     for kind in KINDS:
         spec = _load(_actions_dir(kind) / "action_test.yaml")
         actions = {p.parent.name for p in _actions_dir(kind).glob("*/action.lua")}
@@ -227,7 +229,7 @@ def test_the_runner_encodes_like_gopher_json(sandbox):
 
 def test_docs_table_matches_the_definition():
     """docs/actions.md's table is what users read: its kinds and fields must be the definition's."""
-    from flink_gitops.actions.definition import ACTIONS
+    from flink_gitops.argocd.actions.definition import ACTIONS
 
     rows = {}
     for line in (ROOT / "docs" / "actions.md").read_text().splitlines():

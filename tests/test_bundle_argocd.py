@@ -14,16 +14,19 @@ import pytest
 import yaml
 
 from flink_gitops import __version__
-from flink_gitops.actions.argocd import create_merge_patch, run_action, run_discovery
-from flink_gitops.actions.samples import SAMPLES
-from flink_gitops.argocd_bundle import HEALTH_KINDS, render_argocd_cm_text, render_bundle_files
-from flink_gitops.health.sandbox import LuaSandbox
-from flink_gitops.render.ignore_differences import system_level_customizations
+from flink_gitops.argocd.actions.runner import create_merge_patch, run_action, run_discovery
+from flink_gitops.argocd.actions.samples import SAMPLES
+from flink_gitops.argocd.bundle import render_argocd_cm_text, render_bundle_files
+from flink_gitops.argocd.ignore_differences import system_level_customizations
+from flink_gitops.argocd.sandbox import LuaSandbox
+from flink_gitops.health.tables import TABLES
 from flink_gitops.yamlio import Loader
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ARGOCD = ROOT / "argocd"
 GROUP = "flink.apache.org"
+#: The kinds the product knows are the kinds with a health decision table.
+TABLE_KINDS = tuple(TABLES)
 CMP_SERVER = "/var/run/argocd/argocd-cmp-server"
 
 
@@ -96,8 +99,9 @@ def test_argocd_cm_is_a_partial_argocd_cm(cm):
 
 def test_health_scripts_are_byte_identical_to_lua_folder(cm):
     keys = {k for k in cm["data"] if k.startswith("resource.customizations.health.")}
-    assert keys == {f"resource.customizations.health.{GROUP}_{k}" for k in HEALTH_KINDS}
-    for kind in HEALTH_KINDS:
+    assert keys == {f"resource.customizations.health.{GROUP}_{k}" for k in TABLE_KINDS}
+    assert {p.parent.name for p in (ROOT / "lua" / GROUP).glob("*/health.lua")} == set(TABLE_KINDS)
+    for kind in TABLE_KINDS:
         on_disk = (ROOT / "lua" / GROUP / kind / "health.lua").read_bytes()
         assert cm["data"][f"resource.customizations.health.{GROUP}_{kind}"].encode() == on_disk, kind
 
@@ -107,7 +111,7 @@ def test_scripts_run_without_open_libs(cm):
     assert not [k for k in cm["data"] if "useOpenLibs" in k]
 
 
-@pytest.mark.parametrize("kind", HEALTH_KINDS)
+@pytest.mark.parametrize("kind", TABLE_KINDS)
 def test_health_from_the_configmap_matches_health_test_yaml(cm, sandbox, kind):
     """The status a user sees is the one health_test.yaml states, in the sandbox argocd-cm scripts
     get (no string library). Messages may differ there: without string.find the operator's JSON
@@ -161,7 +165,7 @@ def test_suspend_from_the_configmap_end_to_end(cm, sandbox):
 
 def test_ignore_differences_for_every_kind(cm):
     keys = {k for k in cm["data"] if k.startswith("resource.customizations.ignoreDifferences.")}
-    assert keys == {f"resource.customizations.ignoreDifferences.{GROUP}_{k}" for k in HEALTH_KINDS}
+    assert keys == {f"resource.customizations.ignoreDifferences.{GROUP}_{k}" for k in TABLE_KINDS}
     assert {k: cm["data"][k] for k in keys} == system_level_customizations()
     for key in keys:
         rules = yaml.load(cm["data"][key], Loader=Loader)

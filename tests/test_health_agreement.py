@@ -4,12 +4,13 @@ and on hostile objects; the Lua never raises and always returns a valid status."
 import itertools
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flink_gitops.health.evaluate import evaluate
 from flink_gitops.health.luagen import compile_table
-from flink_gitops.health.sandbox import HEALTH_STATUSES, LuaSandbox
+from flink_gitops.argocd.sandbox import HEALTH_STATUSES, LuaSandbox
 from flink_gitops.health.tables import (
     BLUE_GREEN_STATES,
     JM_STATUS,
@@ -19,6 +20,8 @@ from flink_gitops.health.tables import (
     SNAPSHOT_STATES,
     TABLES,
 )
+
+pytestmark = pytest.mark.slow
 
 BOXES = {True: LuaSandbox(open_libs=True), False: LuaSandbox(open_libs=False)}
 SCRIPTS = {kind: compile_table(t) for kind, t in TABLES.items()}

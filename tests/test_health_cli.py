@@ -3,7 +3,10 @@
 import json
 import subprocess
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.e2e
 
 FD = "lua/flink.apache.org/FlinkDeployment/testdata/"
 
@@ -100,3 +103,20 @@ def test_a_list_whose_items_are_not_a_list_is_bad_input(cli_env, repo, tmp_path)
     r = run([str(f)], cli_env, repo)
     assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
     assert f"{f} (document 1): items of a List must be a list, got a int" in r.stderr
+
+
+def test_a_folder_is_walked_by_the_render_rules(cli_env, repo, tmp_path):
+    """health reads folders as render does (flink_gitops.manifests): hidden files skipped, a symlink
+    out of the folder refused with one line naming it."""
+    folder = tmp_path / "live"
+    folder.mkdir()
+    (folder / "fd.yaml").write_text((repo / FD / "healthy_running_stable.yaml").read_text())
+    (folder / ".editor-backup.yaml").write_text("kind: [unclosed\n")
+    r = run([str(folder)], cli_env, repo)
+    assert r.returncode == 0, r.stderr
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
+    (folder / "link.yaml").symlink_to(outside)
+    r = run([str(folder)], cli_env, repo)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == "flink-gitops health: error: link.yaml: symlink points outside the app folder; refusing it\n"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from flink_gitops.health.sandbox import INVALID_HEALTH_STATUS, LuaSandbox, LuaScriptError
+from flink_gitops.argocd.sandbox import INVALID_HEALTH_STATUS, LuaSandbox, LuaScriptError
 
 STRICT = LuaSandbox(open_libs=False)
 OPEN = LuaSandbox(open_libs=True)
@@ -50,8 +50,17 @@ def test_result_validation():
         STRICT.health("return {status = 'Healthy'}\nlocal x = 1", {})  # code after return
 
 
+@pytest.mark.slow
 def test_time_limit():
     with pytest.raises(LuaScriptError, match="deadline"):
         STRICT.health("while true do end", {})
     # the runtime is still usable afterwards
     assert STRICT.health("return {status = 'Healthy'}", {}).status == "Healthy"
+
+
+@pytest.mark.parametrize("text", ['say "hi"\\n', "tab\there\r\nnext", "bell\x07 nul\x00 esc\x1b", "über ✓", ""])
+def test_the_lua_string_escaper_round_trips_in_real_lua(text):
+    """One escaper writes every string literal of the generated Lua (health and actions)."""
+    from flink_gitops.health.luagen import lua_string
+
+    assert LuaSandbox().run(f"return {lua_string(text)}", {}) == text

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from flink_gitops import __version__
@@ -17,9 +18,14 @@ from flink_gitops import __version__
 ROOT = Path(__file__).resolve().parents[1]
 KUBECTL = shutil.which("kubectl")
 
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(KUBECTL is None, reason="needs kubectl (it carries kustomize), not found on PATH: "
+                                               "apt-get install kubectl"),
+]
+
 
 def kustomize(folder: Path) -> list[dict]:
-    assert KUBECTL, "these tests need kubectl (it carries kustomize): apt-get install kubectl"
     out = subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return [d for d in yaml.safe_load_all(out.stdout) if d]

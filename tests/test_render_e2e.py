@@ -23,6 +23,8 @@ import pytest
 import yaml
 from conftest import install_recorder
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 APPS = Path(__file__).parent / "fixtures" / "apps"
 PLUGIN = yaml.safe_load((ROOT / "plugin" / "plugin.yaml").read_text())["spec"]
@@ -94,7 +96,7 @@ def test_generate_renders_the_example_app(tmp_path):
     by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
     assert len(by_name) == len(docs) == 11
     wave = lambda kind, name: int(by_name[(kind, name)]["metadata"]["annotations"][WAVE])  # noqa: E731
-    # Seed 000: the FlinkDeployment before its log4j ConfigMap.
+    # The FlinkDeployment before its log4j ConfigMap.
     assert wave("FlinkDeployment", "orders-pipeline") < wave("ConfigMap", "flink-config-orders-pipeline")
     assert wave("Secret", "orders-pipeline-s3") <= wave("FlinkDeployment", "orders-pipeline")
     assert wave("FlinkSessionJob", "clickstream-sessionizer") > wave("FlinkDeployment", "analytics-session")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import yaml
 
 from flink_gitops.errors import UserError
+from flink_gitops.manifests import objects_from_text
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.pipeline import run_pipeline
-from flink_gitops.render.sources import objects_from_text
+
+pytestmark = pytest.mark.slow
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(
     ["", "flink", "job", "flink-config-job", "true", "-1", "x=1", "<xml/>", "rootLogger.level=INFO", "/status"]))

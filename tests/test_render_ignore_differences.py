@@ -1,4 +1,4 @@
-"""ignoreDifferences (issue 3b) for child Applications of an app-of-apps, and the argocd-cm entries."""
+"""ignoreDifferences for child Applications of an app-of-apps, and the argocd-cm entries."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from flink_gitops.render import params as P
-from flink_gitops.render.cli import render
+from flink_gitops.render.api import render
 from flink_gitops.render.context import RenderContext, normalize_repo_url
-from flink_gitops.render.ignore_differences import merge_entries, system_level_customizations
+from flink_gitops.argocd.ignore_differences import system_level_customizations
+from flink_gitops.render.ignore_differences import merge_entries
 
 REPO = Path(__file__).parent / "fixtures" / "apps" / "app-of-apps-repo"
 URL = "https://git.example.com/platform/streaming.git"
@@ -171,6 +172,7 @@ ENTRY = st.fixed_dictionaries(
     optional={"name": st.sampled_from(["a", "b"]), "namespace": st.sampled_from(["x", "y"])})
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(ENTRY, max_size=4), st.lists(ENTRY, max_size=4))
 def test_property_merge_keeps_user_entries_adds_missing_never_duplicates(existing, wanted):

@@ -1,4 +1,4 @@
-"""log4j (issue 3d): the ConfigMap strategy with hot reload, or everything inline."""
+"""log4j: the ConfigMap strategy with hot reload, or everything inline."""
 
 from __future__ import annotations
 

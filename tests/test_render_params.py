@@ -9,7 +9,7 @@ import yaml
 
 from flink_gitops.errors import UserError
 from flink_gitops.render import params as P
-from flink_gitops.render.cli import collect_params
+from flink_gitops.render.api import collect_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

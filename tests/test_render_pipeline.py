@@ -44,7 +44,7 @@ def fake_validator(errors, warnings, seen):
     def validate_objects(objs, params):
         seen.append((len(objs), dict(params)))
         return errors, warnings
-    return lambda: validate_objects
+    return validate_objects
 
 
 def test_validation_errors_fail_the_render_one_line_each_nothing_on_stdout(monkeypatch):
@@ -52,7 +52,7 @@ def test_validation_errors_fail_the_render_one_line_each_nothing_on_stdout(monke
     problems = [Problem("upgradeMode 'stateful' does not exist", file="a.yaml", document=1,
                         obj="FlinkDeployment x", field="spec.job.upgradeMode", hint="use savepoint"),
                 Problem("no checkpoint directory", file="b.yaml", document=2, obj="FlinkDeployment y")]
-    monkeypatch.setattr(pipeline, "_load_validator", fake_validator(problems, ["w1"], seen))
+    monkeypatch.setattr(pipeline, "validate_objects", fake_validator(problems, ["w1"], seen))
     code, out, err = run(str(EXAMPLE))
     assert code == 2 and out == ""
     assert err.splitlines()[-2:] == [
@@ -64,7 +64,7 @@ def test_validation_errors_fail_the_render_one_line_each_nothing_on_stdout(monke
 
 
 def test_validation_warnings_go_to_stderr_and_the_render_succeeds(monkeypatch):
-    monkeypatch.setattr(pipeline, "_load_validator", fake_validator([], ["FlinkDeployment x: consider HA"], []))
+    monkeypatch.setattr(pipeline, "validate_objects", fake_validator([], ["FlinkDeployment x: consider HA"], []))
     code, out, err = run(str(EXAMPLE))
     assert code == 0 and out
     assert "flink-gitops render: warning: FlinkDeployment x: consider HA" in err
@@ -72,7 +72,7 @@ def test_validation_warnings_go_to_stderr_and_the_render_succeeds(monkeypatch):
 
 def test_validation_sees_the_app_namespace(monkeypatch):
     seen: list = []
-    monkeypatch.setattr(pipeline, "_load_validator", fake_validator([], [], seen))
+    monkeypatch.setattr(pipeline, "validate_objects", fake_validator([], [], seen))
     monkeypatch.setenv("ARGOCD_APP_NAMESPACE", "streaming-prod")
     assert run(str(EXAMPLE))[0] == 0
     assert seen[0][1]["namespace"] == "streaming-prod"
@@ -80,19 +80,13 @@ def test_validation_sees_the_app_namespace(monkeypatch):
 
 def test_validate_false_skips_the_validator(monkeypatch):
     seen: list = []
-    monkeypatch.setattr(pipeline, "_load_validator", fake_validator([Problem("no")], [], seen))
+    monkeypatch.setattr(pipeline, "validate_objects", fake_validator([Problem("no")], [], seen))
     code, _, _ = run(str(EXAMPLE), "--param", "validate=false")
     assert code == 0 and seen == []
 
 
-def test_missing_validator_is_said_not_hidden(monkeypatch):
-    monkeypatch.setattr(pipeline, "_load_validator", lambda: None)
-    code, _, err = run(str(EXAMPLE))
-    assert code == 0 and "validation is not available in this build" in err
-
-
-def test_real_validator_rejects_seed_001_upgrade_mode(tmp_path):
-    # Seed 001 writes `upgradeMode: stateful`, which the operator does not know.
+def test_real_validator_rejects_an_unknown_upgrade_mode(tmp_path):
+    # `upgradeMode: stateful` reads plausibly, but the operator does not know it.
     text = (EXAMPLE / "orders-pipeline" / "flinkdeployment.yaml").read_text()
     (tmp_path / "fd.yaml").write_text(text.replace("upgradeMode: last-state", "upgradeMode: stateful"))
     code, out, err = run(str(tmp_path))

@@ -17,7 +17,7 @@ GOOD = [ROOT / "examples" / "app"] + [APPS / n for n in ("session-mode", "autosc
                                                           "pasted-from-cluster", "user-waves", "anchors")]
 
 
-pytestmark = pytest.mark.usefixtures("clean_argocd_env")
+pytestmark = [pytest.mark.usefixtures("clean_argocd_env"), pytest.mark.slow]
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -1,4 +1,4 @@
-"""Sources (issue 2) and the failure contract (issue 4): what goes in, and what comes out when it is bad."""
+"""Sources and the failure contract: what goes in, and what comes out when it is bad."""
 
 from __future__ import annotations
 

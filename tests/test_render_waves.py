@@ -1,4 +1,4 @@
-"""Sync waves (issue 3a): what Argo CD will do with the order the plugin writes."""
+"""Sync waves: what Argo CD will do with the order the plugin writes."""
 
 from __future__ import annotations
 
@@ -36,9 +36,9 @@ def load(app: Path) -> list[Located]:
     return load_directory(str(app), ctx())
 
 
-def test_seed_000_flinkdeployment_syncs_before_its_log4j_configmap():
+def test_the_example_flinkdeployment_syncs_before_its_log4j_configmap():
     waves = waves_of(assign_sync_waves(load(EXAMPLE), ctx()))
-    # Exactly the order of the seed: FlinkDeployment -1, flink-config-<name> ConfigMap 0.
+    # The operator adopts a flink-config-<name> ConfigMap that appears after the deployment.
     assert waves["FlinkDeployment/orders-pipeline"] == -1
     assert waves["ConfigMap/flink-config-orders-pipeline"] == 0
 
@@ -250,6 +250,7 @@ def check_constraints(objs, c):
     return broken_soft
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(apps(pins=False))
 def test_property_without_user_waves_every_constraint_holds(objs):
@@ -262,6 +263,7 @@ def test_property_without_user_waves_every_constraint_holds(objs):
     assert not placed or max(placed) == 0  # nothing is pushed after the default wave without a reason
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(apps(pins=True))
 def test_property_user_waves_kept_no_hang_idempotent_input_untouched(objs):

@@ -7,7 +7,7 @@ traceback and without printing any partial output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -47,29 +47,10 @@ class UserError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def describe(obj: object) -> str | None:
-    """Short identity of a Kubernetes object for messages: ``Kind ns/name``."""
-    if not isinstance(obj, dict):
-        return None
-    kind = obj.get("kind") if isinstance(obj.get("kind"), str) else "?"
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    name = meta.get("name") if isinstance(meta.get("name"), str) else "?"
-    ns = meta.get("namespace")
-    return f"{kind} {ns}/{name}" if isinstance(ns, str) and ns else f"{kind} {name}"
+def __getattr__(name: str):
+    # Located and describe moved to flink_gitops.flink; old imports keep working until their owners move.
+    if name in ("Located", "describe"):
+        from flink_gitops import flink
 
-
-@dataclass
-class Located:
-    """A Kubernetes object together with where it came from."""
-
-    obj: dict
-    file: str
-    document: int  # 1-based
-    item: int | None = None  # index inside a List kind, 0-based
-    extra: dict = field(default_factory=dict)
-
-    def problem(self, message: str, field_: str | None = None, hint: str | None = None) -> Problem:
-        obj = describe(self.obj)
-        if self.item is not None:
-            obj = f"{obj} (List item {self.item + 1})"
-        return Problem(message, file=self.file, document=self.document, obj=obj, field=field_, hint=hint)
+        return getattr(flink, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

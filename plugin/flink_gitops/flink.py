@@ -1,13 +1,18 @@
-"""The Flink vocabulary: the operator's API group and version, its kinds and their names.
+"""The Flink vocabulary: the operator's API group and version, its kinds, and object identity.
 
 The kinds are derived from the health decision tables (``flink_gitops.health.tables``): a kind
 with a table is a kind every part of the product knows (Lua, argocd-cm, docs, CLI, cluster).
+Two questions are asked of an object, and they differ on purpose: :func:`in_api_group` (is its
+apiVersion the operator's group, whatever the kind: render checks and orders even a misspelled
+kind) and :func:`is_flink` (is it a kind with a health table: what health assesses).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+
+from flink_gitops.errors import Problem
 
 API_GROUP = "flink.apache.org"
 #: The version the operator serves and stores (v1beta1 since operator 1.0).
@@ -68,3 +73,42 @@ def is_flink(obj: object, kind: str | None = None) -> bool:
     if kind is not None:
         return obj_kind == kind
     return obj_kind in kind_names()
+
+
+def group_of(obj: dict) -> str:
+    """The API group of ``obj`` (``""`` for the core group or a missing apiVersion)."""
+    api = obj.get("apiVersion")
+    return api.rpartition("/")[0] if isinstance(api, str) else ""
+
+
+def in_api_group(obj: dict, kind: str | None = None) -> bool:
+    """True when ``obj``'s apiVersion is of the operator's group, any kind (and, when ``kind`` is
+    given, of that kind)."""
+    return group_of(obj) == API_GROUP and (kind is None or obj.get("kind") == kind)
+
+
+def describe(obj: object) -> str | None:
+    """Short identity of a Kubernetes object for messages: ``Kind ns/name``."""
+    if not isinstance(obj, dict):
+        return None
+    kind = obj.get("kind") if isinstance(obj.get("kind"), str) else "?"
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = meta.get("name") if isinstance(meta.get("name"), str) else "?"
+    ns = meta.get("namespace")
+    return f"{kind} {ns}/{name}" if isinstance(ns, str) and ns else f"{kind} {name}"
+
+
+@dataclass
+class Located:
+    """A Kubernetes object together with where it came from."""
+
+    obj: dict
+    file: str
+    document: int  # 1-based
+    item: int | None = None  # index inside a List kind, 0-based
+
+    def problem(self, message: str, field_: str | None = None, hint: str | None = None) -> Problem:
+        obj = describe(self.obj)
+        if self.item is not None:
+            obj = f"{obj} (List item {self.item + 1})"
+        return Problem(message, file=self.file, document=self.document, obj=obj, field=field_, hint=hint)

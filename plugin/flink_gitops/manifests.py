@@ -1,16 +1,121 @@
-"""Kubernetes objects from YAML/JSON text: the one reader every command uses.
+"""Manifest files, folders and streams to Kubernetes objects: the one reader and walker every command uses.
 
-A document must be a Kubernetes object (apiVersion, kind, a name, string labels and
-annotations, as the API server would insist); ``List`` kinds are flattened into their items.
-Every problem names file, document (and List item) and field.
+Folders are walked in one way (suffixes, hidden names, symlinks); files and streams are read
+under a size limit; YAML aliases are bounded by :mod:`flink_gitops.yamlio`. A document must be a
+Kubernetes object (apiVersion, kind, a name, string labels and annotations, as the API server
+would insist); ``List`` kinds are flattened into their items. Every problem names file, document
+(and List item) and field.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import sys
+from typing import Callable, Iterator
 
 from flink_gitops import yamlio
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import Located
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+#: Discovery also looks into Helm templates, which are not YAML until rendered.
+DISCOVERY_SUFFIXES = (*MANIFEST_SUFFIXES, ".tpl")
+#: The limit for ``flink-gitops health`` inputs (render has its parameter max-file-size).
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+OUTSIDE = "symlink points outside the app folder; refusing it"
+
+
+def inside(path: str, root: str) -> bool:
+    """True when ``path`` is ``root`` or below it (both already resolved)."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def relative(path: str, root: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outside: bool = True) -> Iterator[str]:
+    """Files under ``folder`` with one of ``suffixes``, top-down, each folder's names sorted.
+
+    Hidden files and folders are skipped; symlinked folders are not followed (they could loop).
+    A symlink whose target resolves outside ``folder`` raises UserError, or with
+    ``refuse_outside=False`` is passed over in silence.
+    """
+    root = os.path.realpath(folder)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if refuse_outside:
+            for d in dirnames:
+                full = os.path.join(dirpath, d)
+                if os.path.islink(full) and not inside(os.path.realpath(full), root):
+                    raise UserError(Problem(OUTSIDE, file=relative(full, root)))
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.endswith(suffixes):
+                continue
+            full = os.path.join(dirpath, name)
+            if not inside(os.path.realpath(full), root):
+                if refuse_outside:
+                    raise UserError(Problem(OUTSIDE, file=relative(full, root)))
+                continue
+            yield full
+
+
+def manifest_files(folder: str, skip: tuple[str, ...] = (), on_skip: Callable[[str], None] | None = None) -> list[str]:
+    """Manifest files under ``folder``, recursively, sorted by relative path; names matching a
+    ``skip`` pattern are left out (and reported to ``on_skip`` with their relative path)."""
+    root = os.path.realpath(folder)
+    found: list[str] = []
+    for full in walk(root):
+        name = os.path.basename(full)
+        if any(fnmatch.fnmatchcase(name, pat) for pat in skip):
+            if on_skip is not None:
+                on_skip(relative(full, root))
+            continue
+        found.append(full)
+    found.sort(key=lambda p: relative(p, root))
+    return found
+
+
+def read_stream(stream, shown: str, max_chars: int) -> str:
+    """A whole text stream (stdin), refused above ``max_chars``."""
+    text = stream.read(max_chars + 1)
+    if len(text) > max_chars:
+        raise UserError(Problem(f"input is above the limit of {max_chars:,} characters (parameter max-file-size)",
+                                file=shown))
+    return text
+
+
+def read_objects(args: list[str], max_bytes: int = MAX_INPUT_BYTES) -> list[Located]:
+    """Every object in files, folders (recursively) or ``-``/nothing for stdin, read for their
+    health (no name needed; ``List`` kinds flattened). Raises UserError with every problem."""
+    out: list[Located] = []
+    problems: list[Problem] = []
+    for arg in args or ["-"]:
+        try:
+            text_of = _sources(arg, max_bytes)
+            for name, read in text_of:
+                try:
+                    out.extend(objects_from_text(read(), name, applicable=False))
+                except UserError as exc:  # keep going: report every broken file at once
+                    problems.extend(exc.problems)
+        except UserError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise UserError(problems)
+    return out
+
+
+def _sources(arg: str, max_bytes: int) -> list[tuple[str, Callable[[], str]]]:
+    if arg == "-":
+        return [("<stdin>", lambda: read_stream(sys.stdin, "<stdin>", max_bytes))]
+    if os.path.isdir(arg):
+        root = os.path.realpath(arg)
+        files = [(os.path.normpath(os.path.join(arg, relative(f, root))), f) for f in manifest_files(arg)]
+        return [(shown, lambda f=f, shown=shown: read_text(f, shown, max_bytes)) for shown, f in files]
+    if not os.path.exists(arg):
+        raise UserError(Problem("no such file or directory", file=arg))
+    return [(arg, lambda: read_text(arg, arg, max_bytes))]
 
 
 def read_text(path: str, shown: str, max_bytes: int) -> str:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import test_health_agreement as combos  # noqa: E402
 
 from flink_gitops.health.evaluate import evaluate  # noqa: E402
-from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError, _jsonable  # noqa: E402
+from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError, _jsonable  # noqa: E402
 
 
 def cases() -> list[tuple[str, dict, dict | None]]:

@@ -80,9 +80,9 @@ def lua_evaluator(open_libs: bool = False) -> Evaluator:
 
     Thread-safe: each calling thread gets its own Lua runtime.
     """
+    from flink_gitops.argocd.health_scripts import assess
+    from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
     from flink_gitops.health.evaluate import decide
-    from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
-    from flink_gitops.health.scripts import assess
     from flink_gitops.health.tables import TABLES
 
     def evaluate(obj: dict) -> tuple[str, str, str]:

@@ -6,12 +6,19 @@ import json
 import sys
 
 from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import API_GROUP, is_flink, kind_names
 
 # Bad input exits 2, like every command (flink_gitops.cli.main turns a UserError into 2).
 EXIT_HEALTHY, EXIT_DEGRADED, EXIT_NOT_HEALTHY = 0, 1, 3
 
 
-def add_arguments(p) -> None:
+def register(sub) -> None:
+    p = sub.add_parser(
+        "health",
+        help="assess the health of Flink resources as Argo CD would",
+        description="Evaluate Flink resources with the generated Lua health checks in a reproduction of "
+        "Argo CD's Lua sandbox. Exit code: 0 all Healthy, 1 any Degraded, 3 any other non-Healthy, 2 bad input.",
+    )
     p.add_argument("files", nargs="*", metavar="FILE", help="YAML/JSON files or folders; '-' or nothing reads stdin")
     p.add_argument("-o", "--output", choices=("table", "json"), default="table", help="output format (default: table)")
     p.add_argument(
@@ -23,6 +30,7 @@ def add_arguments(p) -> None:
     )
     p.add_argument("--why", action="store_true",
                    help="also show which rule of the decision table decided, and its rationale (docs/health.md)")
+    p.set_defaults(func=run)
 
 
 def _explain(obj: dict) -> dict:
@@ -36,8 +44,8 @@ def _explain(obj: dict) -> dict:
 
 
 def assess_all(objs, open_libs: bool = False, why: bool = False) -> list[dict]:
-    from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
-    from flink_gitops.health.scripts import assess, is_flink
+    from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
+    from flink_gitops.argocd.health_scripts import assess
 
     box = LuaSandbox.for_thread(open_libs=open_libs)
     rows = []
@@ -86,14 +94,13 @@ def format_table(rows: list[dict]) -> str:
 
 
 def run(args) -> int:
-    from flink_gitops.inputs import read_objects
+    from flink_gitops.manifests import read_objects
 
     objs = read_objects(args.files)
     rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
     if not rows:
         where = ", ".join(args.files) if args.files else "<stdin>"
-        raise UserError(Problem("no flink.apache.org resources found (kinds: FlinkDeployment, FlinkSessionJob, "
-                                "FlinkStateSnapshot, FlinkBlueGreenDeployment)", file=where))
+        raise UserError(Problem(f"no {API_GROUP} resources found (kinds: {', '.join(kind_names())})", file=where))
     skipped = len(objs) - len(rows)
     if skipped:
         print(f"flink-gitops health: skipped {skipped} object(s) that are not Flink resources", file=sys.stderr)
@@ -104,4 +111,4 @@ def run(args) -> int:
     return exit_code(rows)
 
 
-__all__ = ["run", "add_arguments", "assess_all", "exit_code"]
+__all__ = ["register", "run", "assess_all", "exit_code"]

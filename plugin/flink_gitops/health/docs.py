@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flink_gitops.flink import API_GROUP
 from flink_gitops.health.model import (
     All,
     Any_,
@@ -79,7 +80,7 @@ def render_markdown() -> str:
         "# Health of Flink resources",
         "",
         "One ordered decision table per kind. The first rule that holds decides the Argo CD health.",
-        "The same tables compile to `lua/flink.apache.org/<Kind>/health.lua` (what Argo CD runs) and",
+        f"The same tables compile to `lua/{API_GROUP}/<Kind>/health.lua` (what Argo CD runs) and",
         "drive the Python evaluator; tests keep all of them in agreement.",
         "",
         "Two principles:",

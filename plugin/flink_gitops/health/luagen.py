@@ -36,6 +36,7 @@ SOURCE = "plugin/flink_gitops/health/tables.py"
 
 
 def lua_string(s: str) -> str:
+    """``s`` as a Lua 5.1 string literal (the one escaper: health scripts and resource actions)."""
     out = ['"']
     for ch in s:
         if ch == "\\":

@@ -1,22 +1,21 @@
-"""Step b: ``spec.ignoreDifferences`` for Flink resources in Argo CD Applications of the stream.
+"""``spec.ignoreDifferences`` for Flink resources in Argo CD Applications of the stream.
 
 A plugin renders an app's resources, not the Application pointing at it, so this helps
 app-of-apps: child Applications (and ApplicationSet templates) that travel in the stream.
 To know what a child deploys we read its folder: Argo CD gives the plugin the whole
 repository checkout, and a child whose ``repoURL`` is this app's repository has its
 ``path`` right there. A child we cannot read gets only the always-safe entries.
-
-:func:`system_level_customizations` gives the same always-safe entries for ``argocd-cm``.
+(The system-level entries for ``argocd-cm`` are :mod:`flink_gitops.argocd.ignore_differences`.)
 """
 
 from __future__ import annotations
 
 import os
 
-from flink_gitops import yamlio
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import API_GROUP, Located, in_api_group
 from flink_gitops.render.context import RenderContext, normalize_repo_url
-from flink_gitops.render.objects import FLINK_GROUP, autoscaler_enabled, dig, is_flink, name_of, where, with_obj
+from flink_gitops.render.objects import autoscaler_enabled, dig, name_of, where, with_obj
 
 RESPECT = "RespectIgnoreDifferences=true"
 STATUS = "/status"
@@ -24,39 +23,24 @@ PARALLELISM = "/spec/job/parallelism"
 REPLICAS = "/spec/taskManager/replicas"
 #: Kinds whose /status is ignored everywhere: Argo CD must never try to write what the operator reports.
 ALWAYS = {"FlinkDeployment": (STATUS,), "FlinkSessionJob": (STATUS,)}
-SYSTEM_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment")
-
-
-def system_level_customizations() -> dict[str, str]:
-    """argocd-cm keys ``resource.customizations.ignoreDifferences.flink.apache.org_<Kind>`` -> YAML text.
-
-    Only ``/status``: per-object fields (parallelism under the autoscaler, replicas under an HPA)
-    depend on the app and would hide real drift if ignored for every app.
-    """
-    return {
-        f"resource.customizations.ignoreDifferences.{FLINK_GROUP}_{kind}": yamlio.dump_documents(
-            [{"jsonPointers": [STATUS]}]
-        ).removeprefix("---\n")
-        for kind in SYSTEM_KINDS
-    }
 
 
 # --- what a child deploys -------------------------------------------------------------------
 
 def required_entries(objs: list[dict], managed_externally: bool) -> list[dict]:
     """ignoreDifferences entries for the Flink resources (and HPAs) in ``objs``, in a fixed order."""
-    kinds = {o.get("kind") for o in objs if is_flink(o)}
-    entries = [{"group": FLINK_GROUP, "kind": k, "jsonPointers": list(ALWAYS[k])} for k in ALWAYS if k in kinds]
+    kinds = {o.get("kind") for o in objs if in_api_group(o)}
+    entries = [{"group": API_GROUP, "kind": k, "jsonPointers": list(ALWAYS[k])} for k in ALWAYS if k in kinds]
     if managed_externally and "FlinkDeployment" in kinds:
-        entries.append({"group": FLINK_GROUP, "kind": "FlinkDeployment", "jsonPointers": [PARALLELISM]})
+        entries.append({"group": API_GROUP, "kind": "FlinkDeployment", "jsonPointers": [PARALLELISM]})
     hpa_targets = [
         (dig(o, "metadata", "namespace"), dig(o, "spec", "scaleTargetRef", "name"))
         for o in objs
         if o.get("kind") == "HorizontalPodAutoscaler"
         and dig(o, "spec", "scaleTargetRef", "kind") == "FlinkDeployment"
-        and str(dig(o, "spec", "scaleTargetRef", "apiVersion") or FLINK_GROUP).startswith(FLINK_GROUP)
+        and str(dig(o, "spec", "scaleTargetRef", "apiVersion") or API_GROUP).startswith(API_GROUP)
     ]
-    for o in sorted((o for o in objs if is_flink(o, "FlinkDeployment")), key=name_of):
+    for o in sorted((o for o in objs if in_api_group(o, "FlinkDeployment")), key=name_of):
         pointers = []
         if autoscaler_enabled(o) and not managed_externally:
             pointers.append(PARALLELISM)
@@ -65,7 +49,7 @@ def required_entries(objs: list[dict], managed_externally: bool) -> list[dict]:
         if any(name == name_of(o) and (not hpa_ns or not ns or hpa_ns == ns) for hpa_ns, name in hpa_targets):
             pointers.append(REPLICAS)
         if pointers:
-            entry = {"group": FLINK_GROUP, "kind": "FlinkDeployment", "name": name_of(o)}
+            entry = {"group": API_GROUP, "kind": "FlinkDeployment", "name": name_of(o)}
             if isinstance(ns, str) and ns:
                 entry["namespace"] = ns
             entry["jsonPointers"] = pointers
@@ -74,7 +58,7 @@ def required_entries(objs: list[dict], managed_externally: bool) -> list[dict]:
 
 
 def _safe_entries() -> list[dict]:
-    return [{"group": FLINK_GROUP, "kind": k, "jsonPointers": list(p)} for k, p in ALWAYS.items()]
+    return [{"group": API_GROUP, "kind": k, "jsonPointers": list(p)} for k, p in ALWAYS.items()]
 
 
 def _child_objects(source: dict, ctx: RenderContext) -> tuple[list[dict] | None, str]:
@@ -175,7 +159,7 @@ def _with_ignore(spec: dict, wanted: list[dict], loc: Located, ctx: RenderContex
 
 
 def add_ignore_differences(objs: list[Located], ctx: RenderContext) -> list[Located]:
-    stream = [loc.obj for loc in objs if is_flink(loc.obj) or loc.obj.get("kind") == "HorizontalPodAutoscaler"]
+    stream = [loc.obj for loc in objs if in_api_group(loc.obj) or loc.obj.get("kind") == "HorizontalPodAutoscaler"]
     managed = ctx.on("parallelism-managed-externally")
     out = []
     for loc in objs:
@@ -198,7 +182,7 @@ def add_ignore_differences(objs: list[Located], ctx: RenderContext) -> list[Loca
                 child.extend(found)
         # The stream's own Flink resources and HPAs count too (an HPA here may target a child's
         # deployment); a named entry the child does not manage matches nothing, so it is harmless.
-        wanted = required_entries(child + stream, managed) if any(is_flink(o) for o in child) else []
+        wanted = required_entries(child + stream, managed) if any(in_api_group(o) for o in child) else []
         if unknown or not _sources_of(spec):
             ctx.note(f"{where(loc)}: cannot inspect its source ({'; '.join(unknown) or 'no source'}); "
                      "adding only the always-safe Flink ignoreDifferences (/status)")

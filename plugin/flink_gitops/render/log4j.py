@@ -1,4 +1,4 @@
-"""Step d: log4j configuration of Flink deployments, in ``flink-config-<name>`` ConfigMaps or inline.
+"""log4j configuration of Flink deployments, in ``flink-config-<name>`` ConfigMaps or inline.
 
 Two strategies (parameter ``log4j-strategy``), see docs/plugin.md for the trade-off:
 
@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import Located, in_api_group
 from flink_gitops.render.context import RenderContext
-from flink_gitops.render.objects import POD_TEMPLATE_PATHS, dig, is_flink, name_of, where, with_obj
+from flink_gitops.render.objects import POD_TEMPLATE_PATHS, dig, name_of, where, with_obj
 
 LOG4J_KEY = "log4j-console.properties"
 LOGBACK_KEY = "logback-console.xml"
@@ -157,7 +158,7 @@ def _reloader_annotations(fd: dict, cm_name: str) -> list[str]:
 def log_configmaps(objs: list[Located], ctx: RenderContext) -> dict[int, int | None]:
     """Index of every ``flink-config-*`` ConfigMap -> index of its FlinkDeployment (None: not in the app)."""
     deployments = {(ctx.namespace_of(loc.obj), name_of(loc.obj)): i
-                   for i, loc in enumerate(objs) if is_flink(loc.obj, "FlinkDeployment")}
+                   for i, loc in enumerate(objs) if in_api_group(loc.obj, "FlinkDeployment")}
     out = {}
     for i, loc in enumerate(objs):
         name = name_of(loc.obj)
@@ -172,7 +173,7 @@ def check_log_configuration(objs: list[Located], ctx: RenderContext) -> list[Loc
     configmaps = log_configmaps(objs, ctx)
     inline = ctx.param("log4j-strategy") == "inline"
     for i, loc in enumerate(objs):
-        if is_flink(loc.obj, "FlinkDeployment"):
+        if in_api_group(loc.obj, "FlinkDeployment"):
             conf = dig(loc.obj, "spec", "logConfiguration")
             for key, text in (conf.items() if isinstance(conf, dict) else ()):
                 if key in LOG_KEYS:

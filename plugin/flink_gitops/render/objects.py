@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from flink_gitops.errors import Located
+from flink_gitops.flink import Located
 
-FLINK_GROUP = "flink.apache.org"
 WAVE = "argocd.argoproj.io/sync-wave"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-
-
-def group_of(obj: dict) -> str:
-    api = obj.get("apiVersion")
-    return api.rpartition("/")[0] if isinstance(api, str) else ""
-
-
-def is_flink(obj: dict, kind: str | None = None) -> bool:
-    return group_of(obj) == FLINK_GROUP and (kind is None or obj.get("kind") == kind)
 
 
 def name_of(obj: dict) -> str:
@@ -59,7 +49,7 @@ def where(loc: Located) -> str:
 
 
 def with_obj(loc: Located, obj: dict) -> Located:
-    return Located(obj, loc.file, loc.document, loc.item, loc.extra)
+    return Located(obj, loc.file, loc.document, loc.item)
 
 
 def set_annotation(loc: Located, key: str, value: str) -> Located:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import API_GROUP
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ PARAMETERS: tuple[Param, ...] = (
           "order Flink resources, their dependencies and log4j ConfigMaps with argocd.argoproj.io/sync-wave",
           "boolean"),
     Param("ignore-differences", "true", "ignoreDifferences for child Applications",
-          "add flink.apache.org ignoreDifferences to Applications/ApplicationSets in the stream (app-of-apps)",
+          f"add {API_GROUP} ignoreDifferences to Applications/ApplicationSets in the stream (app-of-apps)",
           "boolean"),
     Param("parallelism-managed-externally", "false", "Parallelism managed outside git",
           "ignore /spec/job/parallelism of every FlinkDeployment in child Applications", "boolean"),

@@ -15,31 +15,19 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flink_gitops.errors import Located, UserError
+from flink_gitops.errors import UserError
+from flink_gitops.flink import Located
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.ignore_differences import add_ignore_differences
 from flink_gitops.render.log4j import check_log_configuration
 from flink_gitops.render.strip import strip_cluster_fields
+from flink_gitops.render.validate import validate_objects
 from flink_gitops.render.waves import assign_sync_waves
 
 Step = Callable[[list[Located], RenderContext], list[Located]]
 
 
-def _load_validator():
-    try:
-        from flink_gitops.render.validate import validate_objects
-    except ModuleNotFoundError as exc:  # built in parallel (issue 3e); only its absence is tolerated
-        if exc.name != "flink_gitops.render.validate":
-            raise
-        return None
-    return validate_objects
-
-
 def validate(objs: list[Located], ctx: RenderContext) -> list[Located]:
-    validate_objects = _load_validator()
-    if validate_objects is None:
-        ctx.warn("validation is not available in this build (flink_gitops.render.validate is missing)")
-        return objs
     # The validator resolves objects without a namespace to the app's, as Argo CD applies them.
     errors, warnings = validate_objects(objs, {**ctx.params, "namespace": ctx.namespace})
     for warning in warnings:

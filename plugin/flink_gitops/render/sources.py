@@ -7,18 +7,18 @@ never by the Application, whose env and parameters the repository author control
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import shutil
 import subprocess
 from typing import Mapping
 
-from flink_gitops.errors import Located, Problem, UserError
-from flink_gitops.manifests import objects_from_text, read_text
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import Located
+from flink_gitops import manifests
+from flink_gitops.manifests import inside, objects_from_text, read_text, relative
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.params import parse_size
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 #: The app's own flink-gitops settings and opt-in marker (see docs/plugin.md).
 APP_CONFIG_FILE = "flink-gitops.yaml"
@@ -39,42 +39,14 @@ def detect_source(app_dir: str, requested: str) -> str:
     return "directory"
 
 
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _rel(path: str, root: str) -> str:
-    return os.path.relpath(path, root).replace(os.sep, "/")
-
-
 def manifest_files(app_dir: str, ctx: RenderContext | None = None) -> list[str]:
-    """Manifest files under ``app_dir``, recursively, in a fixed order (sorted relative paths).
+    """The app's manifest files (see :func:`flink_gitops.manifests.manifest_files`), leaving out
+    the files that sit next to manifests but are not manifests (noted on ``ctx``)."""
+    def note(rel: str) -> None:
+        if ctx is not None:
+            ctx.note(f"skipped {rel}: not a manifest ({os.path.basename(rel)})")
 
-    Hidden files and folders are skipped. A symlink whose target resolves outside ``app_dir``
-    is refused; symlinked folders are not followed (they could loop).
-    """
-    root = os.path.realpath(app_dir)
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for d in dirnames:
-            full = os.path.join(dirpath, d)
-            if os.path.islink(full) and not _inside(os.path.realpath(full), root):
-                raise UserError(Problem("symlink points outside the app folder; refusing it", file=_rel(full, root)))
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES):
-                continue
-            full = os.path.join(dirpath, name)
-            rel = _rel(full, root)
-            if not _inside(os.path.realpath(full), root):
-                raise UserError(Problem("symlink points outside the app folder; refusing it", file=rel))
-            if any(fnmatch.fnmatchcase(name, pat) for pat in NOT_MANIFESTS):
-                if ctx is not None:
-                    ctx.note(f"skipped {rel}: not a manifest ({name})")
-                continue
-            found.append(full)
-    found.sort(key=lambda p: _rel(p, root))
-    return found
+    return manifests.manifest_files(app_dir, NOT_MANIFESTS, note)
 
 
 def load_directory(app_dir: str, ctx: RenderContext) -> list[Located]:
@@ -83,7 +55,7 @@ def load_directory(app_dir: str, ctx: RenderContext) -> list[Located]:
     objs: list[Located] = []
     problems: list[Problem] = []
     for path in manifest_files(app_dir, ctx):
-        rel = _rel(path, root)
+        rel = relative(path, root)
         try:
             objs.extend(objects_from_text(read_text(path, rel, limit), rel))
         except UserError as exc:  # keep going: report every broken file at once
@@ -104,7 +76,7 @@ def resolve_tool(name: str, env: Mapping[str, str], ctx: RenderContext) -> str:
             hint=f"install {name} in the plugin image, or set parameter source=directory",
         ))
     real = os.path.realpath(path)
-    if ctx.repo_root and _inside(real, os.path.realpath(ctx.repo_root)):
+    if ctx.repo_root and inside(real, os.path.realpath(ctx.repo_root)):
         raise UserError(Problem(f"refusing to run {path}: it is inside the repository being rendered"))
     return path
 
@@ -145,7 +117,7 @@ def load_helm(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[
     root = os.path.realpath(ctx.repo_root or app_dir)
     for values in ctx.param("values-files") or ():
         full = os.path.realpath(os.path.join(app_dir, values))
-        if not _inside(full, root):
+        if not inside(full, root):
             raise UserError(Problem(f"values file {values!r} is outside the repository", file="parameter values-files"))
         if not os.path.isfile(full):
             raise UserError(Problem(f"values file {values!r} does not exist", file="parameter values-files"))

@@ -1,8 +1,8 @@
-"""Step c: remove what the cluster owns, so objects pasted from ``kubectl get -o yaml`` stop diffing."""
+"""Remove what the cluster owns, so objects pasted from ``kubectl get -o yaml`` stop diffing."""
 
 from __future__ import annotations
 
-from flink_gitops.errors import Located
+from flink_gitops.flink import Located
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.objects import LAST_APPLIED, where, with_obj
 

@@ -1,10 +1,10 @@
-"""Step a: sync waves for Flink resources, their dependencies and their log4j ConfigMaps.
+"""Sync waves for Flink resources, their dependencies and their log4j ConfigMaps.
 
 Argo CD applies lower waves first and, in a sync with several waves, waits for every resource
 of a wave to be Healthy before the next starts (Progressing waits forever). So:
 
 * a FlinkDeployment syncs BEFORE its ``flink-config-<name>`` ConfigMap (the operator adopts a
-  ConfigMap that appears after the deployment instead of overwriting it: seed 000);
+  ConfigMap that appears after the deployment instead of overwriting it);
 * a FlinkSessionJob after the session FlinkDeployment it names, a FlinkStateSnapshot after the
   job it references;
 * everything a FlinkDeployment's pods need (serviceAccount, imagePullSecrets, Secrets,
@@ -25,9 +25,10 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import Located, group_of, in_api_group
 from flink_gitops.render.context import RenderContext
-from flink_gitops.render.objects import WAVE, annotations_of, as_list, dig, group_of, is_flink, name_of, \
+from flink_gitops.render.objects import WAVE, annotations_of, as_list, dig, name_of, \
     pod_template_references, set_annotation
 
 # Argo CD's order of kinds inside one wave (gitops-engine sync_tasks.go), for the --explain table.
@@ -123,7 +124,7 @@ def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
         ns = ctx.namespace_of(obj)
         if _is_hook(obj):
             continue
-        if is_flink(obj, "FlinkDeployment") or is_flink(obj, "FlinkBlueGreenDeployment"):
+        if in_api_group(obj, "FlinkDeployment") or in_api_group(obj, "FlinkBlueGreenDeployment"):
             if obj["kind"] == "FlinkDeployment":
                 log_cm = f"flink-config-{name_of(obj)}"
                 refs = pod_template_references(obj)
@@ -150,13 +151,13 @@ def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
                         if k not in seen:
                             seen.add(k)
                             edges.append(Edge(k, i, 0, f"needed by {_label(loc, ctx)}: {why}", "", True))
-        elif is_flink(obj, "FlinkSessionJob"):
+        elif in_api_group(obj, "FlinkSessionJob"):
             target = dig(obj, "spec", "deploymentName")
             j = index.get(("FlinkDeployment", ns, target)) if isinstance(target, str) else None
             if j is not None:
                 edges.append(Edge(j, i, 1, f"before {_label(loc, ctx)}, which runs on it",
                                   f"after its session cluster {_label(objs[j], ctx)} (spec.deploymentName)", False))
-        elif is_flink(obj, "FlinkStateSnapshot"):
+        elif in_api_group(obj, "FlinkStateSnapshot"):
             kind = _text(dig(obj, "spec", "jobReference", "kind")) or "FlinkDeployment"
             target = dig(obj, "spec", "jobReference", "name")
             j = index.get((kind, ns, target)) if isinstance(target, str) else None

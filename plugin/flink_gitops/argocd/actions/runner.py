@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flink_gitops.health.sandbox import LuaSandbox, LuaScriptError
+from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
 
 
 def clean_returned_obj(new: dict, old: dict) -> dict:

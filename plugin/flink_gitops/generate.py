@@ -33,7 +33,7 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
     """Repo-relative path -> expected text for a target."""
     files: dict[str, str] = {}
     if target in ("lua", "all"):
-        from flink_gitops.actions import render_action_files
+        from flink_gitops.argocd.actions import render_action_files
         from flink_gitops.health.luagen import render_health_files
 
         files.update(render_health_files())
@@ -43,7 +43,7 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
 
         files["docs/health.md"] = render_markdown()
     if target in ("bundle", "all"):
-        from flink_gitops.argocd_bundle import render_bundle_files
+        from flink_gitops.argocd.bundle import render_bundle_files
 
         files.update(render_bundle_files(root))
     return files
@@ -52,7 +52,7 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
 def _run(args) -> int:
     root = Path(args.root)
     if args.target == "argocd-cm":
-        from flink_gitops.argocd_bundle import render_argocd_cm_text
+        from flink_gitops.argocd.bundle import render_argocd_cm_text
 
         sys.stdout.write(render_argocd_cm_text())
         return 0

@@ -1,7 +1,7 @@
 """The one definition of the Argo CD resource actions for Flink custom resources.
 
 Everything else is derived from the tables below: the Lua that Argo CD runs
-(:mod:`flink_gitops.actions.luagen`), the ``argocd-cm`` entries (:mod:`flink_gitops.argocd_bundle`)
+(:mod:`flink_gitops.argocd.actions.luagen`), the ``argocd-cm`` entries (:mod:`flink_gitops.argocd.bundle`)
 and the expected results the tests compare the Lua with (:func:`expected_discovery`,
 :func:`expected_after`, plain Python written separately from the Lua generator).
 
@@ -24,8 +24,6 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-GROUP = "flink.apache.org"
-
 SITUATIONS = ("deleting", "no-spec", "no-job", "suspended", "running")
 
 
@@ -43,8 +41,6 @@ class Action:
     #: Situations in which discovery enables the action.
     enabled_in: frozenset[str]
     value: Any = None
-    #: One sentence for docs/actions.md.
-    summary: str = ""
 
     def __post_init__(self):
         unknown = self.enabled_in - set(SITUATIONS)
@@ -62,7 +58,6 @@ ACTIONS: tuple[Action, ...] = (
         change="set",
         value="suspended",
         enabled_in=frozenset({"running"}),
-        summary="Stops the job the way its upgradeMode says (savepoint, last-state or stateless) and keeps the resource.",
     ),
     Action(
         name="resume",
@@ -73,7 +68,6 @@ ACTIONS: tuple[Action, ...] = (
         change="set",
         value="running",
         enabled_in=frozenset({"suspended"}),
-        summary="Starts a suspended job again, from the state its upgradeMode kept.",
     ),
     Action(
         name="savepoint",
@@ -83,7 +77,6 @@ ACTIONS: tuple[Action, ...] = (
         path=("spec", "job", "savepointTriggerNonce"),
         change="increment",
         enabled_in=frozenset({"running"}),
-        summary="Asks the operator for a manual savepoint of the running job.",
     ),
     Action(
         name="restart",
@@ -93,7 +86,6 @@ ACTIONS: tuple[Action, ...] = (
         path=("spec", "restartNonce"),
         change="increment",
         enabled_in=frozenset({"running", "no-job"}),
-        summary="Redeploys the Flink cluster (and its job, following upgradeMode), as any spec upgrade would.",
     ),
 )
 

@@ -11,7 +11,7 @@
   ``repoServer.volumes``, for installs managed with the argo-cd Helm chart.
 
 Sources: :func:`flink_gitops.health.luagen.render_health_files`,
-:mod:`flink_gitops.actions`, :func:`flink_gitops.render.ignore_differences.system_level_customizations`,
+:mod:`flink_gitops.argocd.actions`, :func:`flink_gitops.argocd.ignore_differences.system_level_customizations`,
 and (for the Helm values) the hand-written ``argocd/repo-server-sidecar.yaml`` and ``argocd/kustomization.yaml``.
 """
 
@@ -22,10 +22,9 @@ import pathlib
 import yaml
 
 from flink_gitops import yamlio
-from flink_gitops.actions.definition import GROUP, KINDS as ACTION_KINDS, actions_for
-from flink_gitops.actions.luagen import action_lua, discovery_lua
-
-HEALTH_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment")
+from flink_gitops.argocd.actions.definition import KINDS as ACTION_KINDS, actions_for
+from flink_gitops.argocd.actions.luagen import action_lua, discovery_lua
+from flink_gitops.flink import API_GROUP, kind_names
 
 ARGOCD_CM_PATH = "argocd/argocd-cm.yaml"
 HELM_VALUES_PATH = "argocd/helm-values.yaml"
@@ -71,8 +70,8 @@ def health_scripts() -> dict[str, str]:
 
     files = render_health_files()
     out = {}
-    for kind in HEALTH_KINDS:
-        rel = f"lua/{GROUP}/{kind}/health.lua"
+    for kind in kind_names():
+        rel = f"lua/{API_GROUP}/{kind}/health.lua"
         if rel not in files:
             raise RuntimeError(f"the health generator wrote no {rel}")
         out[kind] = files[rel]
@@ -91,16 +90,16 @@ def actions_value(kind: str) -> str:
 
 def argocd_cm_data() -> dict[str, str]:
     """Every argocd-cm key flink-gitops owns, in a stable order."""
-    from flink_gitops.render.ignore_differences import system_level_customizations
+    from flink_gitops.argocd.ignore_differences import system_level_customizations
 
     data: dict[str, str] = {}
     for kind, script in health_scripts().items():
-        data[f"resource.customizations.health.{GROUP}_{kind}"] = script
+        data[f"resource.customizations.health.{API_GROUP}_{kind}"] = script
     for kind in ACTION_KINDS:
-        data[f"resource.customizations.actions.{GROUP}_{kind}"] = actions_value(kind)
+        data[f"resource.customizations.actions.{API_GROUP}_{kind}"] = actions_value(kind)
     ignore = dict(system_level_customizations())
-    for kind in HEALTH_KINDS:
-        key = f"resource.customizations.ignoreDifferences.{GROUP}_{kind}"
+    for kind in kind_names():
+        key = f"resource.customizations.ignoreDifferences.{API_GROUP}_{kind}"
         if key in ignore:
             data[key] = ignore.pop(key)
     if ignore:
@@ -181,4 +180,4 @@ def render_bundle_files(repo_root: pathlib.Path | None = None) -> dict[str, str]
     }
 
 
-__all__ = ["render_bundle_files", "render_argocd_cm_text", "argocd_cm_data", "HEALTH_KINDS"]
+__all__ = ["render_bundle_files", "render_argocd_cm_text", "argocd_cm_data"]

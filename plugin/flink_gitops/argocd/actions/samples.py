@@ -12,6 +12,14 @@ a string, no spec at all, being deleted) exist to prove that discovery and every
 
 from __future__ import annotations
 
+import json
+
+from flink_gitops.flink import API_GROUP, API_VERSION
+
+_SPEC_JSON = json.dumps({"spec": {"job": {"parallelism": 6, "upgradeMode": "savepoint"}},
+                         "resource_metadata": {"apiVersion": f"{API_GROUP}/{API_VERSION}", "firstDeployment": False}},
+                        separators=(",", ":"))
+
 _LABELS = {
     "app.kubernetes.io/instance": "fraud-detection",
     "app.kubernetes.io/part-of": "payments",
@@ -28,7 +36,7 @@ def _metadata(name: str, generation: int, kind: str, app: str, **extra) -> dict:
         "creationTimestamp": "2026-10-02T08:14:55Z",
         "labels": dict(_LABELS, **{"app.kubernetes.io/instance": app}),
         # Argo CD's annotation tracking: <app>:<group>/<kind>:<namespace>/<name>
-        "annotations": {"argocd.argoproj.io/tracking-id": f"{app}:flink.apache.org/{kind}:flink-prod/{name}"},
+        "annotations": {"argocd.argoproj.io/tracking-id": f"{app}:{API_GROUP}/{kind}:flink-prod/{name}"},
     }
     meta.update(extra)
     return meta
@@ -101,8 +109,8 @@ def _deployment_status(lifecycle: str, job_state: str, jm: str) -> dict:
         "reconciliationStatus": {
             "state": "DEPLOYED",
             "reconciliationTimestamp": 1759393011120,
-            "lastReconciledSpec": '{"spec":{"job":{"parallelism":6,"upgradeMode":"savepoint"}},"resource_metadata":{"apiVersion":"flink.apache.org/v1beta1","firstDeployment":false}}',
-            "lastStableSpec": '{"spec":{"job":{"parallelism":6,"upgradeMode":"savepoint"}},"resource_metadata":{"apiVersion":"flink.apache.org/v1beta1","firstDeployment":false}}',
+            "lastReconciledSpec": _SPEC_JSON,
+            "lastStableSpec": _SPEC_JSON,
         },
         "taskManager": {"labelSelector": "component=taskmanager,app=fraud-detection", "replicas": 3},
         "observedGeneration": 0,  # set by the caller
@@ -111,7 +119,7 @@ def _deployment_status(lifecycle: str, job_state: str, jm: str) -> dict:
 
 def _flink_deployment(name: str, generation: int, spec, status: dict | None, **meta) -> dict:
     obj = {
-        "apiVersion": "flink.apache.org/v1beta1",
+        "apiVersion": f"{API_GROUP}/{API_VERSION}",
         "kind": "FlinkDeployment",
         "metadata": _metadata(name, generation, "FlinkDeployment", "fraud-detection", **meta),
     }
@@ -144,7 +152,7 @@ def _session_cluster() -> dict:
 
 def _session_job(name: str, generation: int, job, status_state: str | None, lifecycle: str, **meta) -> dict:
     obj = {
-        "apiVersion": "flink.apache.org/v1beta1",
+        "apiVersion": f"{API_GROUP}/{API_VERSION}",
         "kind": "FlinkSessionJob",
         "metadata": _metadata(name, generation, "FlinkSessionJob", "reporting", **meta),
         "spec": {"deploymentName": "shared-session", "flinkConfiguration": {}},
@@ -220,7 +228,7 @@ SAMPLES: dict[str, dict[str, dict]] = {
             _deployment_spec(_job(state="running")),
             _deployment_status("DELETING", "RUNNING", "READY"),
             deletionTimestamp="2026-11-20T09:00:00Z",
-            finalizers=["flinkdeployments.flink.apache.org/finalizer"],
+            finalizers=[f"flinkdeployments.{API_GROUP}/finalizer"],
         ),
     },
     "FlinkSessionJob": {

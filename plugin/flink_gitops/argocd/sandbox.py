@@ -153,13 +153,10 @@ class LuaSandbox:
             self._cache[source] = fn
         return fn
 
-    def _call(self, source: str, obj: dict, name: str, extra_globals: dict | None = None):
+    def _call(self, source: str, obj: dict, name: str):
         fn = self.compile(source, name)
         g = self._globals
         g.obj = self.to_lua(obj)
-        if extra_globals:
-            for key, value in extra_globals.items():
-                g[key] = self.to_lua(value)
         try:
             ok, result = self._run(fn, self.time_limit)
         finally:
@@ -169,9 +166,9 @@ class LuaSandbox:
             raise LuaScriptError(f"{name}: {result}")
         return result
 
-    def run(self, source: str, obj: dict, name: str = "script.lua", extra_globals: dict | None = None):
+    def run(self, source: str, obj: dict, name: str = "script.lua"):
         """Run a script and return its result converted the way Argo CD's JSON encoder does."""
-        return lua_to_json(self._call(source, obj, name, extra_globals))
+        return lua_to_json(self._call(source, obj, name))
 
     def health(self, source: str, obj: dict, name: str = "health.lua") -> HealthResult:
         """Run a health script and apply Argo CD's checks to what it returns."""

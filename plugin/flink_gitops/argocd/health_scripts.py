@@ -1,6 +1,6 @@
 """Load the generated health scripts and run them in the Argo CD sandbox.
 
-The CLI and the service evaluate with the generated Lua (the same text as the committed
+The CLI (and the cluster health cache) evaluate with the generated Lua (the same text as the committed
 ``lua/`` files and argocd-cm, which a test keeps byte-identical), not with the Python
 evaluator: what you see is what Argo CD will show.
 """
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flink_gitops.health.sandbox import HealthResult, LuaSandbox
-from flink_gitops.health.tables import GROUP, TABLES
+from flink_gitops.argocd.sandbox import HealthResult, LuaSandbox
+from flink_gitops.flink import API_GROUP
+from flink_gitops.health.tables import TABLES
+
 
 @lru_cache(maxsize=None)
 def script_for(kind: str) -> str:
@@ -20,15 +22,8 @@ def script_for(kind: str) -> str:
     return compile_table(TABLES[kind])
 
 
-def is_flink(obj) -> bool:
-    if not isinstance(obj, dict):
-        return False
-    api, kind = obj.get("apiVersion"), obj.get("kind")
-    return isinstance(api, str) and api.split("/", 1)[0] == GROUP and kind in TABLES
-
-
 def assess(obj: dict, sandbox: LuaSandbox | None = None) -> HealthResult:
     """Health of one Flink resource, computed by its generated Lua exactly as Argo CD would."""
     box = sandbox or LuaSandbox.for_thread()
     kind = obj["kind"]
-    return box.health(script_for(kind), obj, name=f"{GROUP}/{kind}/health.lua")
+    return box.health(script_for(kind), obj, name=f"{API_GROUP}/{kind}/health.lua")

@@ -1,1 +1,0 @@
-"""Sub-commands of the CLI. Modules here import only argparse at module level."""

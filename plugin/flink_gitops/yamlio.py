@@ -12,6 +12,7 @@ Deliberately imports nothing heavy: this module sits on the render path.
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterator
 
 import yaml
@@ -63,6 +64,22 @@ class Dumper(_CDumper):
     """Block-style, key order preserved, wide lines: stable and diff-friendly output."""
 
 
+def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
+    # Multi-line text (log4j properties, SQL, scripts) as a literal block scalar, so a diff shows
+    # the changed line. The emitter falls back to a quoted scalar by itself where a block cannot
+    # hold the text exactly (trailing spaces, special characters), so loading gives the same string.
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_str(value)
+
+
+Dumper.add_representer(str, _represent_str)
+
+#: How deep a document may nest. Real Kubernetes objects, CRD schemas included, stay far below;
+#: deeper input would exhaust Python's stack in later steps, where the file is no longer known.
+MAX_DEPTH = 200
+
+
 def _expanded_size(root: yaml.Node) -> tuple[int, int]:
     """(unique nodes, nodes once every alias is expanded), memoised per node."""
     memo: dict[int, int] = {}
@@ -103,6 +120,54 @@ def _mark(exc: yaml.YAMLError) -> str:
     return str(problem)
 
 
+def _yaml_hint(exc: yaml.YAMLError, text: str) -> str | None:
+    """A fix for the YAML mistakes people make most, where libyaml's words do not say it."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    line = lines[mark.line] if 0 <= mark.line < len(lines) else ""
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if "\t" in indent or (mark.column < len(line) and line[mark.column] == "\t"):
+        return "YAML does not allow tabs for indentation: indent with spaces"
+    return None
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    return f"invalid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+
+
+def _may_be_deep(text: str) -> bool:
+    """Cheap bound: nesting deeper than MAX_DEPTH needs that many flow brackets or that much indentation."""
+    if text.count("[") + text.count("{") >= MAX_DEPTH:
+        return True
+    return re.search(r"^[ \t-]{%d}" % MAX_DEPTH, text, re.M) is not None
+
+
+def _depth(doc: object) -> int:
+    """How many collections deep ``doc`` nests (iterative: never hits the recursion limit)."""
+    deepest = 0
+    stack = [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:  # past the limit the answer is known; do not walk a bomb
+            stack.extend((c, level + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest
+
+
+def _check_depth(doc: object, source: str, index: int) -> None:
+    if _depth(doc) > MAX_DEPTH:
+        raise UserError(Problem(f"nested more than {MAX_DEPTH} levels deep; no Kubernetes object is",
+                                file=source, document=index))
+
+
 def iter_documents(text: str, source: str) -> Iterator[tuple[int, object]]:
     """Yield (1-based document index, parsed document) for a YAML or JSON stream.
 
@@ -110,14 +175,20 @@ def iter_documents(text: str, source: str) -> Iterator[tuple[int, object]]:
     Raises :class:`UserError` naming the file and document on any syntax problem.
     """
     stripped = text.lstrip()
+    json_error: json.JSONDecodeError | None = None
+    deep = _may_be_deep(text)
     if stripped[:1] in ("{", "["):
         try:
             doc = json.loads(text)
-        except ValueError:
-            pass  # not JSON after all (e.g. a YAML flow mapping); fall through to YAML
+        except json.JSONDecodeError as exc:
+            if source.endswith(".json"):  # a .json file is JSON: its own error says what is wrong
+                raise UserError(Problem(_json_problem(exc), file=source, document=1)) from None
+            json_error = exc  # may still be YAML (a flow mapping); report JSON's error if it is not
         except RecursionError:
             raise UserError(Problem("JSON nesting is too deep", file=source, document=1)) from None
         else:
+            if deep:
+                _check_depth(doc, source, 1)
             yield 1, doc
             return
     loader = Loader(text)
@@ -144,9 +215,14 @@ def iter_documents(text: str, source: str) -> Iterator[tuple[int, object]]:
             data = loader.construct_document(node)
             if data is None:
                 continue
+            if deep:
+                _check_depth(data, source, index)
             yield index, data
     except yaml.YAMLError as exc:
-        raise UserError(Problem(f"invalid YAML: {_mark(exc)}", file=source, document=index or 1)) from None
+        if json_error is not None:  # it looked like JSON and is not YAML either
+            raise UserError(Problem(_json_problem(json_error), file=source, document=1)) from None
+        raise UserError(Problem(f"invalid YAML: {_mark(exc)}", file=source, document=index or 1,
+                                hint=_yaml_hint(exc, text))) from None
     except RecursionError:
         raise UserError(Problem("YAML nesting is too deep", file=source, document=index or 1)) from None
     finally:

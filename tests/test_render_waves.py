@@ -375,6 +375,13 @@ def test_explain_lists_every_placed_object():
            "operator writes this ConfigMap when it creates the JobManager; applied later, your log configuration " \
            "replaces it (until the next JobManager deployment writes it again)" in lines
     assert "adopt" not in plan  # the operator adopts nothing: it writes the ConfigMap again at every deployment
+    assert lines[-1].startswith("  log4j ConfigMaps (log4j-strategy=configmap): hot reload without a restart, but at "
+                                "every JobManager deployment (upgrade, restart, resume) the operator writes")
+    assert lines[-1].endswith("log4j-strategy=inline (spec.logConfiguration) has no such fight, but a log change "
+                              "restarts the job")
+    session_only = ctx(explain="true")
+    assign_sync_waves(load(APPS / "session-mode"), session_only)
+    assert not any("log4j ConfigMaps" in line for line in session_only.plan)  # only where one is ordered
     quiet = ctx()
     assign_sync_waves(load(EXAMPLE), quiet)
     assert quiet.plan == []  # only when asked for

@@ -321,4 +321,10 @@ def _explain(objs, wave, pinned, edges, ctx) -> list[str]:
         origin = "yours " if n in pinned else "placed" if wave[n] else "stays "
         why = "; ".join(dict.fromkeys(reasons[n])) or "keeps its wave; what it needs syncs no later"
         lines.append(f"  wave {wave[n]:>3} {origin} {_label(objs[n], ctx)}: {why}")
+    if any(objs[e.after].obj.get("kind") == "ConfigMap" for e in edges if e.gap):
+        lines.append("  log4j ConfigMaps (log4j-strategy=configmap): hot reload without a restart, but at every "
+                     "JobManager deployment (upgrade, restart, resume) the operator writes its own log "
+                     "configuration into them again, until Argo CD applies yours (self-heal); "
+                     "log4j-strategy=inline (spec.logConfiguration) has no such fight, but a log change restarts "
+                     "the job")
     return lines

@@ -50,10 +50,7 @@ def expect(text: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
-def test_seed_000_log4j_configmap_follows_the_deployment_which_keeps_its_wave():
-    # Seed 000 put the FlinkDeployment in wave -1, before everything of wave 0 it needs. Now the
-    # deployment keeps the default wave and only its ConfigMap moves: wave 1.
-    assert run_waves("""
+SEED_000 = """
 apiVersion: flink.apache.org/v1beta1
 kind: FlinkDeployment
 metadata: {name: my-streaming-app}
@@ -63,27 +60,21 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: flink-config-my-streaming-app}
 data: {log4j-console.properties: "monitorInterval=30"}
-""") == expect("""
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: my-streaming-app}
-spec: {flinkVersion: v1_20, job: {jarURI: local:///opt/flink/usrlib/app.jar}}
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: flink-config-my-streaming-app
-  annotations: {argocd.argoproj.io/sync-wave: "1"}
-data: {log4j-console.properties: "monitorInterval=30"}
-""")
+"""
+
+
+def test_seed_000_log4j_configmap_follows_the_deployment_which_keeps_its_wave():
+    # Seed 000 put the FlinkDeployment in wave -1, before everything of wave 0 it needs. Now the
+    # deployment keeps the default wave (nothing written on it) and only its ConfigMap moves.
+    assert run_waves(SEED_000) == expect(_with_waves(SEED_000, {"flink-config-my-streaming-app": "1"}))
+    assert expect(_with_waves(SEED_000, {"flink-config-my-streaming-app": "1"}))[1]["metadata"] == {
+        "name": "flink-config-my-streaming-app", "annotations": {WAVE: "1"}}
 
 
 # Every form in which a FlinkDeployment names what its pods need, an unrelated custom resource
 # (a KafkaTopic the job reads) and a Secret nothing names: none of them may sync after it.
 NEEDS = """
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: billing-flink}
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: billing-flink}}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -96,33 +87,19 @@ metadata: {name: billing-flink}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: billing-flink}
 subjects: [{kind: ServiceAccount, name: billing-flink}]
 ---
-apiVersion: v1
-kind: Secret
-metadata: {name: billing-s3}
+{apiVersion: v1, kind: Secret, metadata: {name: billing-s3}}
 ---
-apiVersion: v1
-kind: Secret
-metadata: {name: billing-db-password}
+{apiVersion: v1, kind: Secret, metadata: {name: billing-db-password}}
 ---
-apiVersion: v1
-kind: Secret
-metadata: {name: billing-registry}
+{apiVersion: v1, kind: Secret, metadata: {name: billing-registry}}
 ---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: billing-hadoop}
+{apiVersion: v1, kind: ConfigMap, metadata: {name: billing-hadoop}}
 ---
-apiVersion: v1
-kind: Secret
-metadata: {name: billing-tls}
+{apiVersion: v1, kind: Secret, metadata: {name: billing-tls}}
 ---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: billing-env}
+{apiVersion: v1, kind: ConfigMap, metadata: {name: billing-env}}
 ---
-apiVersion: v1
-kind: Secret
-metadata: {name: billing-unnamed}
+{apiVersion: v1, kind: Secret, metadata: {name: billing-unnamed}}
 ---
 apiVersion: kafka.strimzi.io/v1beta2
 kind: KafkaTopic

@@ -28,6 +28,8 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 APPS = Path(__file__).parent / "fixtures" / "apps"
 PLUGIN = yaml.safe_load((ROOT / "plugin" / "plugin.yaml").read_text())["spec"]
+#: The install variant with discovery by content (argocd/discover-by-content/).
+BY_CONTENT = yaml.safe_load((ROOT / "argocd" / "discover-by-content" / "plugin.yaml").read_text())["spec"]
 WAVE = "argocd.argoproj.io/sync-wave"
 
 
@@ -84,8 +86,38 @@ def generate(app_dir: Path, env: dict) -> tuple[subprocess.CompletedProcess, lis
 
 
 def discover(app_dir: Path, env: dict) -> bool:
-    proc = run_command(PLUGIN["discover"]["find"], app_dir, env)
+    proc = run_command(BY_CONTENT["discover"]["find"], app_dir, env)
     return proc.returncode == 0 and proc.stdout.strip() != ""
+
+
+def discovery_configured(spec: dict) -> bool:
+    """cmpserver/plugin/plugin.go isDiscoveryConfigured."""
+    rule = spec.get("discover") or {}
+    return bool(rule.get("fileName") or (rule.get("find") or {}).get("glob") or (rule.get("find") or {}).get("command"))
+
+
+def rule_matches(spec: dict, app_dir: Path, env: dict) -> bool:
+    """cmpserver matchRepository: fileName (a glob in the app folder), else find.glob (** allowed), else
+    find.command (a match is exit 0 with non-empty stdout)."""
+    rule = spec.get("discover") or {}
+    find = rule.get("find") or {}
+    if rule.get("fileName"):
+        return any(app_dir.glob(rule["fileName"]))
+    if find.get("glob"):
+        return any(app_dir.glob(find["glob"]))
+    proc = run_command(find, app_dir, env)
+    return proc.returncode == 0 and proc.stdout != ""
+
+
+def plugin_takes(spec: dict, app_dir: Path, env: dict, named: bool) -> bool:
+    """Does Argo CD render this app with the plugin? util/app/discovery/discovery.go cmpSupports.
+
+    ``named``: the Application sets spec.source.plugin.name to this plugin. Otherwise (no tool
+    named at all) Discover asks every plugin's rule before Helm/Kustomize/Directory detection.
+    """
+    if not discovery_configured(spec):
+        return named  # a named plugin without discovery supports every folder; unnamed apps never reach it
+    return rule_matches(spec, app_dir, env)  # with discovery, even a named app must match the rule
 
 
 def test_generate_renders_the_example_app(tmp_path):
@@ -95,11 +127,14 @@ def test_generate_renders_the_example_app(tmp_path):
     assert all(isinstance(d.get("apiVersion"), str) and isinstance(d.get("kind"), str) for d in docs)
     by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
     assert len(by_name) == len(docs) == 11
-    wave = lambda kind, name: int(by_name[(kind, name)]["metadata"]["annotations"][WAVE])  # noqa: E731
-    # The FlinkDeployment before its log4j ConfigMap.
-    assert wave("FlinkDeployment", "orders-pipeline") < wave("ConfigMap", "flink-config-orders-pipeline")
-    assert wave("Secret", "orders-pipeline-s3") <= wave("FlinkDeployment", "orders-pipeline")
-    assert wave("FlinkSessionJob", "clickstream-sessionizer") > wave("FlinkDeployment", "analytics-session")
+    waves = {key: (d["metadata"].get("annotations") or {}).get(WAVE) for key, d in by_name.items()}
+    # Only what must follow a deployment moves (to wave 1); the deployments and everything they
+    # need keep Argo CD's default wave 0, so nothing they need syncs after them.
+    assert {key: w for key, w in waves.items() if w is not None} == {
+        ("ConfigMap", "flink-config-orders-pipeline"): "1",
+        ("FlinkSessionJob", "clickstream-sessionizer"): "1",
+        ("FlinkStateSnapshot", "orders-pipeline-before-1-5"): "1",
+    }
     # Render again from the rendered output: byte for byte the same.
     again_dir = tmp_path / "again" / "examples" / "app"
     again_dir.mkdir(parents=True)
@@ -154,6 +189,64 @@ def test_generate_failure_prints_nothing_and_exits_non_zero(tmp_path, case):
     assert errors and "Traceback" not in proc.stderr
 
 
+NOT_OPTED_IN = [
+    pytest.param(APPS / "helm-app", id="helm-chart-with-flink-templates"),
+    pytest.param(APPS / "kustomize-app", id="kustomize-folder"),
+    pytest.param(ROOT / "examples" / "app", id="plain-folder-of-flink-manifests"),
+    pytest.param(APPS / "marker-only", id="folder-with-the-marker-file"),
+]
+
+
+@pytest.mark.parametrize("folder", NOT_OPTED_IN)
+def test_installing_the_default_plugin_takes_over_no_app(tmp_path, folder):
+    # An Application that names no plugin keeps Argo CD's own Helm/Kustomize/Directory rendering,
+    # whatever its folder holds: the default plugin.yaml has no rule that could match it.
+    app = checkout(tmp_path, folder, "apps/x")
+    assert "discover" not in PLUGIN
+    assert plugin_takes(PLUGIN, app, argocd_env("apps/x", tmp_path), named=False) is False
+
+
+@pytest.mark.parametrize("folder", [*NOT_OPTED_IN, pytest.param(APPS / "no-flink", id="no-flink-at-all")])
+def test_an_app_opts_in_by_naming_the_plugin_whatever_its_folder_holds(tmp_path, folder):
+    app = checkout(tmp_path, folder, "apps/x")
+    assert plugin_takes(PLUGIN, app, argocd_env("apps/x", tmp_path), named=True) is True
+
+
+def test_the_discover_by_content_variant_takes_over_and_needs_named_apps_to_match(tmp_path):
+    env = argocd_env("apps/x", tmp_path)
+    helm = checkout(tmp_path / "helm", APPS / "helm-app", "apps/x")
+    # What its header says it takes over: a Helm chart that names no tool is rendered by the plugin.
+    assert plugin_takes(BY_CONTENT, helm, env, named=False) is True
+    # And its trap: an app naming the plugin without a Flink manifest or the marker is refused.
+    plain = checkout(tmp_path / "plain", APPS / "no-flink", "apps/x")
+    assert plugin_takes(BY_CONTENT, plain, env, named=True) is False
+    header = (ROOT / "argocd" / "discover-by-content" / "plugin.yaml").read_text()
+    assert "TAKES OVER" in header and "Helm chart and\n# kustomize folders included" in header
+    assert {k: v for k, v in BY_CONTENT.items() if k != "discover"} == \
+        {k: v for k, v in PLUGIN.items() if k in ("generate", "preserveFileMode")}
+
+
+def test_the_discover_by_content_component_mounts_its_plugin_yaml(tmp_path):
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("needs kubectl (it carries kustomize) to build argocd/discover-by-content")
+    shutil.copytree(ROOT / "argocd", tmp_path / "argocd")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "kustomization.yaml").write_text(
+        "resources: [../argocd]\ncomponents: [../argocd/discover-by-content]\n")
+    proc = subprocess.run([kubectl, "kustomize", str(tmp_path / "site")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    docs = {(d["kind"], d["metadata"]["name"].split("-")[0]): d for d in yaml.safe_load_all(proc.stdout) if d}
+    plugin_cm = next(d for (kind, _), d in docs.items() if kind == "ConfigMap" and "plugin.yaml" in d.get("data", {}))
+    assert plugin_cm["metadata"]["namespace"] == "argocd"
+    assert yaml.safe_load(plugin_cm["data"]["plugin.yaml"])["spec"] == BY_CONTENT
+    pod = docs[("Deployment", "argocd")]["spec"]["template"]["spec"]
+    sidecar = next(c for c in pod["containers"] if c["name"] == "flink-gitops")
+    mount = next(m for m in sidecar["volumeMounts"] if m["mountPath"] == "/home/argocd/cmp-server/config/plugin.yaml")
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    assert mount["subPath"] == "plugin.yaml" and volume["configMap"]["name"] == plugin_cm["metadata"]["name"]
+
+
 @pytest.mark.parametrize("folder, matches", [
     (ROOT / "examples" / "app", True),
     (APPS / "session-mode", True),
@@ -178,7 +271,7 @@ def test_discover_does_not_follow_symlinks_out_of_the_folder(tmp_path):
 def test_discover_never_fails_on_broken_files(tmp_path):
     app = checkout(tmp_path, APPS / "broken" / "bad-yaml", "apps/x")
     (app / "binary.yaml").write_bytes(b"\xff\xfe\x00 not text")
-    proc = run_command(PLUGIN["discover"]["find"], app, argocd_env("apps/x", tmp_path))
+    proc = run_command(BY_CONTENT["discover"]["find"], app, argocd_env("apps/x", tmp_path))
     assert proc.returncode == 0 and proc.stdout == ""
 
 

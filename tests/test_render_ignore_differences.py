@@ -34,6 +34,7 @@ def test_child_in_this_repository_keeps_user_entries_and_options():
     assert spec["ignoreDifferences"] == [
         {"group": "flink.apache.org", "kind": "FlinkDeployment", "jsonPointers": ["/spec/restartNonce", "/status"]},
         {"group": "apps", "kind": "Deployment", "jqPathExpressions": [".spec.template.spec.containers[].resources"]},
+        JOB_STATUS,  # the always-safe set is whole, whether or not the child has a session job
     ]
     assert spec["syncPolicy"] == {"automated": {"prune": True, "selfHeal": True},
                                   "syncOptions": ["CreateNamespace=true", "RespectIgnoreDifferences=true"]}
@@ -42,7 +43,7 @@ def test_child_in_this_repository_keeps_user_entries_and_options():
 def test_autoscaled_child_ignores_parallelism_of_that_deployment_only():
     apps, _ = render_parent()  # the child's repoURL is written scp-style: still this repository
     assert apps["fraud"]["spec"]["ignoreDifferences"] == [
-        STATUS,
+        STATUS, JOB_STATUS,
         {"group": "flink.apache.org", "kind": "FlinkDeployment", "name": "fraud-detector",
          "jsonPointers": ["/spec/job/parallelism"]},
     ]
@@ -50,7 +51,7 @@ def test_autoscaled_child_ignores_parallelism_of_that_deployment_only():
 
 def test_hpa_target_ignores_taskmanager_replicas():
     apps, _ = render_parent()  # multi-source Application
-    assert apps["clicks"]["spec"]["ignoreDifferences"][1] == {
+    assert apps["clicks"]["spec"]["ignoreDifferences"][2] == {
         "group": "flink.apache.org", "kind": "FlinkDeployment", "name": "clickstream", "namespace": "web",
         "jsonPointers": ["/spec/taskManager/replicas"]}
     assert apps["clicks"]["spec"]["syncPolicy"]["syncOptions"] == ["RespectIgnoreDifferences=true"]
@@ -86,7 +87,7 @@ def test_parallelism_managed_externally():
         "jsonPointers": ["/spec/restartNonce", "/status", "/spec/job/parallelism"]}
     # The autoscaled one needs no named entry any more.
     assert apps["fraud"]["spec"]["ignoreDifferences"] == [
-        dict(STATUS, jsonPointers=["/status", "/spec/job/parallelism"])]
+        dict(STATUS, jsonPointers=["/status", "/spec/job/parallelism"]), JOB_STATUS]
 
 
 def test_child_path_leaving_the_repository_is_not_read(tmp_path):
@@ -207,3 +208,50 @@ def test_application_fields_of_the_wrong_shape_are_errors_not_overwritten(tmp_pa
     with pytest.raises(UserError, match=r"orders.yaml \(document 1\): Application argocd/orders: "
                                         r"spec.syncPolicy.syncOptions: must be a list"):
         render_parent(repo)
+
+
+def _render_stream(folder: Path, url: str) -> list[dict]:
+    env = {"ARGOCD_APP_SOURCE_PATH": "apps", "ARGOCD_APP_SOURCE_REPO_URL": url, "ARGOCD_APP_NAME": "streaming"}
+    return render(str(folder), {**P.defaults(), "validate": "false"}, env)
+
+
+def _render_again(tmp_path: Path, once: list[dict], url: str) -> list[dict]:
+    """The rendered stream committed as the parent app's only file, rendered again."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    for old in (repo / "apps").iterdir():
+        old.unlink()
+    (repo / "apps" / "rendered.yaml").write_text(yaml.safe_dump_all(once, sort_keys=False))
+    return _render_stream((repo / "apps").resolve(), url)
+
+
+@pytest.mark.parametrize("url", [URL, ""], ids=["children-readable", "children-unreadable"])
+def test_render_of_the_render_is_the_render(tmp_path, url):
+    once = _render_stream((REPO / "apps").resolve(), url)
+    assert _render_again(tmp_path, once, url) == once
+
+
+def test_render_again_where_the_children_cannot_be_read_changes_no_flink_child(tmp_path):
+    # Issue 8: a child that could be read got only the /status entries of the kinds it holds (the
+    # fraud child: FlinkDeployment); rendered again where it cannot be read, it also got the
+    # FlinkSessionJob entry. Now both get the whole always-safe set: nothing changes.
+    once = {d["metadata"]["name"]: d for d in _render_stream((REPO / "apps").resolve(), URL)}
+    again = {d["metadata"]["name"]: d for d in _render_again(tmp_path, list(once.values()), "")}
+    for name in ("orders", "fraud", "clicks", "partner-feeds", "tenants"):
+        assert again[name] == once[name], name
+    # A child without Flink resources is left alone where it can be read; where it cannot, nothing
+    # tells that it has none, so it gets the always-safe entries (which match nothing there).
+    assert "ignoreDifferences" not in once["web"]["spec"]
+    assert again["web"]["spec"]["ignoreDifferences"] == [STATUS, JOB_STATUS]
+
+
+def test_the_always_safe_entries_are_the_same_set_whether_or_not_the_child_can_be_read():
+    readable, _ = render_parent()
+    unreadable, _ = render_parent(url="")
+    safe = [STATUS, JOB_STATUS]
+    for name in ("orders", "fraud", "clicks"):
+        got = [e for e in readable[name]["spec"]["ignoreDifferences"] if e in safe or
+               (e.get("group") == "flink.apache.org" and "name" not in e)]
+        assert {e["kind"] for e in got} == {"FlinkDeployment", "FlinkSessionJob"}, name
+        assert {e["kind"] for e in unreadable[name]["spec"]["ignoreDifferences"] if "name" not in e} >= \
+            {"FlinkDeployment", "FlinkSessionJob"}, name

@@ -35,7 +35,7 @@ def test_plugin_yaml_is_a_config_management_plugin_argocd_cmp_server_accepts():
     assert doc["apiVersion"] == "argoproj.io/v1alpha1" and doc["kind"] == "ConfigManagementPlugin"
     assert doc["metadata"]["name"]
     assert doc["spec"]["generate"]["command"][0] == "flink-gitops"
-    assert doc["spec"]["discover"]["find"]["command"][0] == "flink-gitops"
+    assert "discover" not in doc["spec"]  # apps opt in by name: installing it takes over no app
 
 
 def test_no_parameters_means_the_defaults():

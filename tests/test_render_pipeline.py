@@ -99,4 +99,4 @@ def test_explain_prints_the_plan_on_stderr_only():
     code, out, err = run(str(EXAMPLE), "--explain")
     assert code == 0
     assert "sync-wave plan" in err and "sync-wave plan" not in out
-    assert "wave  -1 placed FlinkDeployment orders-pipeline: before its log4j ConfigMap" in err
+    assert "wave   0 stays  FlinkDeployment orders-pipeline: before its log4j ConfigMap" in err

@@ -6,11 +6,14 @@ import copy
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings, strategies as st, HealthCheck
 
-from flink_gitops.errors import Located, UserError
+from flink_gitops.errors import UserError
+from flink_gitops.flink import Located
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext
+from flink_gitops.render.objects import set_annotation
 from flink_gitops.render.sources import load_directory
 from flink_gitops.render.waves import assign_sync_waves, wave_constraints
 
@@ -25,6 +28,7 @@ def ctx(**params) -> RenderContext:
 
 
 def waves_of(objs: list[Located]) -> dict[str, int | None]:
+    """kind/name -> the wave written on each object (None: none, Argo CD's default 0)."""
     out = {}
     for loc in objs:
         ann = (loc.obj.get("metadata") or {}).get("annotations") or {}
@@ -36,34 +40,197 @@ def load(app: Path) -> list[Located]:
     return load_directory(str(app), ctx())
 
 
-def test_the_example_flinkdeployment_syncs_before_its_log4j_configmap():
-    waves = waves_of(assign_sync_waves(load(EXAMPLE), ctx()))
-    # The operator adopts a flink-config-<name> ConfigMap that appears after the deployment.
-    assert waves["FlinkDeployment/orders-pipeline"] == -1
-    assert waves["ConfigMap/flink-config-orders-pipeline"] == 0
+def run_waves(text: str, **params) -> list[dict]:
+    """YAML in, the objects as the waves step writes them out."""
+    docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    return [loc.obj for loc in assign_sync_waves([Located(d, "app.yaml", i + 1) for i, d in enumerate(docs)],
+                                                 ctx(**params))]
+
+
+def expect(text: str) -> list[dict]:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+SEED_000 = """
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkDeployment
+metadata: {name: my-streaming-app}
+spec: {flinkVersion: v1_20, job: {jarURI: local:///opt/flink/usrlib/app.jar}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: flink-config-my-streaming-app}
+data: {log4j-console.properties: "monitorInterval=30"}
+"""
+
+
+def test_seed_000_log4j_configmap_follows_the_deployment_which_keeps_its_wave():
+    # Seed 000 put the FlinkDeployment in wave -1, before everything of wave 0 it needs. Now the
+    # deployment keeps the default wave (nothing written on it) and only its ConfigMap moves.
+    assert run_waves(SEED_000) == expect(_with_waves(SEED_000, {"flink-config-my-streaming-app": "1"}))
+    assert expect(_with_waves(SEED_000, {"flink-config-my-streaming-app": "1"}))[1]["metadata"] == {
+        "name": "flink-config-my-streaming-app", "annotations": {WAVE: "1"}}
+
+
+# Every form in which a FlinkDeployment names what its pods need, an unrelated custom resource
+# (a KafkaTopic the job reads) and a Secret nothing names: none of them may sync after it.
+NEEDS = """
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: billing-flink}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: billing-flink}
+rules: [{apiGroups: [""], resources: [pods], verbs: [create, delete]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: billing-flink}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: billing-flink}
+subjects: [{kind: ServiceAccount, name: billing-flink}]
+---
+{apiVersion: v1, kind: Secret, metadata: {name: billing-s3}}
+---
+{apiVersion: v1, kind: Secret, metadata: {name: billing-db-password}}
+---
+{apiVersion: v1, kind: Secret, metadata: {name: billing-registry}}
+---
+{apiVersion: v1, kind: ConfigMap, metadata: {name: billing-hadoop}}
+---
+{apiVersion: v1, kind: Secret, metadata: {name: billing-tls}}
+---
+{apiVersion: v1, kind: ConfigMap, metadata: {name: billing-env}}
+---
+{apiVersion: v1, kind: Secret, metadata: {name: billing-unnamed}}
+---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaTopic
+metadata: {name: billing-events}
+spec: {partitions: 6}
+---
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkDeployment
+metadata: {name: billing%(wave)s}
+spec:
+  flinkVersion: v1_20
+  serviceAccount: billing-flink
+  flinkConfiguration:
+    kubernetes.secrets: "billing-s3:/opt/secrets/s3"
+    kubernetes.env.secretKeyRef: "env:DB_PASSWORD,secret:billing-db-password,key:password"
+    kubernetes.container.image.pull-secrets: billing-registry
+    kubernetes.hadoop.conf.config-map.name: billing-hadoop
+  podTemplate:
+    spec:
+      volumes: [{name: tls, secret: {secretName: billing-tls}}]
+      containers:
+        - name: flink-main-container
+          env: [{name: REGION, valueFrom: {configMapKeyRef: {name: billing-env, key: region}}}]
+  job: {jarURI: local:///opt/flink/usrlib/billing.jar, upgradeMode: savepoint}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: flink-config-billing}
+data: {log4j-console.properties: "monitorInterval=30"}
+---
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkStateSnapshot
+metadata: {name: billing-before-upgrade}
+spec: {jobReference: {kind: FlinkDeployment, name: billing}, savepoint: {}}
+"""
+
+
+def _with_waves(text: str, waves: dict[str, str]) -> str:
+    """``text`` with sync-wave annotations added to the objects named (by the line of their metadata)."""
+    for name, wave in waves.items():
+        old = f"metadata: {{name: {name}}}"
+        assert old in text, name
+        text = text.replace(old, f"metadata: {{name: {name}, annotations: {{argocd.argoproj.io/sync-wave: \"{wave}\"}}}}")
+    return text
+
+
+def test_every_dependency_form_and_an_unrelated_cr_stay_in_the_deployments_wave():
+    source = NEEDS % {"wave": ""}
+    # Only the log4j ConfigMap and the snapshot move, to wave 1; all the rest stays in wave 0,
+    # where Argo CD applies Secrets, ConfigMaps, RBAC before the custom resources.
+    assert run_waves(source) == expect(_with_waves(source, {"flink-config-billing": "1",
+                                                           "billing-before-upgrade": "1"}))
+
+
+def test_a_deployment_the_user_put_earlier_pulls_what_it_needs_along():
+    source = NEEDS.replace("metadata: {name: billing%(wave)s}",
+                           'metadata: {name: billing, annotations: {argocd.argoproj.io/sync-wave: "-2"}}')
+    needed = ["billing-flink", "billing-s3", "billing-db-password", "billing-registry", "billing-hadoop",
+              "billing-tls", "billing-env"]
+    # The Role and the RoleBinding are named billing-flink too: _with_waves marks all three.
+    expected = _with_waves(source, {n: "-2" for n in needed})
+    # The ConfigMap and the snapshot already follow the deployment in wave 0: they stay. Nothing
+    # names the KafkaTopic or billing-unnamed: they keep their wave too (that it is later than the
+    # deployment is the user's choice, as it would be without the plugin).
+    assert run_waves(source) == expect(expected)
+
+
+def test_flink_2_nested_configuration_and_list_forms_name_dependencies_too():
+    text = """
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkDeployment
+metadata: {name: job, annotations: {argocd.argoproj.io/sync-wave: "-1"}}
+spec:
+  flinkVersion: v2_0
+  flinkConfiguration:
+    kubernetes:
+      secrets: {creds: /opt/creds}
+      env.secretKeyRef: [{env: TOKEN, secret: token, key: t}]
+      container.image.pull-secrets: [pull-a, "pull-b"]
+  job: {jarURI: local:///x.jar}
+"""
+    deps = "".join(f"---\napiVersion: v1\nkind: Secret\nmetadata: {{name: {n}}}\n"
+                   for n in ("creds", "token", "pull-a", "pull-b", "unrelated"))
+    out = run_waves(text + deps)
+    waves = {o["metadata"]["name"]: (o["metadata"].get("annotations") or {}).get(WAVE) for o in out}
+    assert waves == {"job": "-1", "creds": "-1", "token": "-1", "pull-a": "-1", "pull-b": "-1", "unrelated": None}
+
+
+def test_flink_configuration_references_name_the_field():
+    source = NEEDS.replace("metadata: {name: billing%(wave)s}",
+                           'metadata: {name: billing, annotations: {argocd.argoproj.io/sync-wave: "0"}}')
+    source = source.replace("metadata: {name: billing-db-password}",
+                            'metadata: {name: billing-db-password, annotations: {argocd.argoproj.io/sync-wave: "2"}}')
+    with pytest.raises(UserError) as err:
+        run_waves(source)
+    assert str(err.value) == (
+        "app.yaml (document 5): Secret billing-db-password: metadata.annotations[argocd.argoproj.io/sync-wave]: "
+        "sync wave 2 is not at or before wave 0 of FlinkDeployment apps/billing: it must sync needed by "
+        "FlinkDeployment apps/billing (spec.flinkConfiguration[kubernetes.env.secretKeyRef]); the pods cannot "
+        "start and the sync waits forever (fix: change or remove metadata.annotations[argocd.argoproj.io/sync-wave] "
+        "on one of them)")
 
 
 def test_example_app_dependencies_never_after_the_deployment():
     waves = waves_of(assign_sync_waves(load(EXAMPLE), ctx()))
     fd = waves["FlinkDeployment/orders-pipeline"]
+    assert fd is None  # the default wave 0, not written
     for dep in ("ServiceAccount/flink", "Secret/registry-credentials", "Secret/orders-pipeline-s3",
                 "PersistentVolumeClaim/orders-pipeline-rocksdb", "RoleBinding/flink-role-binding", "Role/flink"):
         # Same wave: Argo CD applies these kinds before custom resources inside a wave, and a
         # WaitForFirstConsumer PVC in an earlier wave would stay Pending and block the sync.
-        assert waves[dep] == fd, dep
-    assert waves["FlinkSessionJob/clickstream-sessionizer"] > waves["FlinkDeployment/analytics-session"]
-    assert waves["FlinkStateSnapshot/orders-pipeline-before-1-5"] > fd
+        assert waves[dep] is None, dep
+    assert waves["ConfigMap/flink-config-orders-pipeline"] == 1
+    assert waves["FlinkSessionJob/clickstream-sessionizer"] == 1
+    assert waves["FlinkStateSnapshot/orders-pipeline-before-1-5"] == 1
 
 
 def test_all_three_pod_template_levels_env_envfrom_projected_pull_secrets():
     objs = load(APPS / "podtemplate-deps")
-    waves = waves_of(assign_sync_waves(objs, ctx()))
-    fd = waves["FlinkDeployment/billing"]
     needed = ["ServiceAccount/billing-flink", "Secret/billing-pull", "ConfigMap/billing-env",
               "PersistentVolumeClaim/billing-checkpoints", "Secret/billing-rules-token", "Secret/billing-tls",
               "ConfigMap/billing-ca"]
+    waves = waves_of(assign_sync_waves(objs, ctx()))
+    assert {name: waves[name] for name in ["FlinkDeployment/billing"] + needed} == \
+        dict.fromkeys(["FlinkDeployment/billing"] + needed)  # all in wave 0, nothing written
+    # The user puts the deployment in wave -2: everything its pods need comes along.
+    objs = [set_annotation(loc, WAVE, "-2") if loc.obj["kind"] == "FlinkDeployment" else loc for loc in objs]
+    waves = waves_of(assign_sync_waves(objs, ctx()))
     for name in needed:
-        assert waves[name] is not None and waves[name] <= fd, name
+        assert waves[name] == -2, name
     # An optional reference does not block pods; an unrelated ConfigMap is not touched at all.
     assert waves["Secret/billing-optional"] is None
     assert waves["ConfigMap/unrelated-dashboard"] is None
@@ -71,11 +238,10 @@ def test_all_three_pod_template_levels_env_envfrom_projected_pull_secrets():
 
 def test_session_jobs_and_snapshot_of_a_session_job():
     waves = waves_of(assign_sync_waves(load(APPS / "session-mode"), ctx()))
-    cluster = waves["FlinkDeployment/adhoc-session"]
-    assert waves["FlinkSessionJob/top-speed-windowing"] > cluster
-    assert waves["FlinkSessionJob/state-machine"] > cluster
-    assert waves["FlinkStateSnapshot/state-machine-checkpoint"] > waves["FlinkSessionJob/state-machine"]
-    assert max(w for w in waves.values() if w is not None) == 0  # as close to the default wave as possible
+    assert waves["FlinkDeployment/adhoc-session"] is None  # the session cluster keeps wave 0
+    assert waves["FlinkSessionJob/top-speed-windowing"] == 1
+    assert waves["FlinkSessionJob/state-machine"] == 1
+    assert waves["FlinkStateSnapshot/state-machine-checkpoint"] == 2  # after the session job it snapshots
 
 
 def test_user_waves_are_kept_and_taken_into_account():
@@ -83,9 +249,8 @@ def test_user_waves_are_kept_and_taken_into_account():
     waves = waves_of(out)
     assert waves["Secret/kafka-credentials"] == -5  # the user's, unchanged
     assert waves["ConfigMap/flink-config-payments"] == 3  # the user's, unchanged
-    assert waves["FlinkDeployment/payments"] < 3
-    assert waves["Secret/kafka-credentials"] <= waves["FlinkDeployment/payments"]
-    assert waves["ServiceAccount/flink"] <= waves["FlinkDeployment/payments"]
+    assert waves["FlinkDeployment/payments"] is None  # wave 0: before the user's ConfigMap, after the Secret
+    assert waves["ServiceAccount/flink"] is None
 
 
 def test_user_wave_pushes_dependents_later():
@@ -138,7 +303,10 @@ def test_optional_volumes_do_not_order():
         Located({"apiVersion": "v1", "kind": k, "metadata": {"name": n}}, "a", i + 2)
         for i, (k, n) in enumerate([("Secret", "maybe"), ("ConfigMap", "extra"), ("Secret", "needed")])]
     waves = waves_of(assign_sync_waves(objs, ctx()))
-    assert waves == {"FlinkDeployment/job": 0, "Secret/maybe": None, "ConfigMap/extra": None, "Secret/needed": 0}
+    assert waves == {"FlinkDeployment/job": None, "Secret/maybe": None, "ConfigMap/extra": None, "Secret/needed": None}
+    dep["metadata"]["annotations"] = {WAVE: "-1"}
+    waves = waves_of(assign_sync_waves(objs, ctx()))
+    assert waves == {"FlinkDeployment/job": -1, "Secret/maybe": None, "ConfigMap/extra": None, "Secret/needed": -1}
 
 
 def test_hooks_are_not_ordered_by_waves():
@@ -155,14 +323,14 @@ def test_mounting_the_operators_own_configmap_is_not_a_cycle():
     dep = fd("job")
     dep["spec"]["podTemplate"] = {"spec": {"volumes": [{"name": "c", "configMap": {"name": "flink-config-job"}}]}}
     waves = waves_of(assign_sync_waves([Located(dep, "a", 1), Located(cm("flink-config-job"), "a", 2)], ctx()))
-    assert waves["FlinkDeployment/job"] < waves["ConfigMap/flink-config-job"]
+    assert waves == {"FlinkDeployment/job": None, "ConfigMap/flink-config-job": 1}
 
 
 def test_objects_without_namespace_are_in_the_app_namespace():
     same = cm("flink-config-job")
     same["metadata"]["namespace"] = "apps"  # ctx() renders for app namespace "apps"
     objs = [Located(fd("job"), "a", 1), Located(same, "a", 2)]
-    assert waves_of(assign_sync_waves(objs, ctx())) == {"FlinkDeployment/job": -1, "ConfigMap/flink-config-job": 0}
+    assert waves_of(assign_sync_waves(objs, ctx())) == {"FlinkDeployment/job": None, "ConfigMap/flink-config-job": 1}
 
 
 def test_namespaces_separate_objects_with_the_same_name():
@@ -176,8 +344,22 @@ def test_explain_lists_every_placed_object():
     c = ctx(explain="true")
     assign_sync_waves(load(EXAMPLE), c)
     plan = "\n".join(c.plan)
-    assert "wave  -1 placed FlinkDeployment orders-pipeline" in plan.replace("apps/", "")
-    assert "so the operator adopts this ConfigMap" in plan
+    lines = plan.replace("apps/", "").splitlines()
+    assert "  wave   0 stays  FlinkDeployment orders-pipeline: before its log4j ConfigMap flink-config-orders-pipeline; " \
+           "before FlinkStateSnapshot orders-pipeline-before-1-5, which snapshots it" in lines
+    assert "  wave   0 stays  Secret registry-credentials: needed by FlinkDeployment orders-pipeline " \
+           "(spec.podTemplate.spec.imagePullSecrets[0].name)" in lines
+    assert "  wave   1 placed ConfigMap flink-config-orders-pipeline: after FlinkDeployment orders-pipeline: the " \
+           "operator writes this ConfigMap when it creates the JobManager; applied later, your log configuration " \
+           "replaces it (until the next JobManager deployment writes it again)" in lines
+    assert "adopt" not in plan  # the operator adopts nothing: it writes the ConfigMap again at every deployment
+    assert lines[-1].startswith("  log4j ConfigMaps (log4j-strategy=configmap): hot reload without a restart, but at "
+                                "every JobManager deployment (upgrade, restart, resume) the operator writes")
+    assert lines[-1].endswith("log4j-strategy=inline (spec.logConfiguration) has no such fight, but a log change "
+                              "restarts the job")
+    session_only = ctx(explain="true")
+    assign_sync_waves(load(APPS / "session-mode"), session_only)
+    assert not any("log4j ConfigMaps" in line for line in session_only.plan)  # only where one is ordered
     quiet = ctx()
     assign_sync_waves(load(EXAMPLE), quiet)
     assert quiet.plan == []  # only when asked for
@@ -205,6 +387,12 @@ def cm(name: str, wave: str | None = None) -> dict:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"log4j-console.properties": "x=1"}}
 
 
+CONF_FORMS = [("kubernetes.secrets", "{}:/opt/secret"),
+              ("kubernetes.env.secretKeyRef", "env:TOKEN,secret:{},key:token"),
+              ("kubernetes.container.image.pull-secrets", "{}")]
+FOLLOWERS = ("ConfigMap", "FlinkSessionJob", "FlinkStateSnapshot")  # all the plan ever moves later
+
+
 @st.composite
 def apps(draw, pins: bool):
     n_fd = draw(st.integers(1, 4))
@@ -215,9 +403,16 @@ def apps(draw, pins: bool):
         objs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}})
     for name in secrets:
         objs.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}})
+    # Unrelated objects: nothing names them, so nothing may move them.
+    objs.append({"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic", "metadata": {"name": "events"}})
+    objs.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "unrelated"}})
     for i in range(n_fd):
-        objs.append(fd(f"fd{i}", draw(st.sampled_from([None, *sas])),
-                       draw(st.lists(st.sampled_from(secrets), max_size=2, unique=True)) if secrets else ()))
+        dep = fd(f"fd{i}", draw(st.sampled_from([None, *sas])),
+                 draw(st.lists(st.sampled_from(secrets), max_size=2, unique=True)) if secrets else ())
+        if secrets and draw(st.booleans()):  # a Secret named only in flinkConfiguration
+            key, form = draw(st.sampled_from(CONF_FORMS))
+            dep["spec"]["flinkConfiguration"] = {key: form.format(draw(st.sampled_from(secrets)))}
+        objs.append(dep)
         if draw(st.booleans()):
             objs.append(cm(f"flink-config-fd{i}"))
     jobs = []
@@ -258,9 +453,16 @@ def test_property_without_user_waves_every_constraint_holds(objs):
     out = assign_sync_waves(objs, c)
     assert check_constraints(out, c) == 0
     assert c.warnings == []
-    placed = [int(loc.obj["metadata"]["annotations"][WAVE]) for loc in out
-              if WAVE in (loc.obj["metadata"].get("annotations") or {})]
-    assert not placed or max(placed) == 0  # nothing is pushed after the default wave without a reason
+    written = {(loc.obj["kind"], loc.obj["metadata"]["name"]): int(loc.obj["metadata"]["annotations"][WAVE])
+               for loc in out if WAVE in (loc.obj["metadata"].get("annotations") or {})}
+    # FlinkDeployments, what they need and unrelated objects keep the default wave 0: nothing is
+    # written on them. Only followers move, each exactly one wave after what it follows.
+    assert all(kind in FOLLOWERS for kind, _ in written), written
+    waves = {i: int((loc.obj["metadata"].get("annotations") or {}).get(WAVE, 0)) for i, loc in enumerate(out)}
+    needed: dict[int, int] = {}
+    for e in wave_constraints(out, c):
+        needed[e.after] = max(needed.get(e.after, 0), waves[e.before] + e.gap)
+    assert all(waves[i] == w for i, w in needed.items())  # no later than it must be
 
 
 @pytest.mark.slow
@@ -285,6 +487,13 @@ def test_property_user_waves_kept_no_hang_idempotent_input_untouched(objs):
     finally:
         assert [loc.obj for loc in objs] == before  # a pure step: the input is not edited
     assert not hopeless
+    for old, new in zip(before, out):
+        if old["kind"] in ("KafkaTopic",) or old["metadata"]["name"] == "unrelated":
+            assert new.obj == old  # never moved
+        if old["kind"] == "FlinkDeployment" and WAVE not in (old["metadata"].get("annotations") or {}):
+            # A deployment is never placed earlier than the default wave; later only behind a
+            # dependency the user put later.
+            assert int(new.obj["metadata"].get("annotations", {}).get(WAVE, 0)) >= 0
     # Every soft (non-hanging) violation was reported.
     assert check_constraints(out, c) <= len(c.warnings)
     for old, new in zip(before, out):
@@ -310,7 +519,10 @@ def test_blue_green_deployment_dependencies_of_its_template_never_after_it():
     objs = [Located(o, "bg.yaml", i + 1) for i, o in enumerate((bg, sa))]
     waves = waves_of(assign_sync_waves(objs, ctx()))
     assert waves["FlinkBlueGreenDeployment/payments"] == 2  # the user's, unchanged
-    assert waves["ServiceAccount/payments-flink"] is not None and waves["ServiceAccount/payments-flink"] <= 2
+    assert waves["ServiceAccount/payments-flink"] is None  # wave 0: before the deployment's 2, left alone
+    bg["metadata"]["annotations"][WAVE] = "-3"
+    assert waves_of(assign_sync_waves(objs, ctx()))["ServiceAccount/payments-flink"] == -3  # pulled along
+    bg["metadata"]["annotations"][WAVE] = "2"
     late = objs + [Located(secret, "bg.yaml", 3)]
     with pytest.raises(UserError) as err:
         assign_sync_waves(late, ctx())

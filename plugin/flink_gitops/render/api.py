@@ -108,6 +108,10 @@ _DISCOVER_BYTES = 1 << 20
 def discover(app_dir: str) -> str:
     """The first file that makes this folder ours: the opt-in marker, or a manifest of a Flink resource.
 
+    Only the discover-by-content install variant (argocd/discover-by-content/plugin.yaml) runs
+    this: the default plugin.yaml has no discover rule, so apps opt in by naming the plugin and
+    installing it takes over nothing.
+
     A text scan, not a YAML parse: discovery runs for every app of the repository and must be cheap
     and never fail (a broken file is reported by ``render``, where the user sees it).
     """

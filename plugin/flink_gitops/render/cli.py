@@ -27,7 +27,8 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml", help="output format")
     p.add_argument("--explain", action="store_true", help="print the sync-wave plan on stderr")
     p.add_argument("--discover", action="store_true",
-                   help="print the file that makes PATH a Flink app (Argo CD discovery), nothing otherwise")
+                   help="print the file that makes PATH a Flink app, nothing otherwise (the discovery rule of "
+                        "the discover-by-content install variant only)")
     p.set_defaults(func=run)
 
 

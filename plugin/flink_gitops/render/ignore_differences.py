@@ -28,9 +28,14 @@ ALWAYS = {"FlinkDeployment": (STATUS,), "FlinkSessionJob": (STATUS,)}
 # --- what a child deploys -------------------------------------------------------------------
 
 def required_entries(objs: list[dict], managed_externally: bool) -> list[dict]:
-    """ignoreDifferences entries for the Flink resources (and HPAs) in ``objs``, in a fixed order."""
+    """ignoreDifferences entries for the Flink resources (and HPAs) in ``objs``, in a fixed order.
+
+    Any Flink resource brings ALL the always-safe entries, the same set a child that cannot be
+    inspected gets: so rendering the output again in a checkout that cannot read the child (or
+    can) adds nothing, and render(render(x)) == render(x) wherever it runs.
+    """
     kinds = {o.get("kind") for o in objs if in_api_group(o)}
-    entries = [{"group": API_GROUP, "kind": k, "jsonPointers": list(ALWAYS[k])} for k in ALWAYS if k in kinds]
+    entries = _safe_entries() if kinds else []
     if managed_externally and "FlinkDeployment" in kinds:
         entries.append({"group": API_GROUP, "kind": "FlinkDeployment", "jsonPointers": [PARALLELISM]})
     hpa_targets = [

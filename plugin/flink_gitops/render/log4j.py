@@ -3,11 +3,15 @@
 Two strategies (parameter ``log4j-strategy``), see docs/plugin.md for the trade-off:
 
 * ``configmap`` (default): keep the user's ``flink-config-<name>`` ConfigMap; the waves step
-  orders it after its FlinkDeployment so the operator adopts it. log4j re-reads the mounted file
-  every ``monitorInterval`` seconds: log changes apply without a restart.
+  orders it after its FlinkDeployment. The operator adopts nothing: Flink's Kubernetes client,
+  inside the operator, replaces that ConfigMap whenever it creates the JobManager Deployment
+  (first deploy, upgrade, restart, resume); applied after that, Argo CD's apply puts the user's
+  log keys back over it. log4j re-reads the mounted file every ``monitorInterval`` seconds: log
+  changes apply without a restart, and the operator's text returns at each JobManager deployment
+  until Argo CD applies again.
 * ``inline``: move the content into the FlinkDeployment's ``spec.logConfiguration`` and drop the
-  ConfigMap. The operator alone owns the ConfigMap (no fight with Argo CD), but a log change is
-  a spec change: the operator restarts the job.
+  ConfigMap. The operator alone writes the ConfigMap, from the spec (no fight with Argo CD), but
+  a log change is a spec change: the operator restarts the job.
 
 Both check that the properties parse as log4j would read them.
 """

@@ -1,22 +1,23 @@
-"""Sync waves for Flink resources, their dependencies and their log4j ConfigMaps.
+"""Sync waves that order Flink resources after what they need and before what needs them.
 
 Argo CD applies lower waves first and, in a sync with several waves, waits for every resource
-of a wave to be Healthy before the next starts (Progressing waits forever). So:
+of a wave to be Healthy before the next starts (Progressing waits forever). Without waves, Argo
+CD applies Secrets, ConfigMaps, RBAC... before custom resources of the same wave. So a
+FlinkDeployment stays in its own wave (0 unless the user set one) with everything it needs, and
+only what must follow it moves to a LATER wave:
 
-* a FlinkDeployment syncs BEFORE its ``flink-config-<name>`` ConfigMap (the operator adopts a
-  ConfigMap that appears after the deployment instead of overwriting it);
-* a FlinkSessionJob after the session FlinkDeployment it names, a FlinkStateSnapshot after the
-  job it references;
-* everything a FlinkDeployment's pods need (serviceAccount, imagePullSecrets, Secrets,
-  ConfigMaps, PVCs of the three podTemplate levels; for a FlinkBlueGreenDeployment, of its
-  spec.template) in the SAME wave as the deployment, never a later one: Argo CD applies those kinds before custom resources inside a wave, and a PVC of a
-  WaitForFirstConsumer StorageClass put in an EARLIER wave would stay Pending (Progressing)
-  with no pod to bind it, blocking the sync.
+* its ``flink-config-<name>`` ConfigMap: the operator (Flink's Kubernetes client) writes that
+  ConfigMap whenever it creates the JobManager Deployment; applied after the deployment is
+  Healthy, the user's log configuration replaces what was written (until the next JobManager
+  deployment writes it again: docs/plugin.md);
+* the FlinkSessionJobs of a session cluster, the FlinkStateSnapshots of a job.
 
-Placement: every constrained object stays as close to the default wave 0 as the constraints
-allow (latest-first from the objects nothing waits for), then is pushed later only where a wave
-the user set forces it. User waves are never changed; a conflict between user waves that would
-hang the sync is an error, any other conflict a warning.
+What a deployment needs (ServiceAccount, its RBAC, Secrets, ConfigMaps and PVCs of the three
+podTemplate levels, the Secrets and ConfigMap named in ``flinkConfiguration``; for a
+FlinkBlueGreenDeployment, of its ``spec.template``) is never placed after it: it keeps its wave,
+and is pulled earlier only when the user put the deployment in an earlier wave. Everything else
+(a KafkaTopic, a database Secret nothing names) keeps its wave. User waves are never changed; a
+conflict between user waves that would hang the sync is an error, any other conflict a warning.
 """
 
 from __future__ import annotations
@@ -108,6 +109,57 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _conf_value(conf: object, key: str) -> object:
+    """A ``flinkConfiguration`` value by its dotted key, written flat or as Flink 2's nested YAML."""
+    if not isinstance(conf, dict):
+        return None
+    if key in conf:
+        return conf[key]
+    head, _, rest = key.partition(".")
+    return _conf_value(conf.get(head), rest) if rest else None
+
+
+def _unquote(text: str) -> str:
+    return text.strip().strip("'\"").strip()
+
+
+def flink_configuration_references(spec: object, base: str) -> list[tuple[str, str, str]]:
+    """(kind, name, field) of the Secrets and ConfigMap that ``flinkConfiguration`` names for the pods.
+
+    Flink's Kubernetes client mounts or reads them when it builds the JobManager and TaskManager
+    pods (KubernetesConfigOptions): without them the pods cannot start, as with a podTemplate.
+    """
+    conf = dig(spec, "flinkConfiguration")
+    out: list[tuple[str, str, str]] = []
+
+    def field(key: str) -> str:
+        return f"{base}.flinkConfiguration[{key}]"
+
+    key = "kubernetes.secrets"  # "foo:/opt/secrets-foo,bar:/opt/secrets-bar" (or a YAML map)
+    value = _conf_value(conf, key)
+    names = list(value) if isinstance(value, dict) else \
+        [item.partition(":")[0] for item in value.split(",")] if isinstance(value, str) else []
+    out += [("Secret", _unquote(str(n)), field(key)) for n in names if _unquote(str(n))]
+    key = "kubernetes.env.secretKeyRef"  # "env:FOO,secret:foo,key:k;env:BAR,secret:bar,key:k" (or a list)
+    value = _conf_value(conf, key)
+    for item in (value.split(";") if isinstance(value, str) else as_list(value)):
+        if isinstance(item, str):
+            item = dict(part.partition(":")[::2] for part in item.split(","))
+        name = item.get("secret") if isinstance(item, dict) else None
+        if isinstance(name, str) and _unquote(name):
+            out.append(("Secret", _unquote(name), field(key)))
+    key = "kubernetes.container.image.pull-secrets"  # "foo;bar" (or a list)
+    value = _conf_value(conf, key)
+    for name in (value.split(";") if isinstance(value, str) else as_list(value)):
+        if isinstance(name, str) and _unquote(name):
+            out.append(("Secret", _unquote(name), field(key)))
+    key = "kubernetes.hadoop.conf.config-map.name"
+    value = _conf_value(conf, key)
+    if isinstance(value, str) and _unquote(value):
+        out.append(("ConfigMap", _unquote(value), field(key)))
+    return out
+
+
 def _is_hook(obj: dict) -> bool:
     ann = annotations_of(obj)
     return "argocd.argoproj.io/hook" in ann or "helm.sh/hook" in ann
@@ -127,18 +179,20 @@ def wave_constraints(objs: list[Located], ctx: RenderContext) -> list[Edge]:
         if in_api_group(obj, "FlinkDeployment") or in_api_group(obj, "FlinkBlueGreenDeployment"):
             if obj["kind"] == "FlinkDeployment":
                 log_cm = f"flink-config-{name_of(obj)}"
-                refs = pod_template_references(obj)
+                refs = [*pod_template_references(obj), *flink_configuration_references(obj.get("spec"), "spec")]
                 j = index.get(("ConfigMap", ns, log_cm))
                 if j is not None:
                     edges.append(Edge(i, j, 1, f"before its log4j ConfigMap {log_cm}",
-                                      f"after {_label(loc, ctx)}, so the operator adopts this ConfigMap "
-                                      "instead of overwriting it", False))
+                                      f"after {_label(loc, ctx)}: the operator writes this ConfigMap when it "
+                                      "creates the JobManager; applied later, your log configuration replaces "
+                                      "it (until the next JobManager deployment writes it again)", False))
             else:
                 # The blue and green FlinkDeployments the operator creates run spec.template.spec: their
                 # pods need the same objects. (Their log4j ConfigMaps are named after them, not us.)
                 log_cm = None
                 template = {"spec": dig(obj, "spec", "template", "spec")}
-                refs = ((kind, name, "spec.template." + field) for kind, name, field in pod_template_references(template))
+                refs = [*((kind, name, "spec.template." + field) for kind, name, field in pod_template_references(template)),
+                        *flink_configuration_references(template["spec"], "spec.template.spec")]
             seen = set()
             for kind, name, field in refs:
                 j = index.get((kind, ns, name))
@@ -195,7 +249,14 @@ def _topological(nodes: list[int], edges: list[Edge], objs: list[Located], ctx: 
 
 
 def plan_waves(objs: list[Located], ctx: RenderContext) -> tuple[dict[int, int], dict[int, int], list[Edge]]:
-    """(wave of every constrained object, the user's waves, the constraints)."""
+    """(wave of every constrained object, the user's waves, the constraints).
+
+    An object without a user wave starts in the default wave 0 and moves only where a
+    constraint forces it: LATER when it must follow something (a log4j ConfigMap, a session
+    job, a snapshot, or anything after a dependency the user put in a later wave), EARLIER only
+    when a deployment that needs it sits in an earlier (user) wave. So a FlinkDeployment and
+    what it needs share a wave, and nothing the plan does not know about is moved.
+    """
     pinned = user_waves(objs)
     edges = wave_constraints(objs, ctx)
     nodes = sorted({e.before for e in edges} | {e.after for e in edges})
@@ -206,11 +267,11 @@ def plan_waves(objs: list[Located], ctx: RenderContext) -> tuple[dict[int, int],
         outs[e.before].append(e)
         ins[e.after].append(e)
     wave: dict[int, int] = {}
-    for n in reversed(order):  # as late as allowed, but never after the default wave 0
-        wave[n] = pinned[n] if n in pinned else min([0] + [wave[e.after] - e.gap for e in outs[n]])
-    for n in order:  # pushed later where an earlier object's (user) wave forces it
+    for n in order:  # followers after what they follow
+        wave[n] = pinned[n] if n in pinned else max([0] + [wave[e.before] + e.gap for e in ins[n]])
+    for n in reversed(order):  # dependencies no later than what needs them
         if n not in pinned:
-            wave[n] = max([wave[n]] + [wave[e.before] + e.gap for e in ins[n]])
+            wave[n] = min([wave[n]] + [wave[e.after] - e.gap for e in outs[n] if e.hangs])
     return wave, pinned, edges
 
 
@@ -240,7 +301,7 @@ def assign_sync_waves(objs: list[Located], ctx: RenderContext) -> list[Located]:
         ctx.plan.extend(_explain(objs, wave, pinned, edges, ctx))
     out = list(objs)
     for n, w in wave.items():
-        if n not in pinned:
+        if n not in pinned and w != 0:  # wave 0 is Argo CD's default: nothing to write
             out[n] = set_annotation(objs[n], WAVE, str(w))
     return out
 
@@ -254,10 +315,17 @@ def _explain(objs, wave, pinned, edges, ctx) -> list[str]:
         if e.after_note:
             reasons[e.after].append(e.after_note)
     lines = ["sync-wave plan (lower waves first; inside a wave Argo CD applies ServiceAccount, Secret, "
-             "ConfigMap, PVC, RBAC, then custom resources):"]
+             "ConfigMap, PVC, RBAC, then custom resources; placed: wave written by the plugin, stays: "
+             "default wave 0 kept, yours: set in the repository):"]
     key = lambda n: (wave[n], _KIND_ORDER.get(objs[n].obj["kind"], 99), _label(objs[n], ctx))  # noqa: E731
     for n in sorted(wave, key=key):
-        origin = "yours " if n in pinned else "placed"
-        why = "; ".join(dict.fromkeys(reasons[n])) or "after what it depends on"
+        origin = "yours " if n in pinned else "placed" if wave[n] else "stays "
+        why = "; ".join(dict.fromkeys(reasons[n])) or "keeps its wave; what it needs syncs no later"
         lines.append(f"  wave {wave[n]:>3} {origin} {_label(objs[n], ctx)}: {why}")
+    if any(objs[e.after].obj.get("kind") == "ConfigMap" for e in edges if e.gap):
+        lines.append("  log4j ConfigMaps (log4j-strategy=configmap): hot reload without a restart, but at every "
+                     "JobManager deployment (upgrade, restart, resume) the operator writes its own log "
+                     "configuration into them again, until Argo CD applies yours (self-heal); "
+                     "log4j-strategy=inline (spec.logConfiguration) has no such fight, but a log change restarts "
+                     "the job")
     return lines

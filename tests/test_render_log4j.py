@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flink_gitops.flink import Located, UserError
+from flink_gitops.errors import UserError
+from flink_gitops.flink import Located
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.log4j import check_log4j, check_log_configuration, parse_properties

@@ -219,7 +219,8 @@ def test_missing_binary_is_a_clear_error(tmp_path, capsys, monkeypatch):
     code, out, err = render(capsys, str(APPS / "helm-app"))
     assert code == 2 and out == ""
     assert "this app needs `helm` but 'helm' on PATH was not found" in err
-    assert "install helm in the plugin image, or set parameter source=directory" in err
+    assert ("run the sidecar from the flink-gitops image, which ships helm, or set FLINK_GITOPS_HELM to the helm "
+            "binary in the sidecar (a Helm chart is not plain manifests: source=directory would not render it)") in err
 
 
 def test_source_directory_forces_plain_reading(capsys):

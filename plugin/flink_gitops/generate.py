@@ -14,6 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from flink_gitops.errors import Problem, UserError
+
 TARGETS = ("lua", "docs", "bundle", "argocd-cm", "all")
 
 
@@ -24,7 +26,9 @@ def register(sub) -> None:
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
     p.add_argument("target", choices=TARGETS, help="what to generate")
-    p.add_argument("--root", default=".", help="repository root to write into (default: current folder)")
+    p.add_argument("--root", "--out", dest="root", metavar="DIR",
+                   help="the flink-gitops checkout to write into (default: the checkout that holds the current "
+                        "folder; outside one, this is required)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
     p.set_defaults(func=_run)
 
@@ -49,13 +53,36 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
     return files
 
 
+def find_checkout(start: Path) -> Path | None:
+    """The flink-gitops checkout holding ``start``, found as git finds its work tree: upwards."""
+    for folder in (start, *start.parents):
+        project = folder / "pyproject.toml"
+        if project.is_file() and 'name = "flink-gitops"' in project.read_text(encoding="utf-8", errors="replace"):
+            return folder
+    return None
+
+
+def _root(args) -> Path:
+    if args.root is not None:
+        root = Path(args.root)
+        if not root.is_dir():
+            raise UserError(Problem("no such folder", file=args.root, hint="--root names an existing folder"))
+        return root
+    found = find_checkout(Path.cwd().resolve())
+    if found is None:
+        raise UserError(Problem(
+            "not inside a flink-gitops checkout: generated files belong in one (lua/, docs/, argocd/)",
+            hint="run it in the checkout, or name the folder to write into with --root DIR"))
+    return found
+
+
 def _run(args) -> int:
-    root = Path(args.root)
     if args.target == "argocd-cm":
         from flink_gitops.argocd.bundle import render_argocd_cm_text
 
         sys.stdout.write(render_argocd_cm_text())
         return 0
+    root = _root(args)
     files = generated_files(args.target, root)
     stale = []
     for rel, text in sorted(files.items()):

@@ -77,13 +77,31 @@ def manifest_files(folder: str, skip: tuple[str, ...] = (), on_skip: Callable[[s
     return found
 
 
-def read_stream(stream, shown: str, max_chars: int) -> str:
-    """A whole text stream (stdin), refused above ``max_chars``."""
-    text = stream.read(max_chars + 1)
-    if len(text) > max_chars:
-        raise UserError(Problem(f"input is above the limit of {max_chars:,} characters (parameter max-file-size)",
+def read_stream(stream, shown: str, max_bytes: int) -> str:
+    """A whole stream (stdin) as UTF-8 text, refused above ``max_bytes``.
+
+    Bytes are decoded here, strictly: the console's own decoding would smuggle invalid bytes in
+    as surrogates that fail later, far from where they came in.
+    """
+    raw = getattr(stream, "buffer", None)
+    data = raw.read(max_bytes + 1) if raw is not None else stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UserError(Problem(f"input is above the limit of {max_bytes:,} bytes (parameter max-file-size)",
                                 file=shown))
-    return text
+    if isinstance(data, str):  # a text stream without bytes underneath (tests, embedding callers)
+        return data
+    return _decode(data, shown)
+
+
+def _decode(data: bytes, shown: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        binary = b"\0" in data[:8192]
+        what = "a binary file, not text" if binary else f"not UTF-8 text (byte {exc.start})"
+        hint = ("remove it from the app folder, or name it with a suffix other than .yaml/.yml/.json"
+                if binary else "save the file as UTF-8")
+        raise UserError(Problem(what, file=shown, hint=hint)) from None
 
 
 def read_objects(args: list[str], max_bytes: int = MAX_INPUT_BYTES) -> list[Located]:
@@ -130,10 +148,7 @@ def read_text(path: str, shown: str, max_bytes: int) -> str:
         raise UserError(Problem(f"cannot read: {exc.strerror}", file=shown)) from None
     if len(data) > max_bytes:  # grew while we looked
         raise UserError(Problem(f"file is above the limit of {max_bytes:,} bytes", file=shown))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(Problem(f"not UTF-8 text (byte {exc.start})", file=shown)) from None
+    return _decode(data, shown)
 
 
 def objects_from_text(text: str, source: str, applicable: bool = True) -> list[Located]:
@@ -189,9 +204,12 @@ def _check_object(doc: object, loc: Located, problems: list[Problem], applicable
     if not applicable:
         return True
     meta = doc.get("metadata")
-    if not isinstance(meta, dict) or not (
-        (isinstance(meta.get("name"), str) and meta["name"]) or isinstance(meta.get("generateName"), str)
-    ):
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if name is not None and not isinstance(name, str):
+        shown = "true" if name is True else "false" if name is False else name
+        problems.append(loc.problem(f"must be a string, got {shown!r}", "metadata.name", f'quote it: "{shown}"'))
+        return False
+    if not isinstance(meta, dict) or not (name or isinstance(meta.get("generateName"), str)):
         problems.append(loc.problem("missing: every object needs a name", "metadata.name"))
         return False
     ok = True

@@ -22,6 +22,7 @@ import pathlib
 import yaml
 
 from flink_gitops import yamlio
+from flink_gitops.errors import Problem, UserError
 from flink_gitops.argocd.actions.definition import KINDS as ACTION_KINDS, actions_for
 from flink_gitops.argocd.actions.luagen import action_lua, discovery_lua
 from flink_gitops.flink import API_GROUP, kind_names
@@ -131,7 +132,13 @@ def _check_round_trip(text: str, doc: dict) -> None:
 
 
 def _read_yaml(repo_root: pathlib.Path, rel: str):
-    return yaml.load((repo_root / rel).read_text(), Loader=yamlio.Loader)
+    try:
+        text = (repo_root / rel).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(Problem(f"cannot read: {exc.strerror}; the Helm values are built from it",
+                                file=str(repo_root / rel),
+                                hint="run in a flink-gitops checkout or pass --root CHECKOUT")) from None
+    return yaml.load(text, Loader=yamlio.Loader)
 
 
 def sidecar_from_patch(repo_root: pathlib.Path) -> tuple[dict, list[dict]]:

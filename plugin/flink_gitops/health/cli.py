@@ -30,7 +30,7 @@ def register(sub) -> None:
     )
     p.add_argument("--why", action="store_true",
                    help="also show which rule of the decision table decided, and its rationale (docs/health.md)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, parser=p)
 
 
 def _explain(obj: dict) -> dict:
@@ -96,10 +96,17 @@ def format_table(rows: list[dict]) -> str:
 def run(args) -> int:
     from flink_gitops.manifests import read_objects
 
+    if not args.files and sys.stdin.isatty():  # nothing piped in: say how to use it instead of waiting
+        args.parser.print_usage(sys.stderr)
+        raise UserError("give files or folders, or pipe objects in (kubectl get flinkdeployments -o yaml | "
+                        "flink-gitops health -)")
     objs = read_objects(args.files)
+    where = ", ".join("<stdin>" if f == "-" else f for f in args.files) or "<stdin>"
+    if not objs:  # an empty List: `kubectl get ... -o yaml` on a namespace with nothing in it
+        print(f"flink-gitops health: note: no objects in {where}; nothing to assess", file=sys.stderr)
+        return EXIT_HEALTHY
     rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
     if not rows:
-        where = ", ".join(args.files) if args.files else "<stdin>"
         raise UserError(Problem(f"no {API_GROUP} resources found (kinds: {', '.join(kind_names())})", file=where))
     skipped = len(objs) - len(rows)
     if skipped:

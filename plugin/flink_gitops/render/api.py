@@ -54,9 +54,16 @@ def _app_config(app_dir: str) -> dict:
 
 def load(app_dir: str | None, ctx: RenderContext, env: Mapping[str, str], stdin) -> list[Located]:
     if app_dir is None:
-        text = read_stream(stdin, "<stdin>", P.parse_size(str(ctx.param("max-file-size"))))
-        return objects_from_text(text, "<stdin>")
+        shown = stream_name(stdin)
+        text = read_stream(stdin, shown, P.parse_size(str(ctx.param("max-file-size"))))
+        return objects_from_text(text, shown)
     return load_app(app_dir, ctx, env)
+
+
+def stream_name(stream) -> str:
+    """How errors name a stream: a file's path (``render app/job.yaml``), else ``<stdin>``."""
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) and name else "<stdin>"
 
 
 def render(app_dir: str | None, params: dict, env: Mapping[str, str], stdin=None,
@@ -70,7 +77,7 @@ def render(app_dir: str | None, params: dict, env: Mapping[str, str], stdin=None
     if not objs and not ctx.on("allow-empty"):
         raise UserError(Problem(
             "nothing to render: no Kubernetes objects found",
-            file=os.path.basename(app_dir) if app_dir else "<stdin>",
+            file=os.path.basename(app_dir) if app_dir else stream_name(stdin),
             hint="with automated prune an empty render deletes the app's resources; set parameter allow-empty=true "
                  "if that is what you want"))
     return [loc.obj for loc in run_pipeline(objs, ctx)]

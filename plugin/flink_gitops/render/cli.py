@@ -20,10 +20,16 @@ def register(sub) -> None:
         help="render an app folder for Argo CD (config-management plugin)",
         description="Render an app folder (or stdin) and print the processed stream on stdout. "
         "Parameters come from Argo CD's environment (ARGOCD_APP_PARAMETERS, PARAM_*, ARGOCD_ENV_*) "
-        "and --param; see docs/plugin.md.",
+        "and --param (lowest to highest: defaults, flink-gitops.yaml in the app folder, ARGOCD_ENV_*, "
+        "ARGOCD_APP_PARAMETERS or PARAM_*, --param); --list-params lists them; see docs/plugin.md.",
     )
-    p.add_argument("path", nargs="?", default=".", help="app folder, or - for a YAML/JSON stream on stdin")
-    p.add_argument("--param", "-p", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    p.add_argument("path", nargs="?", default=".",
+                   help="app folder (default: the current folder), one manifest file, or - for a YAML/JSON "
+                        "stream on stdin")
+    p.add_argument("--param", "-p", action="append", metavar="NAME=VALUE",
+                   help="set a parameter (repeatable); --list-params lists them")
+    p.add_argument("--list-params", action="store_true",
+                   help="list every parameter with its default and what it does, then exit")
     p.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml", help="output format")
     p.add_argument("--explain", action="store_true", help="print the sync-wave plan on stderr")
     p.add_argument("--discover", action="store_true",
@@ -45,22 +51,40 @@ def _flush(ctx, explain: bool) -> None:
 
 
 def _app_dir(path: str) -> str | None:
-    if path == "-":
+    """The app folder, or None for a stream (stdin or one manifest file)."""
+    if path == "-" or os.path.isfile(path):
         return None
     real = os.path.realpath(path)
     if not os.path.isdir(real):
-        raise UserError(Problem(f"{path!r} is not a folder", hint="pass the app folder, or - to read stdin"))
+        raise UserError(Problem("no such file or folder", file=path,
+                                hint="pass the app folder, a manifest file, or - to read stdin"))
     return real
+
+
+def list_params() -> str:
+    """Every parameter, its default and its help, as plugin.yaml announces them to Argo CD."""
+    from flink_gitops.render.params import PARAMETERS
+
+    rows = []
+    for spec in PARAMETERS:
+        default = ",".join(spec.default) if isinstance(spec.default, tuple) else spec.default
+        choices = f"; one of {', '.join(spec.choices)}" if spec.choices else ""
+        rows.append(f"{spec.name}  (default: {default or 'empty'}{choices})")
+        rows.append(f"    {spec.title}: {spec.tooltip}")
+    return "\n".join(rows) + "\n"
 
 
 def run(args) -> int:
     from flink_gitops.render.api import collect_params, discover, render_text
 
+    if args.list_params:
+        sys.stdout.write(list_params())
+        return 0
     env = os.environ
     app_dir = _app_dir(args.path)
     if args.discover:
         if app_dir is None:
-            raise UserError("--discover needs a folder, not stdin")
+            raise UserError("--discover needs a folder, not stdin or a file")
         match = discover(app_dir)
         if match:
             sys.stdout.write(match + "\n")
@@ -68,7 +92,11 @@ def run(args) -> int:
     params = collect_params(app_dir, env, args.param or [], args.explain)
     contexts: list = []
     try:
-        text = render_text(app_dir, params, env, args.output, sys.stdin, contexts)
+        if app_dir is None and args.path != "-":
+            with open(args.path, "rb") as stream:  # one manifest file, read as a named stream
+                text = render_text(None, params, env, args.output, stream, contexts)
+        else:
+            text = render_text(app_dir, params, env, args.output, sys.stdin, contexts)
     except UserError:
         _flush(contexts[0] if contexts else None, False)
         raise

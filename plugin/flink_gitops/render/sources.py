@@ -73,7 +73,9 @@ def resolve_tool(name: str, env: Mapping[str, str], ctx: RenderContext) -> str:
         raise UserError(Problem(
             f"this app needs `{name}` but {what} was not found",
             file=ctx.app_dir and os.path.basename(ctx.app_dir),
-            hint=f"install {name} in the plugin image, or set parameter source=directory",
+            hint=f"run the sidecar from the flink-gitops image, which ships {name}, or set FLINK_GITOPS_{name.upper()} "
+                 f"to the {name} binary in the sidecar (a {'Helm chart' if name == 'helm' else 'kustomization'} "
+                 "is not plain manifests: source=directory would not render it)",
         ))
     real = os.path.realpath(path)
     if ctx.repo_root and inside(real, os.path.realpath(ctx.repo_root)):

@@ -17,7 +17,7 @@ import yaml
 
 from flink_gitops.errors import Located, Problem
 from flink_gitops.render.validate import SKIP_ANNOTATION, validate_objects
-from flink_gitops.render.validation.rules import RULES
+from flink_gitops.render.validation.registry import RULES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 
@@ -43,12 +43,8 @@ def run(objs, **params):
 
 
 def rules_of(problems: list[Problem]) -> list[tuple[str, str | None]]:
-    out = []
-    for p in problems:
-        m = re.search(r"\[([a-z-]+)\]$", p.message)
-        assert m, f"no rule id in {p.message!r}"
-        out.append((m.group(1), p.field))
-    return out
+    assert all(p.rule for p in problems), [str(p) for p in problems if not p.rule]
+    return [(p.rule, p.field) for p in problems]
 
 
 def only_error(objs, rule: str, field: str | None = None, **params) -> Problem:

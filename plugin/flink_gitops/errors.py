@@ -20,6 +20,7 @@ class Problem:
     obj: str | None = None  # "Kind namespace/name" or "Kind name"
     field: str | None = None  # dotted path, e.g. spec.job.upgradeMode
     hint: str | None = None
+    rule: str | None = None  # the validation rule that found it (flink_gitops.render.validation.registry)
 
     def __str__(self) -> str:
         where = []
@@ -32,6 +33,8 @@ class Problem:
         if self.field:
             where.append(self.field)
         text = ": ".join(where + [self.message]) if where else self.message
+        if self.rule:
+            text += f" [{self.rule}]"
         if self.hint:
             text += f" (fix: {self.hint})"
         return text

@@ -35,14 +35,16 @@ duplicate-identity check is never skipped.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping
 
 from flink_gitops.errors import Located, Problem
+from flink_gitops.flink import API_GROUP
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation import rules as r
+from flink_gitops.render.validation.registry import RULES
 
 SKIP_ANNOTATION = "flink-gitops.io/skip-validation"
-PARAMETERS = ("validate-strict", "validate-operator-config", "validate-skip-rules", "namespace")
 
 # Kinds without a namespace: their identity ignores metadata.namespace.
 CLUSTER_SCOPED = frozenset({
@@ -73,13 +75,13 @@ def _settings(params: Mapping[str, object], errors: list[Problem]) -> r.Settings
                               hint="give the operator's configuration as 'key: value' lines or a JSON object"))
         operator_conf = {}
     skip = _rule_list(_param(params, "validate-skip-rules"))
-    unknown = [s for s in skip if s not in r.RULES]
+    unknown = [s for s in skip if s not in RULES]
     if unknown:
         errors.append(Problem(f"parameter validate-skip-rules: unknown rule(s) {', '.join(unknown)}",
-                              hint="known rules: " + ", ".join(r.RULES)))
+                              hint="known rules: " + ", ".join(sorted(RULES))))
     settings = r.Settings(operator_conf=operator_conf, operator_conf_given=bool(operator_conf),
                           namespace=str(_param(params, "namespace")).strip(),
-                          skip_rules=frozenset(s for s in skip if s in r.RULES))
+                          skip_rules=frozenset(s for s in skip if s in RULES))
     schemes = operator_conf.get(fc.JAR_SCHEMES_KEY)
     if schemes is not None:
         settings.jar_schemes = tuple(s.strip().lower() for s in schemes.replace(",", ";").split(";") if s.strip())
@@ -105,11 +107,11 @@ def _skip_for(loc: Located, settings: r.Settings, warnings: list[Problem]) -> fr
     if text.lower() in ("", "false"):
         return settings.skip_rules
     rules = _rule_list(text)
-    unknown = [s for s in rules if s not in r.RULES]
+    unknown = [s for s in rules if s not in RULES]
     if unknown:
         warnings.append(loc.problem(f"unknown rule(s) {', '.join(unknown)} in annotation {SKIP_ANNOTATION}; they "
                                     "skip nothing", f"metadata.annotations[{SKIP_ANNOTATION}]",
-                                    "known rules: " + ", ".join(r.RULES)))
+                                    "known rules: " + ", ".join(sorted(RULES))))
     return settings.skip_rules | frozenset(rules)
 
 
@@ -146,19 +148,19 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
         first = seen.get(key)
         if first is None:
             seen[key] = loc
-            if group == r.GROUP and kind in _FLINK_KINDS:
+            if group == API_GROUP and kind in _FLINK_KINDS:
                 flink[(kind, ns, name)] = loc
         else:
             where = first.file if first.document is None else f"{first.file} (document {first.document})"
             if first.item is not None:
                 where += f" (List item {first.item + 1})"
             shown_ns = f"namespace {ns!r}" if ns else "no namespace"
-            duplicates[index] = loc.problem(
+            duplicates[index] = replace(loc.problem(
                 f"same object as {where}: group {group or 'core'!r}, kind {kind}, {shown_ns} and name {name!r} are "
-                "equal, so one silently replaces the other when applied [duplicate-identity]",
+                "equal, so one silently replaces the other when applied",
                 "metadata.name",
                 "rename one of them, or remove the copy (look for overlapping folders, kustomize bases or Helm "
-                "templates)")
+                "templates)"), rule="duplicate-identity")
 
     def find(kind: str, namespace: str, name: str) -> Located | None:
         return flink.get((kind, namespace, name))
@@ -172,20 +174,14 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
         api_version = obj.get("apiVersion")
         if index in duplicates:
             errors.append(duplicates[index])
-        if _group(api_version) != r.GROUP or kind not in _FLINK_KINDS:
+        if _group(api_version) != API_GROUP or kind not in _FLINK_KINDS:
             continue
         meta = _meta(obj)
         labels = meta.get("labels")
         if isinstance(labels, dict) and str(labels.get(r.CANARY_LABEL, "false")).lower() == "true":
             continue  # the operator's own health canary: the webhook lets it through untouched
         report = r.Report(loc, _skip_for(loc, settings, warning_problems))
-        version = api_version.rpartition("/")[2]
-        if version not in r.SERVED_VERSIONS:
-            report.error("api-version", "apiVersion",
-                         f"{api_version} is not served: the operator's CRD serves only "
-                         + ", ".join(f"{r.GROUP}/{v}" for v in r.SERVED_VERSIONS),
-                         f'no matches for kind "{kind}" in version "{api_version}"',
-                         f"use apiVersion: {r.GROUP}/{r.SERVED_VERSIONS[-1]}")
+        r.check_api_version(report, api_version, kind)
         ns = meta.get("namespace") or default_ns
         ns = ns if isinstance(ns, str) else str(ns)
         if kind == "FlinkDeployment":
@@ -201,9 +197,7 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
         warning_problems.extend(report.warnings)
 
     if str(params.get("validate-strict", "")).strip().lower() in ("true", "yes", "on", "1"):
-        for p in warning_problems:
-            head, sep, rule = p.message.rpartition(" [")
-            message = f"{head} (a warning; validate-strict makes it an error) [{rule}" if sep else p.message
-            errors.append(Problem(message, file=p.file, document=p.document, obj=p.obj, field=p.field, hint=p.hint))
+        errors.extend(replace(p, message=f"{p.message} (a warning; validate-strict makes it an error)") if p.rule
+                      else p for p in warning_problems)
         return errors, []
     return errors, [str(p) for p in warning_problems]

@@ -1,0 +1,63 @@
+"""Identity: two objects that are one when applied, and Flink resources in a version the CRD does not serve."""
+
+from __future__ import annotations
+
+from flink_gitops.flink import API_GROUP
+from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, register
+from flink_gitops.render.validation.rules.common import SERVED_VERSIONS, Report
+
+
+register(
+    "duplicate-identity", "two objects with the same group, kind, namespace and name",
+    operator="one silently replaces the other when applied",
+    source="",
+    fix="rename one, or remove the copy (overlapping folders, kustomize bases, Helm templates).",
+    details="Two objects with the same API group (not version), kind, namespace and name — objects without a "
+            "namespace count in the app namespace; cluster-scoped kinds ignore it. Applied, one silently replaces "
+            "the other (Argo CD keeps one of them). Reported at the second occurrence, naming the first.",
+    example="""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: streaming}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: streaming}
+data: {mode: copy}
+""",
+    expected="example.yaml (document 2): ConfigMap streaming/settings: metadata.name: same object as example.yaml "
+             "(document 1): group 'core', kind ConfigMap, namespace 'streaming' and name 'settings' are equal, so "
+             "one silently replaces the other when applied [duplicate-identity] (fix: rename one of them, or remove "
+             "the copy (look for overlapping folders, kustomize bases or Helm templates))")
+register(
+    "api-version", "flink.apache.org resource with a version the CRD does not serve",
+    operator="no matches for kind \"FlinkDeployment\" in version ...",
+    source=CRD_DEPLOYMENT,
+    fix="`apiVersion: flink.apache.org/v1beta1`.",
+    details="A flink.apache.org resource whose version the CRD does not serve (only `v1beta1`). The API server: "
+            "*\"no matches for kind\"*.",
+    example="""\
+apiVersion: flink.apache.org/v1alpha1
+kind: FlinkDeployment
+metadata: {name: orders, namespace: streaming}
+spec:
+  flinkVersion: v1_20
+  serviceAccount: flink
+  jobManager: {resource: {memory: 2048m, cpu: 1}}
+  taskManager: {resource: {memory: 2048m, cpu: 1}}
+  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
+""",
+    expected="example.yaml (document 1): FlinkDeployment streaming/orders: apiVersion: flink.apache.org/v1alpha1 is "
+             "not served: the operator's CRD serves only flink.apache.org/v1beta1 (operator: \"no matches for kind "
+             "\"FlinkDeployment\" in version \"flink.apache.org/v1alpha1\"\") [api-version] (fix: use apiVersion: "
+             "flink.apache.org/v1beta1)")
+
+
+def check_api_version(rep: Report, api_version: str, kind: str) -> None:
+    version = api_version.rpartition("/")[2]
+    if version not in SERVED_VERSIONS:
+        rep.error("api-version", "apiVersion",
+                  f"{api_version} is not served: the operator's CRD serves only "
+                  + ", ".join(f"{API_GROUP}/{v}" for v in SERVED_VERSIONS),
+                  f'no matches for kind "{kind}" in version "{api_version}"',
+                  f"use apiVersion: {API_GROUP}/{SERVED_VERSIONS[-1]}")

@@ -46,3 +46,24 @@ def test_every_rule_says_what_it_mirrors_and_how_to_fix_it():
         assert rule.summary and "\n" not in rule.summary, rule.id
         assert rule.operator and rule.fix, rule.id
         assert rule.concern not in ("", "registry"), rule.id
+
+
+def test_committed_rule_index_matches_the_registry(repo):
+    from flink_gitops.render.validation.docs import BEGIN, END, render_validation_doc
+
+    committed = (repo / "docs/validation.md").read_text()
+    assert committed == render_validation_doc(repo), "run `flink-gitops generate docs`"
+    index = committed[committed.index(BEGIN):committed.index(END)]
+    for rule in RULES.values():
+        assert f"#### `{rule.id}`" in index and rule.expected in index, rule.id
+
+
+def test_generate_docs_rewrites_only_the_rule_index(tmp_path):
+    from flink_gitops.render.validation.docs import BEGIN, END, render_validation_doc
+
+    doc = tmp_path / "docs" / "validation.md"
+    doc.parent.mkdir()
+    doc.write_text(f"# Validation\n\nHand-written prose.\n\n{BEGIN}\nstale index\n{END}\n\n## After\n")
+    text = render_validation_doc(tmp_path)
+    assert text.startswith("# Validation\n\nHand-written prose.\n\n" + BEGIN) and text.endswith(END + "\n\n## After\n")
+    assert "stale index" not in text and "#### `upgrade-mode`" in text

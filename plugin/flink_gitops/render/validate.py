@@ -1,8 +1,8 @@
 """Validation before sync: what the Flink Kubernetes Operator would refuse, caught at render time.
 
-The operator refuses a bad FlinkDeployment, FlinkSessionJob or FlinkStateSnapshot in its
-admission webhook (``DefaultValidator``) or, for enum and type errors, the API server refuses it
-against the operator's CRD. Either way Argo CD's sync fails halfway, or - when the webhook is not
+The operator refuses a bad FlinkDeployment, FlinkSessionJob, FlinkStateSnapshot (or the FlinkDeployment
+spec in a FlinkBlueGreenDeployment's template) in its admission webhook (``DefaultValidator``) or, for
+enum, type and kind errors, the API server refuses it against the operator's CRD. Either way Argo CD's sync fails halfway, or - when the webhook is not
 installed - the operator records the error in ``status.error`` and keeps running the old spec
 while Argo CD shows the new one as synced. Catching it at render time fails the manifest
 generation instead, with one line per problem naming file, object, field, the operator's rule
@@ -39,7 +39,7 @@ from dataclasses import replace
 from typing import Mapping
 
 from flink_gitops.errors import Located, Problem
-from flink_gitops.flink import API_GROUP
+from flink_gitops.flink import API_GROUP, kind_names
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation import rules as r
 from flink_gitops.render.validation.registry import RULES
@@ -54,7 +54,6 @@ CLUSTER_SCOPED = frozenset({
     "CSIDriver", "CSINode", "VolumeAttachment", "PodSecurityPolicy", "CertificateSigningRequest", "FlowSchema",
     "PriorityLevelConfiguration", "ClusterIssuer", "ComponentStatus",
 })
-_FLINK_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot")
 
 
 def _param(params: Mapping[str, object], name: str) -> object:
@@ -127,6 +126,7 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
     warning_problems: list[Problem] = []
     settings = _settings(params, errors)
     default_ns = settings.namespace
+    flink_kinds = kind_names()
 
     # Pass 1: identities, and an index of the Flink resources for cross-object checks.
     seen: dict[tuple[str, str, str, str], Located] = {}
@@ -148,7 +148,7 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
         first = seen.get(key)
         if first is None:
             seen[key] = loc
-            if group == API_GROUP and kind in _FLINK_KINDS:
+            if group == API_GROUP and kind in flink_kinds:
                 flink[(kind, ns, name)] = loc
         else:
             where = first.file if first.document is None else f"{first.file} (document {first.document})"
@@ -165,6 +165,9 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
     def find(kind: str, namespace: str, name: str) -> Located | None:
         return flink.get((kind, namespace, name))
 
+    session_clusters = r.SessionClusters(
+        lambda: ((ns, name, loc) for (kind, ns, name), loc in flink.items() if kind == "FlinkDeployment"))
+
     # Pass 2: the operator's rules, object by object, in input order.
     for index, loc in enumerate(objs):
         obj = loc.obj
@@ -174,13 +177,17 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
         api_version = obj.get("apiVersion")
         if index in duplicates:
             errors.append(duplicates[index])
-        if _group(api_version) != API_GROUP or kind not in _FLINK_KINDS:
+        if _group(api_version) != API_GROUP:
             continue
         meta = _meta(obj)
         labels = meta.get("labels")
         if isinstance(labels, dict) and str(labels.get(r.CANARY_LABEL, "false")).lower() == "true":
             continue  # the operator's own health canary: the webhook lets it through untouched
         report = r.Report(loc, _skip_for(loc, settings, warning_problems))
+        if kind not in flink_kinds:
+            r.check_kind(report, api_version, kind, flink_kinds)
+            errors.extend(report.errors)
+            continue
         r.check_api_version(report, api_version, kind)
         ns = meta.get("namespace") or default_ns
         ns = ns if isinstance(ns, str) else str(ns)
@@ -190,7 +197,9 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
             spec = obj.get("spec")
             target = spec.get("deploymentName") if isinstance(spec, dict) else None
             cluster = find("FlinkDeployment", ns, target) if isinstance(target, str) else None
-            r.check_session_job(report, settings, ns, cluster)
+            r.check_session_job(report, settings, ns, cluster, session_clusters)
+        elif kind == "FlinkBlueGreenDeployment":
+            r.check_blue_green(report, settings, ns)
         else:
             r.check_snapshot(report, ns, find)
         errors.extend(report.errors)

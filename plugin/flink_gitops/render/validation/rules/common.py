@@ -171,9 +171,36 @@ def enum_value(rep: Report, rule: str, value: object, allowed: tuple[str, ...], 
     if value is None or value in allowed:
         return True
     listed = ", ".join(f'"{a}"' for a in allowed)
-    rep.error(rule, path, f"{what} {value!r} does not exist; the operator knows only {', '.join(allowed)}",
+    guess = closest(value, allowed) if isinstance(value, str) else None
+    mean = f" (did you mean {guess}?)" if guess else ""
+    rep.error(rule, path, f"{what} {value!r} does not exist{mean}; the operator knows only {', '.join(allowed)}",
               f'Unsupported value: "{value}": supported values: {listed}', hint)
     return False
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): a swap of two letters counts once."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def closest(value: str, candidates: tuple[str, ...] | list[str], max_distance: int = 2) -> str | None:
+    """The one candidate a typo most likely meant: equal but for case, or within ``max_distance`` edits
+    (1 for short words) of it; None when nothing is that close or two candidates tie."""
+    low = value.lower()
+    limit = min(max_distance, 1 if len(value) <= 4 else max_distance)
+    scored = sorted((edit_distance(low, c.lower()), c) for c in candidates)
+    if not scored or scored[0][0] > limit or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
 
 
 def bool_option(rep: Report, conf: Conf, keys: tuple[str, ...], default: bool) -> bool:

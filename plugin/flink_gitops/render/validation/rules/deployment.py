@@ -107,7 +107,8 @@ spec:
   taskManager: {resource: {memory: 2048m, cpu: 1}}
   job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
 """,
-    expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.mode: mode 'Native' does not exist; "
+    expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.mode: mode 'Native' does not exist "
+             "(did you mean native?); "
              "the operator knows only native, standalone (operator: \"Unsupported value: \"Native\": supported "
              "values: \"native\", \"standalone\"\") [deployment-mode] (fix: omit mode (native, the default) or set "
              "mode: standalone)")
@@ -152,6 +153,11 @@ def check_deployment(rep: Report, settings: Settings, namespace: str) -> None:
 
     if not (meta.get("name") is None and meta.get("generateName")):  # a generated name cannot be checked here
         check_name(rep, meta.get("name"), "metadata.name", "FlinkDeployment name")
+    check_deployment_spec(rep, spec, settings, namespace)
+
+
+def check_deployment_spec(rep: Report, spec: dict, settings: Settings, namespace: str) -> None:
+    """A FlinkDeployment's spec, wherever it sits (``rep.spec_path``: a blue/green template nests one)."""
     version = check_flink_version(rep, spec)
     own = flink_conf(rep, spec)
     conf = Conf({**fc.default_config(settings.operator_conf, namespace, version), **own})
@@ -160,7 +166,7 @@ def check_deployment(rep: Report, settings: Settings, namespace: str) -> None:
     check_ingress(rep, spec)
     check_log_config(rep, spec)
     enum_value(rep, "deployment-mode", spec.get("mode"), DEPLOYMENT_MODES, "spec.mode", "mode",
-          "omit mode (native, the default) or set mode: standalone")
+               "omit mode (native, the default) or set mode: standalone")
 
     job = mapping_at(rep, spec, "job", "spec.job")
     tm = mapping_at(rep, spec, "taskManager", "spec.taskManager")
@@ -193,7 +199,8 @@ def check_deployment(rep: Report, settings: Settings, namespace: str) -> None:
 def check_name(rep: Report, name: object, path: str, what: str) -> None:
     if not isinstance(name, str) or not name:
         rep.error("deployment-name", path, f"{what} is missing",
-                  "name or generateName is required" if path == "metadata.name" else None, "name the FlinkDeployment: lower case letters, digits and '-', at most 45 characters")
+                  "name or generateName is required" if path == "metadata.name" else None,
+                  "name the FlinkDeployment: lower case letters, digits and '-', at most 45 characters")
         return
     if NAME_PATTERN.fullmatch(name):
         return

@@ -1,10 +1,10 @@
-"""Identity: two objects that are one when applied, and Flink resources in a version the CRD does not serve."""
+"""Identity: two objects that are one when applied; Flink resources of a kind or version the operator's CRDs lack."""
 
 from __future__ import annotations
 
 from flink_gitops.flink import API_GROUP
-from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, register
-from flink_gitops.render.validation.rules.common import SERVED_VERSIONS, Report
+from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, CRD_DIRECTORY, register
+from flink_gitops.render.validation.rules.common import SERVED_VERSIONS, Report, closest
 
 
 register(
@@ -53,6 +53,30 @@ spec:
              "flink.apache.org/v1beta1)")
 
 
+register(
+    "kind", "a flink.apache.org kind no operator CRD defines (a typo such as FlinkSesionJob)",
+    operator="no matches for kind \"FlinkSesionJob\" in version \"flink.apache.org/v1beta1\"",
+    source=CRD_DIRECTORY,
+    fix="the kind's exact spelling: FlinkDeployment, FlinkSessionJob, FlinkStateSnapshot or FlinkBlueGreenDeployment.",
+    details="A kind in the `flink.apache.org` group that none of the operator's CRDs defines. The API server refuses "
+            "it (*\"no matches for kind\"*) when Argo CD applies it, after earlier waves went through; and the plugin "
+            "recognises Flink objects by kind, so until then the object gets no sync wave and no validation. A kind "
+            "one or two letters from a real one, or equal but for case, gets a \"did you mean\".",
+    example="""\
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkSesionJob
+metadata: {name: daily-revenue, namespace: reporting}
+spec:
+  deploymentName: reporting-session
+  job: {jarURI: https://artifacts.example.com/jobs/daily-revenue.jar, parallelism: 1}
+""",
+    expected="example.yaml (document 1): FlinkSesionJob reporting/daily-revenue: kind: kind FlinkSesionJob does not "
+             "exist in flink.apache.org (did you mean FlinkSessionJob?); the operator defines only FlinkDeployment, "
+             "FlinkSessionJob, FlinkStateSnapshot, FlinkBlueGreenDeployment, and the plugin neither validates nor "
+             "orders anything else (operator: \"no matches for kind \"FlinkSesionJob\" in version "
+             "\"flink.apache.org/v1beta1\"\") [kind] (fix: write kind: FlinkSessionJob)")
+
+
 def check_api_version(rep: Report, api_version: str, kind: str) -> None:
     version = api_version.rpartition("/")[2]
     if version not in SERVED_VERSIONS:
@@ -61,3 +85,15 @@ def check_api_version(rep: Report, api_version: str, kind: str) -> None:
                   + ", ".join(f"{API_GROUP}/{v}" for v in SERVED_VERSIONS),
                   f'no matches for kind "{kind}" in version "{api_version}"',
                   f"use apiVersion: {API_GROUP}/{SERVED_VERSIONS[-1]}")
+
+
+def check_kind(rep: Report, api_version: str, kind: object, known: tuple[str, ...]) -> None:
+    """A kind in the operator's group that no CRD defines: usually a typo, which also costs the object its sync
+    wave and its validation (the plugin recognises kinds by name)."""
+    guess = closest(kind, known) if isinstance(kind, str) else None
+    mean = f" (did you mean {guess}?)" if guess else ""
+    rep.error("kind", "kind",
+              f"kind {kind} does not exist in {API_GROUP}{mean}; the operator defines only {', '.join(known)}, "
+              "and the plugin neither validates nor orders anything else",
+              f'no matches for kind "{kind}" in version "{api_version}"',
+              f"write kind: {guess}" if guess else f"use one of {', '.join(known)}")

@@ -55,7 +55,7 @@ spec:
   job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2, state: RUNNING}
 """,
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.job.state: job state 'RUNNING' does "
-             "not exist; the operator knows only running, suspended (operator: \"Unsupported value: \"RUNNING\": "
+             "not exist (did you mean running?); the operator knows only running, suspended (operator: \"Unsupported value: \"RUNNING\": "
              "supported values: \"running\", \"suspended\"\") [job-state] (fix: use running or suspended (lower "
              "case))")
 register(
@@ -148,10 +148,10 @@ def check_job(rep: Report, job: dict, conf: Conf, settings: Settings, *, tm_repl
     """``validateJobSpec`` (plus the CRD enums of the job spec)."""
     mode = job.get("upgradeMode")
     enum_value(rep, "upgrade-mode", mode, UPGRADE_MODES, f"{field_prefix}.upgradeMode", "upgradeMode",
-          "last-state resumes from the latest checkpoint (what 'stateful' usually means), savepoint takes a "
-          "savepoint before each upgrade, stateless starts from empty state")
+               "last-state resumes from the latest checkpoint (what 'stateful' usually means), savepoint takes a "
+               "savepoint before each upgrade, stateless starts from empty state")
     enum_value(rep, "job-state", job.get("state"), JOB_STATES, f"{field_prefix}.state", "job state",
-          "use running or suspended (lower case)")
+               "use running or suspended (lower case)")
     mode = mode if mode in UPGRADE_MODES else "stateless"
     note = "" if settings.operator_conf_given else f" ({_NO_DEFAULTS_NOTE})"
     # Many platforms set the state directories once, in the operator's defaultConfiguration: say how to

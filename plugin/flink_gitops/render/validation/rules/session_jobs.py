@@ -3,14 +3,17 @@ against the session cluster's configuration when that cluster is in the render."
 
 from __future__ import annotations
 
+from typing import Callable, Iterable
+
 from flink_gitops.errors import Located
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
-from flink_gitops.render.validation.registry import DEFAULT_VALIDATOR, register
+from flink_gitops.render.validation.registry import DEFAULT_VALIDATOR, SESSION_JOB_RECONCILER, register
 from flink_gitops.render.validation.rules.autoscaler import check_autoscaler
 from flink_gitops.render.validation.rules.common import (
     Report,
     Settings,
+    edit_distance,
     enum_value,
     flink_conf,
     integer_at,
@@ -45,8 +48,77 @@ spec:
              "parallelism and upgradeMode)")
 
 
+register(
+    "session-job-target", "a session job's deploymentName one letter away from a session cluster in the same render",
+    operator="Session cluster deployment is not found",
+    source=SESSION_JOB_RECONCILER,
+    fix="`deploymentName:` the cluster's exact name; if the named cluster is deployed by another app, skip this rule "
+        "on the job (annotation `flink-gitops.io/skip-validation: session-job-target`).",
+    details="A FlinkSessionJob whose `deploymentName` names no FlinkDeployment in the render while a session cluster "
+            "(a FlinkDeployment without `spec.job`) in the same namespace is one edit away (a letter added, dropped, "
+            "changed, or two swapped). The operator accepts the job and waits for a cluster that never comes "
+            "(*\"Session cluster deployment is not found\"*), while the intended cluster runs nothing. An error, "
+            "not a warning, because warnings do not stop a sync; a cluster of that name in another app is the "
+            "exception the annotation is for.",
+    example="""\
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkDeployment
+metadata: {name: reporting-session, namespace: reporting}
+spec:
+  flinkVersion: v1_20
+  serviceAccount: flink
+  jobManager: {resource: {memory: 2048m, cpu: 1}}
+  taskManager: {resource: {memory: 2048m, cpu: 1}}
+---
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkSessionJob
+metadata: {name: daily-revenue, namespace: reporting}
+spec:
+  deploymentName: reporting-sesion
+  job: {jarURI: https://artifacts.example.com/jobs/daily-revenue.jar, parallelism: 1}
+""",
+    expected="example.yaml (document 2): FlinkSessionJob reporting/daily-revenue: spec.deploymentName: no "
+             "FlinkDeployment 'reporting-sesion' in this render (did you mean reporting-session? a session cluster "
+             "of that name is in example.yaml) (operator: \"Session cluster deployment is not found\") "
+             "[session-job-target] (fix: set deploymentName: reporting-session; if 'reporting-sesion' is a session "
+             "cluster another app deploys, skip this rule (annotation flink-gitops.io/skip-validation: "
+             "session-job-target))")
+
+
+class SessionClusters:
+    """The render's session clusters (FlinkDeployments without ``spec.job``) by namespace, to name the one a
+    misspelled ``deploymentName`` meant. Indexed on first use by every one-letter deletion of each name, so a
+    lookup costs one probe per letter however many clusters there are."""
+
+    def __init__(self, deployments: Callable[[], Iterable[tuple[str, str, Located]]]):
+        self._deployments = deployments  # () -> (namespace, name, located) of every FlinkDeployment
+        self._index: dict[tuple[str, str], list[tuple[str, Located]]] | None = None
+
+    def _build(self) -> dict[tuple[str, str], list[tuple[str, Located]]]:
+        index: dict[tuple[str, str], list[tuple[str, Located]]] = {}
+        for namespace, name, loc in self._deployments():
+            spec = loc.obj.get("spec")
+            if isinstance(spec, dict) and spec.get("job") is not None:
+                continue
+            for key in {name} | {name[:i] + name[i + 1:] for i in range(len(name))}:
+                index.setdefault((namespace, key), []).append((name, loc))
+        return index
+
+    def one_letter_from(self, namespace: str, name: str) -> tuple[str, Located] | None:
+        """The session cluster whose name is one edit (a letter added, dropped, changed or two swapped) away."""
+        if self._index is None:
+            self._index = self._build()
+        keys = {name} | {name[:i] + name[i + 1:] for i in range(len(name))}
+        hits = {found for key in keys for found, _ in self._index.get((namespace, key), ())
+                if edit_distance(name, found) == 1}
+        if len(hits) != 1:
+            return None
+        found = hits.pop()
+        return next((n, loc) for key in keys for n, loc in self._index.get((namespace, key), ()) if n == found)
+
+
 def check_session_job(rep: Report, settings: Settings, namespace: str,
-                      cluster: Located | None) -> None:
+                      cluster: Located | None, clusters: SessionClusters | None = None) -> None:
     obj = rep.loc.obj
     spec = obj.get("spec")
     if not isinstance(spec, dict):
@@ -72,11 +144,19 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
     check_jar_uri(rep, job.get("jarURI"), settings, "spec.job.jarURI")
     own = flink_conf(rep, spec)
     if cluster is None:
+        near = clusters.one_letter_from(namespace, name) if clusters is not None and isinstance(name, str) else None
+        if near is not None:
+            rep.error("session-job-target", "spec.deploymentName",
+                      f"no FlinkDeployment {name!r} in this render (did you mean {near[0]}? a session cluster of "
+                      f"that name is in {near[1].file})", "Session cluster deployment is not found",
+                      f"set deploymentName: {near[0]}; if {name!r} is a session cluster another app deploys, skip "
+                      "this rule (annotation flink-gitops.io/skip-validation: session-job-target)")
         # Only the checks that do not depend on the cluster's configuration.
         enum_value(rep, "upgrade-mode", job.get("upgradeMode"), UPGRADE_MODES, "spec.job.upgradeMode", "upgradeMode",
-              "last-state resumes from the latest checkpoint, savepoint takes a savepoint before each upgrade, "
-              "stateless starts from empty state")
-        enum_value(rep, "job-state", job.get("state"), JOB_STATES, "spec.job.state", "job state", "use running or suspended")
+                   "last-state resumes from the latest checkpoint, savepoint takes a savepoint before each upgrade, "
+                   "stateless starts from empty state")
+        enum_value(rep, "job-state", job.get("state"), JOB_STATES, "spec.job.state", "job state",
+                   "use running or suspended")
         parallelism = integer_at(rep, job, "parallelism", "spec.job.parallelism")
         if parallelism is not None and parallelism < 1 or job.get("parallelism") is None:
             got = "missing" if parallelism is None else str(parallelism)

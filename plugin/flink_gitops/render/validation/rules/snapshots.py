@@ -63,7 +63,7 @@ def check_snapshot(rep: Report, namespace: str, find: Callable[[str, str, str], 
             rep.error("schema", "spec.savepoint.alreadyExists", f"must be a boolean, got {type_name(already)} "
                       f"{already!r}", "the CRD schema declares a boolean here", "write true or false, unquoted")
         enum_value(rep, "snapshot", sp.get("formatType"), FORMAT_TYPES, "spec.savepoint.formatType", "formatType",
-              "use CANONICAL or NATIVE")
+                   "use CANONICAL or NATIVE")
         if already is True:
             if not sp.get("path"):
                 rep.warn("snapshot", "spec.savepoint.path", "alreadyExists: true without a path: the operator "
@@ -91,7 +91,7 @@ def check_snapshot(rep: Report, namespace: str, find: Callable[[str, str, str], 
                   "set jobReference.kind (FlinkDeployment or FlinkSessionJob) and jobReference.name")
         return
     if not enum_value(rep, "snapshot", kind, JOB_KINDS, "spec.jobReference.kind", "jobReference.kind",
-                 "use FlinkDeployment or FlinkSessionJob"):
+                      "use FlinkDeployment or FlinkSessionJob"):
         return
     if not isinstance(name, str):
         string_at(rep, ref, "name", "spec.jobReference.name")

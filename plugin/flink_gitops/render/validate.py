@@ -2,9 +2,9 @@
 
 The operator refuses a bad FlinkDeployment, FlinkSessionJob, FlinkStateSnapshot (or the FlinkDeployment
 spec in a FlinkBlueGreenDeployment's template) in its admission webhook (``DefaultValidator``) or, for
-enum, type and kind errors, the API server refuses it against the operator's CRD. Either way Argo CD's sync fails halfway, or - when the webhook is not
-installed - the operator records the error in ``status.error`` and keeps running the old spec
-while Argo CD shows the new one as synced. Catching it at render time fails the manifest
+enum, type and kind errors, the API server refuses it against the operator's CRD. Either way Argo
+CD's sync fails halfway, or - when the webhook is not installed - the operator records the error in
+``status.error`` and keeps running the old spec while Argo CD shows the new one as synced. Catching it at render time fails the manifest
 generation instead, with one line per problem naming file, object, field, the operator's rule
 and the fix.
 

@@ -3,8 +3,9 @@
 ``spec.flinkConfiguration`` may be flat (``state.checkpoints.dir: ...``) or nested YAML
 (``state: {checkpoints.dir: ...}``); the operator flattens it (``ConfigObjectNode.asFlatMap``:
 nested keys joined with ``.``, lists joined with ``;``; :func:`flatten` is the product's one copy)
-and lays it over its default configuration for the resource's namespace and Flink version (``FlinkConfigManager.getDefaultConfig``). Options
-are then read through their key, deprecated keys and fallback keys, in that order.
+and lays it over its default configuration for the resource's namespace and Flink version
+(``FlinkConfigManager.getDefaultConfig``). Options are then read through their key, deprecated
+keys and fallback keys, in that order.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
 from flink_gitops.render.validation.periods import excluded_period_error
 from flink_gitops.render.validation.quantities import flink_duration, format_seconds
+from flink_gitops.render.validation.examples import flink_deployment
 from flink_gitops.render.validation.registry import AUTOSCALER_VALIDATOR, register
-from flink_gitops.render.validation.rules.common import Report, Settings, bool_option, conf_field
+from flink_gitops.render.validation.rules.common import REGISTERED, Report, Settings, bool_option, conf_field
 
 DEFAULT_RECONCILE_INTERVAL = 60.0  # KubernetesOperatorConfigOptions.OPERATOR_RECONCILE_INTERVAL
 HELM_RECONCILE_INTERVAL = 15.0  # helm/flink-kubernetes-operator/values.yaml defaultConfiguration
@@ -32,20 +33,8 @@ register(
             "samples are retained and autoscaling is never applied.\"*). The reconcile interval is 60 s built in but "
             "15 s in the Helm chart's values: a window under 15 s is an error, one between 15 s and 60 s a "
             "**warning** unless the interval is known (flinkConfiguration or `validate-operator-config`).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  flinkConfiguration:
-    job.autoscaler.enabled: "true"
-    job.autoscaler.utilization.target: "1.5"
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(
+        spec='flinkConfiguration: {job.autoscaler.enabled: "true", job.autoscaler.utilization.target: "1.5"}'),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.flinkConfiguration[job.autoscaler.utilization.target]: job.autoscaler.utilization.target is 1.5, "
              "outside [0.0, 1.0] (operator: \"The AutoScalerOption job.autoscaler.utilization.target is invalid, it "
@@ -128,7 +117,7 @@ def check_metrics_window(rep: Report, conf: Conf, settings: Settings) -> None:
         interval = flink_duration(interval_hit[1]) if interval_hit else None
     except ValueError as exc:
         rep.error("config-value", conf_field(interval_hit[0]), f"{interval_hit[0]}: {exc}",
-                  "the operator cannot parse the option and refuses the resource", "write e.g. 60 s")
+                  REGISTERED, "write e.g. 60 s")
         return
     key = _A("metrics.window")[0]
     ikey = fc.RECONCILE_INTERVAL_KEYS[0]

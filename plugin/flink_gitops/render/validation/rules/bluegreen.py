@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flink_gitops.render.validation.registry import BLUE_GREEN_HANDLER, register
-from flink_gitops.render.validation.rules.common import Report, Settings, mapping_at, type_name
+from flink_gitops.render.validation.rules.common import REGISTERED, Report, Settings, mapping_at, type_name
 from flink_gitops.render.validation.rules.deployment import check_deployment_spec
 
 TEMPLATE_SPEC = "spec.template.spec"
@@ -49,7 +49,7 @@ def check_blue_green(rep: Report, settings: Settings, namespace: str) -> None:
     if template_spec is None:
         if template is None or template.get("spec") is None:
             rep.error("blue-green", TEMPLATE_SPEC, "the blue/green deployment has no template spec: nothing to deploy",
-                      "context.getBgDeployment().getSpec().getTemplate().getSpec().getJob()",
+                      REGISTERED,
                       "add spec.template.spec with the FlinkDeployment spec (flinkVersion, serviceAccount, "
                       "jobManager, taskManager, job)")
         return

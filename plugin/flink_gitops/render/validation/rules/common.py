@@ -9,11 +9,14 @@ from flink_gitops.errors import Located, Problem
 from flink_gitops.flink import API_GROUP
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
+from flink_gitops.render.validation.examples import flink_deployment
 from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, DEFAULT_VALIDATOR, RULES, register
 
 SERVED_VERSIONS = ("v1beta1",)
 CANARY_LABEL = f"{API_GROUP}/canary"
 DEFAULT_JAR_SCHEMES = ("https",)  # KubernetesOperatorConfigOptions: user.artifacts.allowed-schemes
+#: As a finding's quote: the rule's registered ``operator`` words (one copy of the text, in the registration).
+REGISTERED = "<the rule's registered operator quote>"
 
 
 register(
@@ -24,17 +27,7 @@ register(
     details="A field of the wrong type where the CRD declares another (`parallelism: \"2\"`, `flinkConfiguration` as "
             "a list, `resource.cpu: \"1\"`, a missing or non-mapping `spec`). The API server refuses it against the "
             "CRD schema.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: "2"}
-""",
+    example=flink_deployment(job='parallelism: "2"'),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.job.parallelism: must be an integer, "
              "got a string '2' (operator: \"the CRD schema declares an integer here\") [schema] (fix: write a plain "
              "number, e.g. parallelism: 2)")
@@ -46,18 +39,8 @@ register(
     details="An operator option the validator reads whose value does not parse (a boolean that is not "
             "`true`/`false`, a duration such as the checkpoint max age or reconcile interval). The operator fails on "
             "it and refuses the resource.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  flinkConfiguration: {kubernetes.operator.deployment.rollback.enabled: "yes please"}
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(
+        spec='flinkConfiguration: {kubernetes.operator.deployment.rollback.enabled: "yes please"}'),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.flinkConfiguration[kubernetes.operator.deployment.rollback.enabled]: "
              "kubernetes.operator.deployment.rollback.enabled: 'yes please' is not a boolean (true or false) "
@@ -94,6 +77,8 @@ class Report:
             return
         if field_ is not None and self.spec_path != "spec" and (field_ == "spec" or field_.startswith("spec.")):
             field_ = self.spec_path + field_[4:]
+        if quote is REGISTERED:
+            quote = RULES[rule].operator
         text = message
         if quote:
             text += f' (operator: "{quote}")'
@@ -141,7 +126,7 @@ def integer_at(rep: Report, parent: dict, key: str, path: str) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     rep.error("schema", path, f"must be an integer, got {type_name(value)} {value!r}",
-              "the CRD schema declares an integer here", f"write a plain number, e.g. {key}: 2")
+              REGISTERED, f"write a plain number, e.g. {key}: 2")
     return None
 
 
@@ -209,5 +194,5 @@ def bool_option(rep: Report, conf: Conf, keys: tuple[str, ...], default: bool) -
     except ValueError as exc:
         hit = conf.find(keys)
         rep.error("config-value", conf_field(hit[0]) if hit else None, str(exc),
-                  "the operator cannot parse the option and refuses the resource", "write true or false")
+                  REGISTERED, "write true or false")
         return default

@@ -7,9 +7,11 @@ import re
 
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
+from flink_gitops.render.validation.examples import flink_deployment
 from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, DEFAULT_VALIDATOR, register
 from flink_gitops.render.validation.rules.autoscaler import check_autoscaler
 from flink_gitops.render.validation.rules.common import (
+    REGISTERED,
     Report,
     Settings,
     enum_value,
@@ -45,17 +47,7 @@ register(
             "or '-', start with an alphabetic character, and end with an alphanumeric character …, and the length "
             "must be no more than 45 characters.\"* (the name becomes the Flink cluster id and Service names). The "
             "message says which part is wrong and suggests a valid name.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: Orders_Pipeline, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(name="Orders_Pipeline"),
     expected="example.yaml (document 1): FlinkDeployment streaming/Orders_Pipeline: metadata.name: FlinkDeployment "
              "name 'Orders_Pipeline' is invalid: contains 'O' 'P' '_'; does not start with a lower case letter "
              "(operator: \"The FlinkDeployment name: Orders_Pipeline is invalid, must consist of lower case "
@@ -72,17 +64,7 @@ register(
             "write `v1_20`), or `v1_13`/`v1_14` (*\"Flink version … is not supported by this operator version\"*). "
             "The message lists the supported versions: v1_15 … v2_4. **Warning:** v1_15–v1_18 are deprecated (*\"… "
             "is deprecated and may be removed in a future operator release\"*).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: 1.20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(flink_version="1.20"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.flinkVersion: flinkVersion 1.2 does "
              "not exist (YAML read the number 1.2; write v1_20); supported: v1_15, v1_16, v1_17, v1_18, v1_19, "
              "v1_20, v2_0, v2_1, v2_2, v2_3, v2_4 (operator: \"Unsupported value: \"1.2\": supported values: "
@@ -95,18 +77,7 @@ register(
     source=CRD_DEPLOYMENT,
     fix="omit it (native) or `standalone`.",
     details="`spec.mode` not `native` or `standalone` (CRD enum).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  mode: Native
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(spec="mode: Native"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.mode: mode 'Native' does not exist "
              "(did you mean native?); "
              "the operator knows only native, standalone (operator: \"Unsupported value: \"Native\": supported "
@@ -121,16 +92,7 @@ register(
     details="`spec.serviceAccount` missing. Operator: *\"spec.serviceAccount must be defined. If you use helm, its "
             "value should be the same with the name of jobServiceAccount.\"* The JobManager uses it to create "
             "TaskManager pods and ConfigMaps.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(service_account=None),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.serviceAccount: no serviceAccount: "
              "the JobManager needs one to create TaskManager pods and ConfigMaps (operator: \"spec.serviceAccount "
              "must be defined. If you use helm, its value should be the same with the name of jobServiceAccount.\") "
@@ -232,7 +194,7 @@ def check_flink_version(rep: Report, spec: dict) -> str | None:
     supported = ", ".join(SUPPORTED_VERSIONS)
     if version is None:
         rep.error("flink-version", "spec.flinkVersion", "flinkVersion is missing",
-                  "Flink Version must be defined.",
+                  REGISTERED,
                   f"set the version of Flink inside spec.image, one of {supported}")
         return None
     if version not in KNOWN_VERSIONS:

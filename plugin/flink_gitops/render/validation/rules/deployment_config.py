@@ -7,8 +7,17 @@ import re
 
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
+from flink_gitops.render.validation.examples import flink_deployment
 from flink_gitops.render.validation.registry import DEFAULT_VALIDATOR, register
-from flink_gitops.render.validation.rules.common import Report, Settings, bool_option, conf_field, mapping_at, string_at
+from flink_gitops.render.validation.rules.common import (
+    REGISTERED,
+    Report,
+    Settings,
+    bool_option,
+    conf_field,
+    mapping_at,
+    string_at,
+)
 
 LOG_CONF_KEYS = ("log4j-console.properties", "logback-console.xml")
 
@@ -20,18 +29,7 @@ register(
     details="`kubernetes.namespace`, `kubernetes.cluster-id` or `high-availability.cluster-id` in "
             "`flinkConfiguration` (flat or nested YAML). Operator: *\"Forbidden Flink config key: …\"* — it sets "
             "them from the resource's namespace and name.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  flinkConfiguration: {kubernetes.cluster-id: orders-v2}
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(spec="flinkConfiguration: {kubernetes.cluster-id: orders-v2}"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.flinkConfiguration[kubernetes.cluster-id]: kubernetes.cluster-id is set by the operator from the "
              "resource (namespace and name); it cannot be overridden (operator: \"Forbidden Flink config key: "
@@ -44,18 +42,7 @@ register(
     details="`kubernetes.operator.deployment.rollback.enabled: true` while high availability is off "
             "(`high-availability.type`, or the deprecated `high-availability`, unset or `NONE`). Operator: *\"HA "
             "must be enabled for rollback support.\"*",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  flinkConfiguration: {kubernetes.operator.deployment.rollback.enabled: "true"}
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(spec='flinkConfiguration: {kubernetes.operator.deployment.rollback.enabled: "true"}'),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.flinkConfiguration[kubernetes.operator.deployment.rollback.enabled]: rollback is enabled but high "
              "availability is off: the operator rolls back from HA metadata (operator: \"HA must be enabled for "
@@ -69,20 +56,8 @@ register(
     details="`kubernetes.operator.cluster.health-check.enabled: true` with "
             "`kubernetes.operator.jm-deployment-recovery.enabled: false`. Operator: *\"Deployment recovery (…) must "
             "be enabled for job health check (…) support.\"*",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  flinkConfiguration:
-    kubernetes.operator.cluster.health-check.enabled: "true"
-    kubernetes.operator.jm-deployment-recovery.enabled: "false"
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(spec='flinkConfiguration: {kubernetes.operator.cluster.health-check.enabled: "true", '
+                                  'kubernetes.operator.jm-deployment-recovery.enabled: "false"}'),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.flinkConfiguration[kubernetes.operator.cluster.health-check.enabled]: the cluster health check "
              "restarts unhealthy JobManagers through deployment recovery, which is disabled (operator: \"Deployment "
@@ -97,18 +72,7 @@ register(
     details="`spec.ingress` without `template` (*\"Ingress template must be defined\"*), or a template that is not a "
             "URL once `{{name}}`/`{{namespace}}` are filled in (a non-numeric port: *\"Unable to process the Ingress "
             "template(…)\"*).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  ingress: {className: nginx}
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(spec="ingress: {className: nginx}"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.ingress.template: ingress has no "
              "template (operator: \"Ingress template must be defined\") [ingress] (fix: set e.g. template: "
              "\"{{name}}.{{namespace}}.flink.example.com\" or \"example.com/{{namespace}}/{{name}}(/|$)(.*)\")")
@@ -120,18 +84,7 @@ register(
     details="A `spec.logConfiguration` key other than `log4j-console.properties` and `logback-console.xml`. "
             "Operator: *\"Invalid log config key: … Allowed keys are [log4j-console.properties, "
             "logback-console.xml]\"*.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  logConfiguration: {log4j.properties: "rootLogger.level = INFO"}
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(spec='logConfiguration: {log4j.properties: "rootLogger.level = INFO"}'),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.logConfiguration[log4j.properties]: "
              "log configuration file 'log4j.properties' is not one the operator writes (operator: \"Invalid log "
              "config key: log4j.properties. Allowed keys are [log4j-console.properties, logback-console.xml]\") "
@@ -149,7 +102,7 @@ def check_config(rep: Report, conf: Conf, settings: Settings) -> None:
     if rollback and not conf.ha_enabled():
         rep.error("rollback-ha", conf_field(fc.ROLLBACK_KEYS[0]),
                   "rollback is enabled but high availability is off: the operator rolls back from HA metadata",
-                  "HA must be enabled for rollback support.",
+                  REGISTERED,
                   "set high-availability.type: kubernetes and high-availability.storageDir, or disable rollback")
     health = bool_option(rep, conf, fc.HEALTH_CHECK_KEYS, False)
     recovery = bool_option(rep, conf, fc.JM_RECOVERY_KEYS, True)
@@ -170,7 +123,7 @@ def check_ingress(rep: Report, spec: dict) -> None:
     if template is None:
         if "template" not in ingress or ingress.get("template") is None:
             rep.error("ingress", "spec.ingress.template", "ingress has no template",
-                      "Ingress template must be defined",
+                      REGISTERED,
                       "set e.g. template: \"{{name}}.{{namespace}}.flink.example.com\" or "
                       "\"example.com/{{namespace}}/{{name}}(/|$)(.*)\"")
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flink_gitops.flink import API_GROUP
+from flink_gitops.render.validation.examples import flink_deployment, flink_session_job
 from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, CRD_DIRECTORY, register
 from flink_gitops.render.validation.rules.common import SERVED_VERSIONS, Report, closest
 
@@ -36,17 +37,7 @@ register(
     fix="`apiVersion: flink.apache.org/v1beta1`.",
     details="A flink.apache.org resource whose version the CRD does not serve (only `v1beta1`). The API server: "
             "*\"no matches for kind\"*.",
-    example="""\
-apiVersion: flink.apache.org/v1alpha1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(api_version="flink.apache.org/v1alpha1"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: apiVersion: flink.apache.org/v1alpha1 is "
              "not served: the operator's CRD serves only flink.apache.org/v1beta1 (operator: \"no matches for kind "
              "\"FlinkDeployment\" in version \"flink.apache.org/v1alpha1\"\") [api-version] (fix: use apiVersion: "
@@ -62,14 +53,7 @@ register(
             "it (*\"no matches for kind\"*) when Argo CD applies it, after earlier waves went through; and the plugin "
             "recognises Flink objects by kind, so until then the object gets no sync wave and no validation. A kind "
             "one or two letters from a real one, or equal but for case, gets a \"did you mean\".",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkSesionJob
-metadata: {name: daily-revenue, namespace: reporting}
-spec:
-  deploymentName: reporting-session
-  job: {jarURI: https://artifacts.example.com/jobs/daily-revenue.jar, parallelism: 1}
-""",
+    example=flink_session_job(kind="FlinkSesionJob"),
     expected="example.yaml (document 1): FlinkSesionJob reporting/daily-revenue: kind: kind FlinkSesionJob does not "
              "exist in flink.apache.org (did you mean FlinkSessionJob?); the operator defines only FlinkDeployment, "
              "FlinkSessionJob, FlinkStateSnapshot, FlinkBlueGreenDeployment, and the plugin neither validates nor "

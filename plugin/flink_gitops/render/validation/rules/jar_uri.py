@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flink_gitops.render.validation import flinkconf as fc
+from flink_gitops.render.validation.examples import flink_session_job
 from flink_gitops.render.validation.registry import DEFAULT_VALIDATOR, register
 from flink_gitops.render.validation.rules.common import Report, Settings, string_at
 
@@ -25,14 +26,7 @@ register(
             "loopback, link-local (cloud metadata), site-local, wildcard or multicast address (*\"jarURI host '…' "
             "resolves to a restricted address\"*). **Warning:** a FlinkDeployment jarURI without a scheme — the "
             "operator does not check it, but application mode documents `local://` for a jar in the image.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkSessionJob
-metadata: {name: daily-revenue, namespace: reporting}
-spec:
-  deploymentName: reporting-session
-  job: {jarURI: s3://jobs/daily-revenue.jar, parallelism: 1}
-""",
+    example=flink_session_job(jar="s3://jobs/daily-revenue.jar"),
     expected="example.yaml (document 1): FlinkSessionJob reporting/daily-revenue: spec.job.jarURI: jarURI scheme "
              "'s3' is not allowed (allowed: https, the operator's default) (operator: \"jarURI scheme 's3' is not in "
              "the allowlist [https]. Configure 'kubernetes.operator.user.artifacts.allowed-schemes' to extend the "

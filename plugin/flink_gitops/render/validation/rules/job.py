@@ -5,8 +5,9 @@ from __future__ import annotations
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
 from flink_gitops.render.validation.quantities import flink_duration
+from flink_gitops.render.validation.examples import flink_deployment
 from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, DEFAULT_VALIDATOR, register
-from flink_gitops.render.validation.rules.common import Report, Settings, conf_field, enum_value, integer_at
+from flink_gitops.render.validation.rules.common import REGISTERED, Report, Settings, conf_field, enum_value, integer_at
 
 UPGRADE_MODES = ("last-state", "savepoint", "stateless")
 JOB_STATES = ("running", "suspended")
@@ -21,17 +22,7 @@ register(
         "savepoint before each upgrade, `stateless` starts empty. Omitted means `stateless`.",
     details="`spec.job.upgradeMode` not one of `last-state`, `savepoint`, `stateless` (API server on the CRD enum: "
             "*\"Unsupported value: \"stateful\": supported values: …\"*). `stateful` (seen in guides) is not a mode.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2, upgradeMode: stateful}
-""",
+    example=flink_deployment(job="parallelism: 2, upgradeMode: stateful"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.job.upgradeMode: upgradeMode "
              "'stateful' does not exist; the operator knows only last-state, savepoint, stateless (operator: "
              "\"Unsupported value: \"stateful\": supported values: \"last-state\", \"savepoint\", \"stateless\"\") "
@@ -43,20 +34,10 @@ register(
     source=CRD_DEPLOYMENT,
     fix="one of those.",
     details="`spec.job.state` not `running` or `suspended` (CRD enum, lower case).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2, state: RUNNING}
-""",
+    example=flink_deployment(job="parallelism: 2, state: RUNNING"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.job.state: job state 'RUNNING' does "
-             "not exist (did you mean running?); the operator knows only running, suspended (operator: \"Unsupported value: \"RUNNING\": "
-             "supported values: \"running\", \"suspended\"\") [job-state] (fix: use running or suspended (lower "
+             "not exist (did you mean running?); the operator knows only running, suspended (operator: "
+             "\"Unsupported value: \"RUNNING\": supported values: \"running\", \"suspended\"\") [job-state] (fix: use running or suspended (lower "
              "case))")
 register(
     "checkpoint-dir", "no checkpoint directory for last-state / savepoint upgrade mode",
@@ -68,17 +49,7 @@ register(
             "(`execution.checkpointing.dir`, or the older `state.checkpoints.dir`). Operator: *\"Checkpoint "
             "directory[execution.checkpointing.dir] must be defined for last-state and savepoint upgrade modes\"*. "
             "For a session job the session cluster's configuration counts too.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2, upgradeMode: last-state}
-""",
+    example=flink_deployment(job="parallelism: 2, upgradeMode: last-state"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.job.upgradeMode: upgradeMode "
              "last-state needs a checkpoint directory, but flinkConfiguration sets none (assuming the operator's "
              "default configuration does not set it) (operator: \"Checkpoint directory[execution.checkpointing.dir] "
@@ -99,18 +70,8 @@ register(
             "present (*\"Periodic savepoints cannot be enabled when …\"*); "
             "`kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age` set (*\"In order to use "
             "max-checkpoint age functionality config key[…] must be set …\"*).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  flinkConfiguration: {execution.checkpointing.dir: "s3://flink/checkpoints"}
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2, upgradeMode: savepoint}
-""",
+    example=flink_deployment(spec='flinkConfiguration: {execution.checkpointing.dir: "s3://flink/checkpoints"}',
+                             job="parallelism: 2, upgradeMode: savepoint"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.job.upgradeMode: upgradeMode "
              "savepoint needs a savepoint directory, but flinkConfiguration sets none (assuming the operator's "
              "default configuration does not set it) (operator: \"Job could not be upgraded with savepoint while "
@@ -127,17 +88,7 @@ register(
             "session clusters: *\"TaskManager replicas should not be configured less than one.\"*). Without it: "
             "`spec.job.parallelism` missing or below 1 (*\"Job parallelism must be larger than 0\"*) — also for "
             "session jobs.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 0}
-""",
+    example=flink_deployment(job="parallelism: 0"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.job.parallelism: job parallelism is "
              "0: it must be at least 1 (or set spec.taskManager.replicas) (operator: \"Job parallelism must be "
              "larger than 0\") [parallelism] (fix: set job.parallelism: 1 or more)")
@@ -191,7 +142,7 @@ def check_job(rep: Report, job: dict, conf: Conf, settings: Settings, *, tm_repl
                 flink_duration(conf.values[age_key])
             except ValueError as exc:
                 rep.error("config-value", conf_field(age_key), f"{age_key}: {exc}",
-                          "the operator cannot parse the option and refuses the resource",
+                          REGISTERED,
                           "write a duration such as 10 min")
             else:
                 rep.error("savepoint-dir", conf_field(age_key),
@@ -211,4 +162,4 @@ def check_job(rep: Report, job: dict, conf: Conf, settings: Settings, *, tm_repl
         rep.error("parallelism", f"{field_prefix}.parallelism",
                   f"job parallelism is {got}: it must be at least 1"
                   + ("" if session else " (or set spec.taskManager.replicas)"),
-                  "Job parallelism must be larger than 0", "set job.parallelism: 1 or more")
+                  REGISTERED, "set job.parallelism: 1 or more")

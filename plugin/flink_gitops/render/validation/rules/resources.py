@@ -6,8 +6,9 @@ from __future__ import annotations
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
 from flink_gitops.render.validation.quantities import flink_memory_size, k8s_quantity, resource_memory_bytes
+from flink_gitops.render.validation.examples import flink_deployment
 from flink_gitops.render.validation.registry import DEFAULT_VALIDATOR, register
-from flink_gitops.render.validation.rules.common import Report, integer_at, mapping_at, string_at, type_name
+from flink_gitops.render.validation.rules.common import REGISTERED, Report, integer_at, mapping_at, string_at, type_name
 
 
 register(
@@ -17,17 +18,7 @@ register(
     fix="1 replica, or enable Kubernetes HA.",
     details="`spec.jobManager.replicas` below 1 (*\"JobManager replicas should not be configured less than one.\"*), "
             "or above 1 with HA off (*\"High availability should be enabled when starting standby JobManagers.\"*).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {replicas: 2, resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(job_manager="{replicas: 2, resource: {memory: 2048m, cpu: 1}}"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.jobManager.replicas: "
              "jobManager.replicas is 2 but high availability is off: standby JobManagers need leader election "
              "(operator: \"High availability should be enabled when starting standby JobManagers.\") [jm-replicas] "
@@ -45,17 +36,7 @@ register(
             "`managed.size`). Operator: *\"JobManager resource memory must be defined using "
             "`spec.jobManager.resource.memory` or `spec.jobManager.resources.requests.memory`\"* (same for the "
             "TaskManager).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {cpu: 1}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(task_manager="{resource: {cpu: 1}}"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.taskManager.resources.requests.memory: TaskManager memory is not defined (operator: \"TaskManager "
              "resource memory must be defined using `spec.taskManager.resource.memory` or "
@@ -72,17 +53,7 @@ register(
             "(*\"… must not be negative\"*), a request above its limit for cpu or memory (*\"… request (…) must not "
             "exceed its limit (…)\"*, Kubernetes refuses such a pod). Memory is compared the operator's way (`2G` is "
             "read as Flink's 2 GiB first).",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: orders, namespace: streaming}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resources: {requests: {memory: 4Gi}, limits: {memory: 2Gi}}}
-  job: {jarURI: local:///opt/flink/usrlib/orders.jar, parallelism: 2}
-""",
+    example=flink_deployment(task_manager="{resources: {requests: {memory: 4Gi}, limits: {memory: 2Gi}}}"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.taskManager.resources.requests.memory: memory request '4Gi' exceeds its limit '2Gi'; Kubernetes "
              "refuses such a pod (operator: \"TaskManager resource requirements memory request (4Gi) must not exceed "
@@ -192,7 +163,7 @@ def check_jm(rep: Report, jm: dict | None, conf: Conf) -> None:
         rep.error("jm-replicas", "spec.jobManager.replicas",
                   f"jobManager.replicas is {replicas} but high availability is off: standby JobManagers need "
                   "leader election",
-                  "High availability should be enabled when starting standby JobManagers.",
+                  REGISTERED,
                   "set high-availability.type: kubernetes and high-availability.storageDir, or use 1 replica")
 
 

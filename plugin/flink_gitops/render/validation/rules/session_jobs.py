@@ -8,9 +8,11 @@ from typing import Callable, Iterable
 from flink_gitops.errors import Located
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
+from flink_gitops.render.validation.examples import flink_deployment, flink_session_job
 from flink_gitops.render.validation.registry import DEFAULT_VALIDATOR, SESSION_JOB_RECONCILER, register
 from flink_gitops.render.validation.rules.autoscaler import check_autoscaler
 from flink_gitops.render.validation.rules.common import (
+    REGISTERED,
     Report,
     Settings,
     edit_distance,
@@ -36,13 +38,7 @@ register(
             "(*\"Can not submit session job to application cluster\"*). With the cluster in the stream the job's "
             "state-directory and autoscaler rules use the cluster's configuration merged with the job's, as the "
             "operator does.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkSessionJob
-metadata: {name: daily-revenue, namespace: reporting}
-spec:
-  deploymentName: reporting-session
-""",
+    example=flink_session_job(job=None),
     expected="example.yaml (document 1): FlinkSessionJob reporting/daily-revenue: spec.job: the session job has no "
              "job (operator: \"The job spec should not be empty\") [session-job] (fix: add spec.job with jarURI, "
              "parallelism and upgradeMode)")
@@ -60,23 +56,8 @@ register(
             "(*\"Session cluster deployment is not found\"*), while the intended cluster runs nothing. An error, "
             "not a warning, because warnings do not stop a sync; a cluster of that name in another app is the "
             "exception the annotation is for.",
-    example="""\
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata: {name: reporting-session, namespace: reporting}
-spec:
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager: {resource: {memory: 2048m, cpu: 1}}
-  taskManager: {resource: {memory: 2048m, cpu: 1}}
----
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkSessionJob
-metadata: {name: daily-revenue, namespace: reporting}
-spec:
-  deploymentName: reporting-sesion
-  job: {jarURI: https://artifacts.example.com/jobs/daily-revenue.jar, parallelism: 1}
-""",
+    example=(flink_deployment(name="reporting-session", namespace="reporting", job=None)  # the session cluster
+             + "---\n" + flink_session_job(deployment_name="reporting-sesion")),
     expected="example.yaml (document 2): FlinkSessionJob reporting/daily-revenue: spec.deploymentName: no "
              "FlinkDeployment 'reporting-sesion' in this render (did you mean reporting-session? a session cluster "
              "of that name is in example.yaml) (operator: \"Session cluster deployment is not found\") "
@@ -138,7 +119,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
     if job is None:
         if spec.get("job") is None:
             rep.error("session-job", "spec.job", "the session job has no job",
-                      "The job spec should not be empty", "add spec.job with jarURI, parallelism and upgradeMode")
+                      REGISTERED, "add spec.job with jarURI, parallelism and upgradeMode")
         flink_conf(rep, spec)  # still report a mistyped flinkConfiguration
         return
     check_jar_uri(rep, job.get("jarURI"), settings, "spec.job.jarURI")
@@ -148,7 +129,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
         if near is not None:
             rep.error("session-job-target", "spec.deploymentName",
                       f"no FlinkDeployment {name!r} in this render (did you mean {near[0]}? a session cluster of "
-                      f"that name is in {near[1].file})", "Session cluster deployment is not found",
+                      f"that name is in {near[1].file})", REGISTERED,
                       f"set deploymentName: {near[0]}; if {name!r} is a session cluster another app deploys, skip "
                       "this rule (annotation flink-gitops.io/skip-validation: session-job-target)")
         # Only the checks that do not depend on the cluster's configuration.
@@ -161,7 +142,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
         if parallelism is not None and parallelism < 1 or job.get("parallelism") is None:
             got = "missing" if parallelism is None else str(parallelism)
             rep.error("parallelism", "spec.job.parallelism", f"job parallelism is {got}: it must be at least 1",
-                      "Job parallelism must be larger than 0", "set job.parallelism: 1 or more")
+                      REGISTERED, "set job.parallelism: 1 or more")
         return
     cspec = cluster.obj.get("spec") if isinstance(cluster.obj.get("spec"), dict) else {}
     if cspec.get("job") is not None:

@@ -25,7 +25,7 @@ register(
     "forbidden-config", "flinkConfiguration sets a key the operator owns",
     operator="Forbidden Flink config key: ...",
     source=DEFAULT_VALIDATOR,
-    fix="remove the key.",
+    fix="remove the key: the operator sets it from the resource's namespace and name.",
     details="`kubernetes.namespace`, `kubernetes.cluster-id` or `high-availability.cluster-id` in "
             "`flinkConfiguration` (flat or nested YAML). Operator: *\"Forbidden Flink config key: …\"* — it sets "
             "them from the resource's namespace and name.",

@@ -32,19 +32,20 @@ register(
     "job-state", "job.state not one of running, suspended",
     operator="Unsupported value: \"...\": supported values: \"running\", \"suspended\"",
     source=CRD_DEPLOYMENT,
-    fix="one of those.",
+    fix="`running` or `suspended`, lower case.",
     details="`spec.job.state` not `running` or `suspended` (CRD enum, lower case).",
     example=flink_deployment(job="parallelism: 2, state: RUNNING"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.job.state: job state 'RUNNING' does "
              "not exist (did you mean running?); the operator knows only running, suspended (operator: "
-             "\"Unsupported value: \"RUNNING\": supported values: \"running\", \"suspended\"\") [job-state] (fix: use running or suspended (lower "
+             "\"Unsupported value: \"RUNNING\": supported values: \"running\", \"suspended\"\") [job-state] "
+             "(fix: use running or suspended (lower "
              "case))")
 register(
     "checkpoint-dir", "no checkpoint directory for last-state / savepoint upgrade mode",
     operator="Checkpoint directory[execution.checkpointing.dir] must be defined for last-state and savepoint upgrade "
              "modes",
     source=DEFAULT_VALIDATOR,
-    fix="set it to durable storage (`s3://…/checkpoints`), or `upgradeMode: stateless`.",
+    fix="set `execution.checkpointing.dir` to durable storage (`s3://…/checkpoints`), or `upgradeMode: stateless`.",
     details="`upgradeMode` `last-state` or `savepoint` without a checkpoint directory "
             "(`execution.checkpointing.dir`, or the older `state.checkpoints.dir`). Operator: *\"Checkpoint "
             "directory[execution.checkpointing.dir] must be defined for last-state and savepoint upgrade modes\"*. "
@@ -83,7 +84,7 @@ register(
     "parallelism", "job parallelism / TaskManager replicas below 1",
     operator="Job parallelism must be larger than 0",
     source=DEFAULT_VALIDATOR,
-    fix="1 or more.",
+    fix="`job.parallelism` (or `taskManager.replicas`) of 1 or more.",
     details="With `spec.taskManager.replicas` set: below 1 (*\"TaskManager replicas must be larger than 0\"*; "
             "session clusters: *\"TaskManager replicas should not be configured less than one.\"*). Without it: "
             "`spec.job.parallelism` missing or below 1 (*\"Job parallelism must be larger than 0\"*) — also for "

@@ -90,12 +90,9 @@ class SessionClusters:
         if self._index is None:
             self._index = self._build()
         keys = {name} | {name[:i] + name[i + 1:] for i in range(len(name))}
-        hits = {found for key in keys for found, _ in self._index.get((namespace, key), ())
+        hits = {found: loc for key in keys for found, loc in self._index.get((namespace, key), ())
                 if edit_distance(name, found) == 1}
-        if len(hits) != 1:
-            return None
-        found = hits.pop()
-        return next((n, loc) for key in keys for n, loc in self._index.get((namespace, key), ()) if n == found)
+        return next(iter(hits.items())) if len(hits) == 1 else None
 
 
 def check_session_job(rep: Report, settings: Settings, namespace: str,

@@ -116,3 +116,24 @@ def test_quartz_cron(expr, ok):
 ])
 def test_excluded_periods_like_the_autoscaler_tests(expr, valid):
     assert (excluded_period_error(expr, "job.autoscaler.excluded.periods") is None) is valid
+
+
+# ConfigObjectNode.asFlatMap (flink-kubernetes-operator-api): the operator's own flattening of
+# spec.flinkConfiguration, which FlinkConfigBuilder and FlinkConfigManager lay over the defaults.
+# Its test reads "a: 1\nb:\n c: [1,2]" as {"a": "1", "b.c": "1;2"}; lists are joined with ";",
+# Flink's separator for list options such as kubernetes.secrets.
+@pytest.mark.parametrize("conf,expected", [
+    ({"a": 1, "b": {"c": [1, 2]}}, {"a": "1", "b.c": "1;2"}),
+    ({"a": 1, "b": {"c": ["1", "2"]}}, {"a": "1", "b.c": "1;2"}),
+    ({"kubernetes.secrets": ["s3-creds:/opt/s3", "tls:/opt/tls"]}, {"kubernetes.secrets": "s3-creds:/opt/s3;tls:/opt/tls"}),
+    ({"job.autoscaler": {"enabled": True, "utilization.target": 0.7}},
+     {"job.autoscaler.enabled": "true", "job.autoscaler.utilization.target": "0.7"}),
+    ({"kubernetes.jobmanager.tolerations": []}, {}),  # an empty array puts nothing (the loop never runs)
+    ({"x": [{"k": "v"}, "b", None]}, {"x": ";b;null"}),  # asText: "" for a container, "null" for null
+])
+def test_flink_configuration_is_flattened_like_the_operators_asflatmap(conf, expected):
+    from flink_gitops.render.objects import flink_configuration
+
+    assert fc.flatten(conf) == expected
+    # the render steps read the same flattening (one flattener in the product)
+    assert flink_configuration({"flinkConfiguration": conf}) == expected

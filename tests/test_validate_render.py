@@ -59,3 +59,15 @@ def test_operator_defaults_from_the_sidecar_environment_apply_to_every_app(tmp_p
              "ARGOCD_ENV_VALIDATE_OPERATOR_CONFIG": "state.checkpoints.dir: s3://platform-flink/checkpoints\n"})
     assert told.returncode == 0, told.stderr
     assert [d["kind"] for d in yaml.safe_load_all(told.stdout) if d] == ["FlinkDeployment"]
+
+
+def test_misspelled_kind_fails_the_render_instead_of_losing_its_wave(tmp_path):
+    docs = list(yaml.safe_load_all((FIXTURES / "valid" / "reporting-session.yaml").read_text()))
+    job = next(d for d in docs if d and d["kind"] == "FlinkSessionJob")
+    job["kind"] = "FlinkSesionJob"
+    (tmp_path / "reporting.yaml").write_text(yaml.safe_dump_all([d for d in docs if d]))
+    result = render(tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    line = next(line for line in result.stderr.splitlines() if "[kind]" in line)
+    assert f"FlinkSesionJob reporting/{job['metadata']['name']}: kind: " in line
+    assert "did you mean FlinkSessionJob?" in line

@@ -20,6 +20,7 @@ class Problem:
     obj: str | None = None  # "Kind namespace/name" or "Kind name"
     field: str | None = None  # dotted path, e.g. spec.job.upgradeMode
     hint: str | None = None
+    rule: str | None = None  # the validation rule that found it (flink_gitops.render.validation.registry)
 
     def __str__(self) -> str:
         where = []
@@ -32,6 +33,8 @@ class Problem:
         if self.field:
             where.append(self.field)
         text = ": ".join(where + [self.message]) if where else self.message
+        if self.rule:
+            text += f" [{self.rule}]"
         if self.hint:
             text += f" (fix: {self.hint})"
         return text
@@ -46,11 +49,3 @@ class UserError(Exception):
         self.problems: list[Problem] = [p if isinstance(p, Problem) else Problem(p) for p in problems]
         super().__init__("\n".join(str(p) for p in self.problems))
 
-
-def __getattr__(name: str):
-    # Located and describe moved to flink_gitops.flink; old imports keep working until their owners move.
-    if name in ("Located", "describe"):
-        from flink_gitops import flink
-
-        return getattr(flink, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

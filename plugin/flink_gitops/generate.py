@@ -2,7 +2,7 @@
 
 * ``lua``: lua/flink.apache.org/<Kind>/health.lua (from the decision tables) and the
   resource actions (from their one definition).
-* ``docs``: docs/health.md.
+* ``docs``: docs/health.md and docs/validation.md's rule index.
 * ``bundle``: argocd/argocd-cm.yaml and argocd/helm-values.yaml.
 * ``argocd-cm``: print the argocd-cm data (health, actions, ignoreDifferences) to stdout, for
   installs that manage argocd-cm themselves.
@@ -44,8 +44,10 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
         files.update(render_action_files())
     if target in ("docs", "all"):
         from flink_gitops.health.docs import render_markdown
+        from flink_gitops.render.validation.docs import render_validation_doc
 
         files["docs/health.md"] = render_markdown()
+        files["docs/validation.md"] = render_validation_doc(root)
     if target in ("bundle", "all"):
         from flink_gitops.argocd.bundle import render_bundle_files
 

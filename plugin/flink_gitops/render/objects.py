@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from flink_gitops.flink import Located
+from flink_gitops.render.validation.flinkconf import flatten
 
 WAVE = "argocd.argoproj.io/sync-wave"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -63,26 +64,9 @@ def set_annotation(loc: Located, key: str, value: str) -> Located:
 
 
 def flink_configuration(spec: object) -> dict[str, str]:
-    """``spec.flinkConfiguration`` flattened to dotted keys with text values.
-
-    The operator accepts both the flat form (``job.autoscaler.enabled: "true"``) and Flink 2's
-    nested YAML (``job.autoscaler: {enabled: true}``); both mean the same key.
-    """
-    out: dict[str, str] = {}
-
-    def walk(prefix: str, value: object) -> None:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else str(k), v)
-        elif isinstance(value, bool):
-            out[prefix] = "true" if value else "false"
-        elif value is not None:
-            out[prefix] = str(value)
-
-    conf = dig(spec, "flinkConfiguration")
-    if isinstance(conf, dict):
-        walk("", conf)
-    return out
+    """``spec.flinkConfiguration`` flattened to dotted keys with text values, as the operator reads it
+    (flat keys, Flink 2's nested YAML and lists alike: :func:`flinkconf.flatten`)."""
+    return flatten(dig(spec, "flinkConfiguration"))
 
 
 def autoscaler_enabled(obj: dict) -> bool:

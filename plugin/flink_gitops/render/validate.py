@@ -1,10 +1,10 @@
 """Validation before sync: what the Flink Kubernetes Operator would refuse, caught at render time.
 
-The operator refuses a bad FlinkDeployment, FlinkSessionJob or FlinkStateSnapshot in its
-admission webhook (``DefaultValidator``) or, for enum and type errors, the API server refuses it
-against the operator's CRD. Either way Argo CD's sync fails halfway, or - when the webhook is not
-installed - the operator records the error in ``status.error`` and keeps running the old spec
-while Argo CD shows the new one as synced. Catching it at render time fails the manifest
+The operator refuses a bad FlinkDeployment, FlinkSessionJob, FlinkStateSnapshot (or the FlinkDeployment
+spec in a FlinkBlueGreenDeployment's template) in its admission webhook (``DefaultValidator``) or, for
+enum, type and kind errors, the API server refuses it against the operator's CRD. Either way Argo
+CD's sync fails halfway, or - when the webhook is not installed - the operator records the error in
+``status.error`` and keeps running the old spec while Argo CD shows the new one as synced. Catching it at render time fails the manifest
 generation instead, with one line per problem naming file, object, field, the operator's rule
 and the fix.
 
@@ -35,14 +35,17 @@ duplicate-identity check is never skipped.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping
 
-from flink_gitops.errors import Located, Problem
+from flink_gitops.errors import Problem
+from flink_gitops.flink import Located
+from flink_gitops.flink import API_GROUP, kind_names
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation import rules as r
+from flink_gitops.render.validation.registry import RULES
 
 SKIP_ANNOTATION = "flink-gitops.io/skip-validation"
-PARAMETERS = ("validate-strict", "validate-operator-config", "validate-skip-rules", "namespace")
 
 # Kinds without a namespace: their identity ignores metadata.namespace.
 CLUSTER_SCOPED = frozenset({
@@ -52,7 +55,6 @@ CLUSTER_SCOPED = frozenset({
     "CSIDriver", "CSINode", "VolumeAttachment", "PodSecurityPolicy", "CertificateSigningRequest", "FlowSchema",
     "PriorityLevelConfiguration", "ClusterIssuer", "ComponentStatus",
 })
-_FLINK_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot")
 
 
 def _param(params: Mapping[str, object], name: str) -> object:
@@ -73,13 +75,13 @@ def _settings(params: Mapping[str, object], errors: list[Problem]) -> r.Settings
                               hint="give the operator's configuration as 'key: value' lines or a JSON object"))
         operator_conf = {}
     skip = _rule_list(_param(params, "validate-skip-rules"))
-    unknown = [s for s in skip if s not in r.RULES]
+    unknown = [s for s in skip if s not in RULES]
     if unknown:
         errors.append(Problem(f"parameter validate-skip-rules: unknown rule(s) {', '.join(unknown)}",
-                              hint="known rules: " + ", ".join(r.RULES)))
+                              hint="known rules: " + ", ".join(sorted(RULES))))
     settings = r.Settings(operator_conf=operator_conf, operator_conf_given=bool(operator_conf),
                           namespace=str(_param(params, "namespace")).strip(),
-                          skip_rules=frozenset(s for s in skip if s in r.RULES))
+                          skip_rules=frozenset(s for s in skip if s in RULES))
     schemes = operator_conf.get(fc.JAR_SCHEMES_KEY)
     if schemes is not None:
         settings.jar_schemes = tuple(s.strip().lower() for s in schemes.replace(",", ";").split(";") if s.strip())
@@ -105,11 +107,11 @@ def _skip_for(loc: Located, settings: r.Settings, warnings: list[Problem]) -> fr
     if text.lower() in ("", "false"):
         return settings.skip_rules
     rules = _rule_list(text)
-    unknown = [s for s in rules if s not in r.RULES]
+    unknown = [s for s in rules if s not in RULES]
     if unknown:
         warnings.append(loc.problem(f"unknown rule(s) {', '.join(unknown)} in annotation {SKIP_ANNOTATION}; they "
                                     "skip nothing", f"metadata.annotations[{SKIP_ANNOTATION}]",
-                                    "known rules: " + ", ".join(r.RULES)))
+                                    "known rules: " + ", ".join(sorted(RULES))))
     return settings.skip_rules | frozenset(rules)
 
 
@@ -125,6 +127,7 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
     warning_problems: list[Problem] = []
     settings = _settings(params, errors)
     default_ns = settings.namespace
+    flink_kinds = kind_names()
 
     # Pass 1: identities, and an index of the Flink resources for cross-object checks.
     seen: dict[tuple[str, str, str, str], Located] = {}
@@ -146,22 +149,25 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
         first = seen.get(key)
         if first is None:
             seen[key] = loc
-            if group == r.GROUP and kind in _FLINK_KINDS:
+            if group == API_GROUP and kind in flink_kinds:
                 flink[(kind, ns, name)] = loc
         else:
             where = first.file if first.document is None else f"{first.file} (document {first.document})"
             if first.item is not None:
                 where += f" (List item {first.item + 1})"
             shown_ns = f"namespace {ns!r}" if ns else "no namespace"
-            duplicates[index] = loc.problem(
+            duplicates[index] = replace(loc.problem(
                 f"same object as {where}: group {group or 'core'!r}, kind {kind}, {shown_ns} and name {name!r} are "
-                "equal, so one silently replaces the other when applied [duplicate-identity]",
+                "equal, so one silently replaces the other when applied",
                 "metadata.name",
                 "rename one of them, or remove the copy (look for overlapping folders, kustomize bases or Helm "
-                "templates)")
+                "templates)"), rule="duplicate-identity")
 
     def find(kind: str, namespace: str, name: str) -> Located | None:
         return flink.get((kind, namespace, name))
+
+    session_clusters = r.SessionClusters(
+        lambda: ((ns, name, loc) for (kind, ns, name), loc in flink.items() if kind == "FlinkDeployment"))
 
     # Pass 2: the operator's rules, object by object, in input order.
     for index, loc in enumerate(objs):
@@ -172,20 +178,18 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
         api_version = obj.get("apiVersion")
         if index in duplicates:
             errors.append(duplicates[index])
-        if _group(api_version) != r.GROUP or kind not in _FLINK_KINDS:
+        if _group(api_version) != API_GROUP:
             continue
         meta = _meta(obj)
         labels = meta.get("labels")
         if isinstance(labels, dict) and str(labels.get(r.CANARY_LABEL, "false")).lower() == "true":
             continue  # the operator's own health canary: the webhook lets it through untouched
         report = r.Report(loc, _skip_for(loc, settings, warning_problems))
-        version = api_version.rpartition("/")[2]
-        if version not in r.SERVED_VERSIONS:
-            report.error("api-version", "apiVersion",
-                         f"{api_version} is not served: the operator's CRD serves only "
-                         + ", ".join(f"{r.GROUP}/{v}" for v in r.SERVED_VERSIONS),
-                         f'no matches for kind "{kind}" in version "{api_version}"',
-                         f"use apiVersion: {r.GROUP}/{r.SERVED_VERSIONS[-1]}")
+        if kind not in flink_kinds:
+            r.check_kind(report, api_version, kind, flink_kinds)
+            errors.extend(report.errors)
+            continue
+        r.check_api_version(report, api_version, kind)
         ns = meta.get("namespace") or default_ns
         ns = ns if isinstance(ns, str) else str(ns)
         if kind == "FlinkDeployment":
@@ -194,16 +198,16 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
             spec = obj.get("spec")
             target = spec.get("deploymentName") if isinstance(spec, dict) else None
             cluster = find("FlinkDeployment", ns, target) if isinstance(target, str) else None
-            r.check_session_job(report, settings, ns, cluster)
+            r.check_session_job(report, settings, ns, cluster, session_clusters)
+        elif kind == "FlinkBlueGreenDeployment":
+            r.check_blue_green(report, settings, ns)
         else:
             r.check_snapshot(report, ns, find)
         errors.extend(report.errors)
         warning_problems.extend(report.warnings)
 
     if str(params.get("validate-strict", "")).strip().lower() in ("true", "yes", "on", "1"):
-        for p in warning_problems:
-            head, sep, rule = p.message.rpartition(" [")
-            message = f"{head} (a warning; validate-strict makes it an error) [{rule}" if sep else p.message
-            errors.append(Problem(message, file=p.file, document=p.document, obj=p.obj, field=p.field, hint=p.hint))
+        errors.extend(replace(p, message=f"{p.message} (a warning; validate-strict makes it an error)") if p.rule
+                      else p for p in warning_problems)
         return errors, []
     return errors, [str(p) for p in warning_problems]

@@ -2,6 +2,8 @@
 
 ``flinkconf``: the Flink configuration the operator's validator sees (flattening, defaults, typed
 reads); ``quantities``: Flink memory sizes, Kubernetes quantities, durations; ``periods``: the
-autoscaler's excluded periods (daily ranges and Quartz cron); ``rules``: the checks themselves.
+autoscaler's excluded periods (daily ranges and Quartz cron); ``registry``: every rule once (id,
+summary, operator quote, fix, example; ``examples``: the manifests examples start from); ``rules``: the
+checks, one module per concern.
 Standard library only: this runs on every render.
 """

@@ -2,9 +2,10 @@
 
 ``spec.flinkConfiguration`` may be flat (``state.checkpoints.dir: ...``) or nested YAML
 (``state: {checkpoints.dir: ...}``); the operator flattens it (``ConfigObjectNode.asFlatMap``:
-nested keys joined with ``.``, lists joined with ``;``) and lays it over its default configuration
-for the resource's namespace and Flink version (``FlinkConfigManager.getDefaultConfig``). Options
-are then read through their key, deprecated keys and fallback keys, in that order.
+nested keys joined with ``.``, lists joined with ``;``; :func:`flatten` is the product's one copy)
+and lays it over its default configuration for the resource's namespace and Flink version
+(``FlinkConfigManager.getDefaultConfig``). Options are then read through their key, deprecated
+keys and fallback keys, in that order.
 """
 
 from __future__ import annotations
@@ -22,14 +23,24 @@ _VERSION_KEY = re.compile(re.escape(VERSION_CONF_PREFIX) + r"v(\d+)_(\d+)(\+)?\.
 
 
 def _text(value: object) -> str:
-    """Jackson's ``JsonNode.asText`` for a YAML scalar."""
+    """Jackson's ``JsonNode.asText``: scalars as text, ``null`` as ``"null"``, a mapping or list as ``""``."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list)):
+        return ""
     return str(value)
 
 
 def flatten(node: object) -> dict[str, str]:
-    """``ConfigObjectNode.asFlatMap``. ``null`` values are left out (the key is treated as unset)."""
+    """The one flattener of ``flinkConfiguration``: ``ConfigObjectNode.asFlatMap`` (flink-kubernetes-operator-api),
+    what ``FlinkConfigBuilder`` and ``FlinkConfigManager`` lay over the default configuration.
+
+    Nested keys are joined with ``.``; a list becomes its items' text joined with ``;`` (Flink's list
+    separator: ``[a, b]`` -> ``"a;b"``), an empty list sets nothing. A ``null`` value is left out (the key
+    is treated as unset) where the operator would read the text ``"null"``: no option has that value.
+    """
     out: dict[str, str] = {}
     if isinstance(node, dict):
         _flatten_into(node, "", out)
@@ -42,7 +53,8 @@ def _flatten_into(node: dict, parent: str, out: dict[str, str]) -> None:
         if isinstance(value, dict):
             _flatten_into(value, full, out)
         elif isinstance(value, list):
-            out[full] = ";".join(_text(v) for v in value if not isinstance(v, (dict, list)))
+            if value:
+                out[full] = ";".join(_text(v) for v in value)
         elif value is not None:
             out[full] = _text(value)
 

@@ -21,6 +21,10 @@ def add_arguments(p) -> None:
         help="sandbox to reproduce: 'strict' = argocd-cm customization (default, how the bundle installs it); "
         "'open' = useOpenLibs / built-in script (operator errors shown as their JSON message)",
     )
+    p.add_argument("--engine", choices=("argocd", "flux"), default="argocd",
+                   help="whose decision to show: 'argocd' (default; the Lua in Argo CD's sandbox) or 'flux' (the CEL "
+                   "healthCheckExprs under Flux's rules: Current/InProgress/Failed/Unknown; exit 0 Current, "
+                   "1 Failed, 3 InProgress/Unknown). See docs/flux.md")
     p.add_argument("--why", action="store_true",
                    help="also show which rule of the decision table decided, and its rationale (docs/health.md)")
 
@@ -86,6 +90,10 @@ def format_table(rows: list[dict]) -> str:
 
 
 def run(args) -> int:
+    if getattr(args, "engine", "argocd") == "flux":
+        from flink_gitops.flux.cli import run as run_flux
+
+        return run_flux(args)
     from flink_gitops.inputs import read_objects
 
     objs = read_objects(args.files)

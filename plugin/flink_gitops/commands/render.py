@@ -14,6 +14,9 @@ def register(sub) -> None:
     p.add_argument("path", nargs="?", default=".", help="app folder, or - for a YAML/JSON stream on stdin")
     p.add_argument("--param", "-p", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
     p.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml", help="output format")
+    p.add_argument("--target", choices=("argocd", "flux"), default="argocd",
+                   help="argocd (default): the plugin's output; flux: no sync waves, log4j inline, HPA-owned "
+                   "replicas handled per --param flux-version (see docs/flux.md)")
     p.add_argument("--explain", action="store_true", help="print the sync-wave plan on stderr")
     p.add_argument("--discover", action="store_true",
                    help="print the file that makes PATH a Flink app (Argo CD discovery), nothing otherwise")

@@ -25,8 +25,9 @@ from flink_gitops.render.sources import APP_CONFIG_FILE, load_app, objects_from_
 PROG = "flink-gitops render"
 
 
-def collect_params(app_dir: str | None, env: Mapping[str, str], cli_pairs: list[str], explain: bool) -> dict:
-    params: dict = P.defaults()
+def collect_params(app_dir: str | None, env: Mapping[str, str], cli_pairs: list[str], explain: bool,
+                   base: dict | None = None) -> dict:
+    params: dict = dict(base) if base is not None else P.defaults()
     if app_dir is not None:
         params.update(_app_config(app_dir))
     params.update(P.from_environ(env, "ARGOCD_ENV_"))
@@ -135,7 +136,12 @@ def run(args) -> int:
         if match:
             sys.stdout.write(match + "\n")
         return 0
-    params = collect_params(app_dir, env, args.param or [], args.explain)
+    if getattr(args, "target", "argocd") == "flux":
+        from flink_gitops.flux.render import collect_params as collect_flux_params
+
+        params = collect_flux_params(collect_params, app_dir, env, args.param or [], args.explain)
+    else:
+        params = collect_params(app_dir, env, args.param or [], args.explain)
     contexts: list[RenderContext] = []
     try:
         text = render_text(app_dir, params, env, args.output, sys.stdin, contexts)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Callable
 
 from flink_gitops.errors import Located, UserError
+from flink_gitops.flux.render import STEP as FLUX_TARGET, apply_flux_target
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.ignore_differences import add_ignore_differences
 from flink_gitops.render.log4j import check_log_configuration
@@ -62,4 +63,6 @@ def run_pipeline(objs: list[Located], ctx: RenderContext) -> list[Located]:
     for param, step in STEPS:
         if ctx.on(param):
             objs = step(objs, ctx)
+    if ctx.on(FLUX_TARGET):  # `render --target flux` only: a target, not a parameter (flink_gitops.flux.render)
+        objs = apply_flux_target(objs, ctx)
     return objs

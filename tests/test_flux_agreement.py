@@ -7,6 +7,8 @@ observedGeneration pre-check: InProgress) and where a top-level key the expressi
 missing (an evaluation error that cannot be guarded: Unknown). Everything else is an error.
 """
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -87,14 +89,16 @@ def test_snapshot_and_blue_green_every_combination():
     assert _check_all(_with_spec(blue_green_combinations()))["missing"] == 2
 
 
-def test_pre_empted_only_where_docs_say():
+def test_pre_empted_only_where_docs_say(repo):
     """Flux's generation pre-check changes the answer for exactly the rules docs/flux.md lists."""
+    docs = (repo / "docs/flux.md").read_text().split("## Where Flux pre-empts with InProgress", 1)[1]
+    listed = set(re.findall(r"^\| (Flink\w+) \| `([\w-]+)` \|", docs.split("\n## ", 1)[0], re.M))
     changed = set()
     for obj in _with_spec(deployment_combinations()[::7]) + session_job_combinations():
         flux, expected, why = flux_vs_evaluator(obj)
         if why == "pre-empted" and expected != "InProgress":
             changed.add((obj["kind"], decide(TABLES[obj["kind"]], obj)[2]))
-    assert changed == {("FlinkDeployment", "spec-rejected"), ("FlinkSessionJob", "spec-rejected")}
+    assert changed == listed == {("FlinkDeployment", "spec-rejected"), ("FlinkSessionJob", "spec-rejected")}
 
 
 def test_a_missing_status_is_unknown_and_a_deleted_one_is_not():

@@ -6,9 +6,10 @@ from __future__ import annotations
 def register(sub) -> None:
     p = sub.add_parser(
         "health",
-        help="assess the health of Flink resources as Argo CD would",
+        help="assess the health of Flink resources as Argo CD (or Flux: --engine flux) would",
         description="Evaluate Flink resources with the generated Lua health checks in a reproduction of "
-        "Argo CD's Lua sandbox. Exit code: 0 all Healthy, 1 any Degraded, 3 any other non-Healthy, 2 bad input.",
+        "Argo CD's Lua sandbox. Exit code: 0 all Healthy, 1 any Degraded, 3 any other non-Healthy, 2 bad input. "
+        "--engine flux: the CEL healthCheckExprs under Flux's rules instead (docs/flux.md).",
     )
     from flink_gitops.health.cli import add_arguments
 

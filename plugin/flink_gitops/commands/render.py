@@ -6,7 +6,7 @@ from __future__ import annotations
 def register(sub) -> None:
     p = sub.add_parser(
         "render",
-        help="render an app folder for Argo CD (config-management plugin)",
+        help="render an app folder for Argo CD (config-management plugin) or Flux (--target flux)",
         description="Render an app folder (or stdin) and print the processed stream on stdout. "
         "Parameters come from Argo CD's environment (ARGOCD_APP_PARAMETERS, PARAM_*, ARGOCD_ENV_*) "
         "and --param; see docs/plugin.md.",

@@ -1,11 +1,10 @@
-"""``flink-gitops health --engine flux``: what Flux's health check decides for each Flink resource, and why."""
+"""``flink-gitops health --engine flux``: what Flux's health check decides for each Flink resource, and why.
+
+flink_gitops.health.cli reads the objects and prints; this module decides the rows."""
 
 from __future__ import annotations
 
-import json
-import sys
-
-from flink_gitops.errors import Located, Problem, UserError
+from flink_gitops.errors import Located
 
 EXIT_CURRENT, EXIT_FAILED, EXIT_WAITING = 0, 1, 3
 _HEADER = ("KIND", "NAMESPACE", "NAME", "FLUX", "DECIDED-BY", "MESSAGE")
@@ -63,22 +62,3 @@ def format_table(rows: list[dict]) -> str:
     widths = [max(len(c[i]) for c in cells) for i in range(5)]
     lines = ["  ".join(c[i].ljust(widths[i]) for i in range(5)) + "  " + c[5].replace("\n", " ") for c in cells]
     return "\n".join(line.rstrip() for line in lines) + "\n"
-
-
-def run(args) -> int:
-    from flink_gitops.inputs import read_objects
-
-    objs = read_objects(args.files)
-    rows = assess_all(objs)
-    if not rows:
-        where = ", ".join(args.files) if args.files else "<stdin>"
-        raise UserError(Problem("no flink.apache.org resources found (kinds: FlinkDeployment, FlinkSessionJob, "
-                                "FlinkStateSnapshot, FlinkBlueGreenDeployment)", file=where))
-    skipped = len(objs) - len(rows)
-    if skipped:
-        print(f"flink-gitops health: skipped {skipped} object(s) that are not Flink resources", file=sys.stderr)
-    if args.output == "json":
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(format_table(rows))
-    return exit_code(rows)

@@ -90,14 +90,16 @@ def format_table(rows: list[dict]) -> str:
 
 
 def run(args) -> int:
-    if getattr(args, "engine", "argocd") == "flux":
-        from flink_gitops.flux.cli import run as run_flux
-
-        return run_flux(args)
     from flink_gitops.inputs import read_objects
 
     objs = read_objects(args.files)
-    rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
+    if getattr(args, "engine", "argocd") == "flux":  # Flux's CEL checks and rules (docs/flux.md)
+        from flink_gitops.flux import cli as flux
+
+        rows, format_rows, code_of = flux.assess_all(objs), flux.format_table, flux.exit_code
+    else:
+        rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
+        format_rows, code_of = format_table, exit_code
     if not rows:
         where = ", ".join(args.files) if args.files else "<stdin>"
         raise UserError(Problem("no flink.apache.org resources found (kinds: FlinkDeployment, FlinkSessionJob, "
@@ -108,8 +110,8 @@ def run(args) -> int:
     if args.output == "json":
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(format_table(rows))
-    return exit_code(rows)
+        sys.stdout.write(format_rows(rows))
+    return code_of(rows)
 
 
 __all__ = ["run", "add_arguments", "assess_all", "exit_code"]

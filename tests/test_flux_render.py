@@ -28,12 +28,13 @@ spec:
   scaleTargetRef: {apiVersion: flink.apache.org/v1beta1, kind: FlinkDeployment, name: orders}
   maxReplicas: 4
 """
-DEPLOYMENT_OUT = """\
+# The rendered head of a FlinkDeployment, as both examples below print it.
+CLUSTER_OUT = """\
 ---
 apiVersion: flink.apache.org/v1beta1
 kind: FlinkDeployment
 metadata:
-  name: orders
+  name: {name}
   namespace: streaming
 spec:
   image: flink:1.20
@@ -44,9 +45,11 @@ spec:
       memory: 2048m
       cpu: 1
   taskManager:
-{replicas}    resource:
+{{replicas}}    resource:
       memory: 2048m
       cpu: 1
+"""
+DEPLOYMENT_OUT = CLUSTER_OUT.format(name="orders") + """\
   job:
     jarURI: local:///opt/flink/usrlib/orders.jar
     parallelism: 4
@@ -129,25 +132,7 @@ metadata: {name: flink-config-shared, namespace: streaming}
 data:
   log4j-console.properties: "rootLogger.level = WARN\\n"
 """
-SESSION_OUT = """\
----
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-metadata:
-  name: shared
-  namespace: streaming
-spec:
-  image: flink:1.20
-  flinkVersion: v1_20
-  serviceAccount: flink
-  jobManager:
-    resource:
-      memory: 2048m
-      cpu: 1
-  taskManager:
-    resource:
-      memory: 2048m
-      cpu: 1
+SESSION_OUT = CLUSTER_OUT.format(name="shared").format(replicas="") + """\
   logConfiguration:
     log4j-console.properties: 'rootLogger.level = WARN
 

@@ -192,3 +192,19 @@ def test_a_bad_flux_version_is_one_line_and_exit_2(render):
     assert err.strip().splitlines() == [
         "flink-gitops render: error: --param: parameter 'flux-version' must be a Flux version such as 2.9 or "
         "v2.8.3; got 'latest'"]
+
+
+def test_the_flux_render_path_imports_nothing_heavy(repo):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, io, contextlib\n"
+        "from flink_gitops.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    code = main(['render', {str(repo / 'examples' / 'app')!r}, '--target', 'flux'])\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'cel_expr_python', 'lupa', 'flask', 'kubernetes',"
+        " 'prometheus_client'}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "0 []", proc.stderr

@@ -75,3 +75,11 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, cli_env):
     none = subprocess.run(["flink-gitops", "health", "--engine", "flux", "-"], input="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
                           capture_output=True, text=True, env=cli_env)
     assert none.returncode == 2 and "no flink.apache.org resources" in none.stderr
+
+
+def test_without_the_cel_engine_one_line_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "cel_expr_python", None)  # as if not installed
+    code, out, err = run_cli("health", "--engine", "flux", _write(tmp_path, _deployment("ok", 2, RUNNING)))
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == ["flink-gitops health: error: the Flux engine needs cel-expr-python "
+                                        "(fix: pip install 'flink-gitops[flux]')"]

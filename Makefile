@@ -28,7 +28,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-## generate: rewrite every generated file (lua/, argocd/, docs/health.md)
+## generate: rewrite every generated file (lua/, argocd/, flux/, docs/health.md)
 generate: $(VENV)/.installed
 	$(BIN)/flink-gitops generate all
 

@@ -4,9 +4,10 @@
   resource actions (from their one definition).
 * ``docs``: docs/health.md and docs/validation.md's rule index.
 * ``bundle``: argocd/argocd-cm.yaml and argocd/helm-values.yaml.
+* ``flux``: flux/healthcheckexprs.yaml and the patch of the flux/health-checks Component.
 * ``argocd-cm``: print the argocd-cm data (health, actions, ignoreDifferences) to stdout, for
   installs that manage argocd-cm themselves.
-* ``all``: lua, docs and bundle. ``--check`` writes nothing and fails when a file is stale.
+* ``all``: lua, docs, bundle and flux. ``--check`` writes nothing and fails when a file is stale.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from pathlib import Path
 
 from flink_gitops.errors import Problem, UserError
 
-TARGETS = ("lua", "docs", "bundle", "argocd-cm", "all")
+TARGETS = ("lua", "docs", "bundle", "flux", "argocd-cm", "all")
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "generate",
-        help="write generated files (Lua, docs, Argo CD bundle) or print argocd-cm",
+        help="write generated files (Lua, docs, Argo CD bundle, Flux health checks) or print argocd-cm",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
     p.add_argument("target", choices=TARGETS, help="what to generate")
@@ -52,6 +53,10 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
         from flink_gitops.argocd.bundle import render_bundle_files
 
         files.update(render_bundle_files(root))
+    if target in ("flux", "all"):
+        from flink_gitops.flux.files import render_flux_files
+
+        files.update(render_flux_files())
     return files
 
 

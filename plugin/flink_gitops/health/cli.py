@@ -28,6 +28,10 @@ def register(sub) -> None:
         help="sandbox to reproduce: 'strict' = argocd-cm customization (default, how the bundle installs it); "
         "'open' = useOpenLibs / built-in script (operator errors shown as their JSON message)",
     )
+    p.add_argument("--engine", choices=("argocd", "flux"), default="argocd",
+                   help="whose decision to show: 'argocd' (default; the Lua in Argo CD's sandbox) or 'flux' (the CEL "
+                   "healthCheckExprs under Flux's rules: Current/InProgress/Failed/Unknown; exit 0 Current, "
+                   "1 Failed, 3 InProgress/Unknown). See docs/flux.md")
     p.add_argument("--why", action="store_true",
                    help="also show which rule of the decision table decided, and its rationale (docs/health.md)")
     p.set_defaults(func=run, parser=p)
@@ -105,7 +109,13 @@ def run(args) -> int:
     if not objs:  # an empty List: `kubectl get ... -o yaml` on a namespace with nothing in it
         print(f"flink-gitops health: note: no objects in {where}; nothing to assess", file=sys.stderr)
         return EXIT_HEALTHY
-    rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
+    if args.engine == "flux":  # Flux's CEL checks and rules (docs/flux.md)
+        from flink_gitops.flux import cli as flux
+
+        rows, format_rows, code_of = flux.assess_all(objs), flux.format_table, flux.exit_code
+    else:
+        rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
+        format_rows, code_of = format_table, exit_code
     if not rows:
         raise UserError(Problem(f"no {API_GROUP} resources found (kinds: {', '.join(kind_names())})", file=where))
     skipped = len(objs) - len(rows)
@@ -114,8 +124,8 @@ def run(args) -> int:
     if args.output == "json":
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(format_table(rows))
-    return exit_code(rows)
+        sys.stdout.write(format_rows(rows))
+    return code_of(rows)
 
 
 __all__ = ["register", "run", "assess_all", "exit_code"]

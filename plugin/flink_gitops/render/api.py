@@ -24,8 +24,11 @@ from flink_gitops.render.pipeline import run_pipeline
 from flink_gitops.render.sources import APP_CONFIG_FILE, load_app
 
 
-def collect_params(app_dir: str | None, env: Mapping[str, str], cli_pairs: list[str], explain: bool) -> dict:
-    params: dict = P.defaults()
+def collect_params(app_dir: str | None, env: Mapping[str, str], cli_pairs: list[str], explain: bool,
+                   base: dict | None = None) -> dict:
+    """Parameters by precedence, lowest first: ``base`` (default: the defaults), flink-gitops.yaml,
+    ARGOCD_ENV_*, ARGOCD_APP_PARAMETERS (else PARAM_*), ``--param``."""
+    params: dict = dict(base) if base is not None else P.defaults()
     if app_dir is not None:
         params.update(_app_config(app_dir))
     params.update(P.from_environ(env, "ARGOCD_ENV_"))

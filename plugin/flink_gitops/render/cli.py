@@ -17,7 +17,7 @@ PROG = "flink-gitops render"
 def register(sub) -> None:
     p = sub.add_parser(
         "render",
-        help="render an app folder for Argo CD (config-management plugin)",
+        help="render an app folder for Argo CD (config-management plugin) or Flux (--target flux)",
         description="Render an app folder (or stdin) and print the processed stream on stdout. "
         "Parameters come from Argo CD's environment (ARGOCD_APP_PARAMETERS, PARAM_*, ARGOCD_ENV_*) "
         "and --param (lowest to highest: defaults, flink-gitops.yaml in the app folder, ARGOCD_ENV_*, "
@@ -31,6 +31,9 @@ def register(sub) -> None:
     p.add_argument("--list-params", action="store_true",
                    help="list every parameter with its default and what it does, then exit")
     p.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml", help="output format")
+    p.add_argument("--target", choices=("argocd", "flux"), default="argocd",
+                   help="argocd (default): the plugin's output; flux: no sync waves, log4j inline, HPA-owned "
+                   "replicas handled per --param flux-version (see docs/flux.md)")
     p.add_argument("--explain", action="store_true", help="print the sync-wave plan on stderr")
     p.add_argument("--discover", action="store_true",
                    help="print the file that makes PATH a Flink app, nothing otherwise (the discovery rule of "
@@ -89,7 +92,12 @@ def run(args) -> int:
         if match:
             sys.stdout.write(match + "\n")
         return 0
-    params = collect_params(app_dir, env, args.param or [], args.explain)
+    if args.target == "flux":
+        from flink_gitops.flux.render import collect_params as collect_flux_params
+
+        params = collect_flux_params(collect_params, app_dir, env, args.param or [], args.explain)
+    else:
+        params = collect_params(app_dir, env, args.param or [], args.explain)
     contexts: list = []
     try:
         if app_dir is None and args.path != "-":

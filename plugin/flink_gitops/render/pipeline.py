@@ -17,6 +17,7 @@ from typing import Callable
 
 from flink_gitops.errors import UserError
 from flink_gitops.flink import Located
+from flink_gitops.flux.render import STEP as FLUX_TARGET, apply_flux_target
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.ignore_differences import add_ignore_differences
 from flink_gitops.render.log4j import check_log_configuration
@@ -50,4 +51,6 @@ def run_pipeline(objs: list[Located], ctx: RenderContext) -> list[Located]:
     for param, step in STEPS:
         if ctx.on(param):
             objs = step(objs, ctx)
+    if ctx.on(FLUX_TARGET):  # `render --target flux` only: a target, not a parameter (flink_gitops.flux.render)
+        objs = apply_flux_target(objs, ctx)
     return objs

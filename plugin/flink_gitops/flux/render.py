@@ -1,0 +1,140 @@
+"""``render --target flux``: the same pipeline without Argo CD's annotations, and replicas an HPA owns.
+
+Flux has no plugin hook: the render runs in CI or a pre-commit hook and its output is committed.
+What changes against the Argo CD target (docs/flux.md has the long form):
+
+* no sync waves: kustomize-controller applies CRDs, Namespaces and ClusterRoles first, then
+  everything else in one go; order between groups of objects comes from Kustomizations with
+  ``dependsOn``, not from annotations;
+* log4j ``inline`` by default: a ``flink-config-<name>`` ConfigMap cannot be applied after its
+  FlinkDeployment, so the operator and Flux would overwrite each other's copy;
+* no ``ignoreDifferences`` step (it edits Argo CD Applications);
+* a FlinkDeployment scaled by a HorizontalPodAutoscaler (scale subresource
+  ``spec.taskManager.replicas``): with Flux >= 2.9 the field stays and a ``spec.ignore`` rule for
+  the Kustomization is printed; before 2.9 the field is dropped from the manifest, the Flux FAQ's
+  advice for replicas an autoscaler owns (``flux-version`` decides).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import API_GROUP, Located, in_api_group
+from flink_gitops.render.context import RenderContext
+from flink_gitops.render.objects import dig, name_of, where, with_obj
+
+#: Parameters only the Flux target knows (they are not announced to Argo CD).
+FLUX_PARAMETERS = {"flux-version": ""}
+#: Defaults that differ from the Argo CD target; anything set explicitly still wins.
+FLUX_DEFAULTS = {"sync-waves": "false", "log4j-strategy": "inline", "ignore-differences": "false"}
+STEP = "flux-target"
+SPEC_IGNORE_SINCE = (2, 9)  # kustomize-controller 1.9
+SCALE_PATH = "/spec/taskManager/replicas"
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?")
+
+
+def collect_params(collect, app_dir, env, cli_pairs: list[str], explain: bool) -> dict:
+    """Parameters for a Flux render: ``collect`` is the Argo CD collector, run on Flux's defaults."""
+    from flink_gitops.render import params as P
+
+    rest, flux = [], dict(FLUX_PARAMETERS)
+    for pair in cli_pairs:
+        name, sep, value = pair.partition("=")
+        if sep and name.strip() in FLUX_PARAMETERS:
+            flux[name.strip()] = value.strip()
+        else:
+            rest.append(pair)
+    params = collect(app_dir, env, rest, explain, base={**P.defaults(), **FLUX_DEFAULTS})
+    parse_flux_version(flux["flux-version"])
+    return {**params, **flux, STEP: "true"}
+
+
+def parse_flux_version(text: str) -> tuple[int, int] | None:
+    if not text:
+        return None
+    m = _VERSION.fullmatch(text.strip())
+    if not m:
+        raise UserError(Problem(f"parameter 'flux-version' must be a Flux version such as 2.9 or v2.8.3; got {text!r}",
+                                file="--param"))
+    return int(m.group(1)), int(m.group(2))
+
+
+def _hpa_targets(objs: list[Located], ctx: RenderContext) -> dict[tuple[str, str], str]:
+    """(namespace, FlinkDeployment name) -> the HorizontalPodAutoscaler that scales it."""
+    out = {}
+    for loc in objs:
+        obj = loc.obj
+        if obj.get("kind") != "HorizontalPodAutoscaler" or not str(obj.get("apiVersion", "")).startswith("autoscaling/"):
+            continue
+        ref = dig(obj, "spec", "scaleTargetRef")
+        if not isinstance(ref, dict) or ref.get("kind") != "FlinkDeployment":
+            continue
+        if not str(ref.get("apiVersion", "")).startswith(API_GROUP + "/") or not isinstance(ref.get("name"), str):
+            continue
+        out[(ctx.namespace_of(obj), ref["name"])] = name_of(obj)
+    return out
+
+
+def ignore_rule(namespace: str, name: str) -> dict:
+    """A kustomize-controller ``spec.ignore`` entry for one FlinkDeployment (target fields are regexes)."""
+    target = {"group": API_GROUP, "kind": "FlinkDeployment", "name": f"^{re.escape(name)}$"}
+    if namespace:
+        target["namespace"] = f"^{re.escape(namespace)}$"
+    return {"paths": [SCALE_PATH], "target": target}
+
+
+def apply_flux_target(objs: list[Located], ctx: RenderContext) -> list[Located]:
+    version = parse_flux_version(str(ctx.params.get("flux-version", "")))
+    use_ignore = version is not None and version >= SPEC_IGNORE_SINCE
+    plan = ["flux target: no sync waves (kustomize-controller applies CRDs, Namespaces and ClusterRoles first, "
+            "then the rest; order groups of objects with Kustomizations and dependsOn)",
+            f"flux target: log4j strategy {ctx.params.get('log4j-strategy')}"
+            + (" (a flink-config-<name> ConfigMap cannot be ordered after its deployment in Flux)"
+               if ctx.params.get("log4j-strategy") == "inline" else "")]
+    if ctx.params.get("log4j-strategy") == "configmap" and ctx.on("log4j"):
+        ctx.warn("log4j-strategy=configmap with Flux: nothing orders a flink-config-<name> ConfigMap after its "
+                 "FlinkDeployment, so the operator and Flux overwrite each other's copy (use the inline strategy)")
+    scaled = _hpa_targets(objs, ctx)
+    rules, out = [], []
+    for loc in objs:
+        key = (ctx.namespace_of(loc.obj), name_of(loc.obj))
+        if not in_api_group(loc.obj, "FlinkDeployment") or key not in scaled:
+            out.append(loc)
+            continue
+        hpa = scaled[key]
+        has_replicas = dig(loc.obj, "spec", "taskManager", "replicas") is not None
+        if use_ignore:
+            rules.append(ignore_rule(*key))
+            plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
+                        f"spec.taskManager.replicas kept, spec.ignore rule for {SCALE_PATH} (Flux >= 2.9)")
+            out.append(loc)
+        elif has_replicas:
+            parallelism = dig(loc.obj, "spec", "job", "parallelism")
+            if isinstance(dig(loc.obj, "spec", "job"), dict) and not (isinstance(parallelism, int) and parallelism >= 1):
+                # Without replicas the operator sizes the job from parallelism, which must then be set.
+                raise UserError(loc.problem(
+                    f"HorizontalPodAutoscaler {hpa} owns spec.taskManager.replicas and Flux before 2.9 cannot ignore "
+                    "it, so it is dropped; the job then needs spec.job.parallelism (1 or more), which is not set",
+                    "spec.job.parallelism", "set spec.job.parallelism, or flux-version=2.9 to keep the replicas"))
+            obj = dict(loc.obj)
+            task_manager = dict(obj["spec"]["taskManager"])
+            del task_manager["replicas"]
+            obj["spec"] = {**obj["spec"], "taskManager": task_manager}
+            ctx.note(f"{where(loc)}: removed spec.taskManager.replicas, which HorizontalPodAutoscaler {hpa} owns "
+                     "(Flux before 2.9 has no field-level ignore; set flux-version=2.9 to keep it with spec.ignore)")
+            plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
+                        "spec.taskManager.replicas dropped (flux-version "
+                        f"{ctx.params.get('flux-version') or 'not set'}: no spec.ignore before Flux 2.9)")
+            out.append(with_obj(loc, obj))
+        else:
+            plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
+                        "spec.taskManager.replicas not in the manifest, nothing to do")
+            out.append(loc)
+    if rules:
+        import json
+
+        ctx.note("add to the Kustomization that applies this output, so Flux leaves the replicas to the "
+                 f"HorizontalPodAutoscaler: spec.ignore: {json.dumps(rules, separators=(', ', ': '))}")
+    ctx.plan.extend(plan)
+    return out

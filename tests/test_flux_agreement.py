@@ -1,0 +1,135 @@
+"""The CEL health checks, run by a real CEL engine under Flux's rules, agree with the Python
+evaluator on every combination the Lua agreement test covers and on hostile objects.
+
+Flux's answer is the mapping of the evaluator's status (Healthy -> Current, Degraded -> Failed,
+anything else -> InProgress) except where Flux decides before any expression runs (its
+observedGeneration pre-check: InProgress) and where a top-level key the expressions read is
+missing (an evaluation error that cannot be guarded: Unknown). Everything else is an error.
+"""
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flink_gitops.flux.celgen import FLUX_STATUS, all_health_check_exprs, top_level_variables
+from flink_gitops.flux.evaluate import CelEngine, evaluate
+from flink_gitops.health.evaluate import decide
+from flink_gitops.health.tables import TABLES
+from test_health_agreement import (
+    TREES,
+    VOCAB,
+    blue_green_combinations,
+    deployment_combinations,
+    old_operator_deployments,
+    session_job_combinations,
+    snapshot_combinations,
+)
+
+pytest.importorskip("cel_expr_python", reason="cel-expr-python (the test extra) runs the CEL")
+
+ENTRIES = {e["kind"]: e for e in all_health_check_exprs()}
+ENGINE = CelEngine()
+
+
+def flux_vs_evaluator(obj) -> tuple[str, str, str]:
+    """(what Flux decided, what the evaluator's status maps to, why they may differ: '' | pre-empted | missing)."""
+    kind = obj["kind"]
+    status, _, rule = decide(TABLES[kind], obj)
+    result = evaluate(ENTRIES[kind], obj, ENGINE)
+    expected = FLUX_STATUS[status]
+    if result.decided_by == "observedGeneration":
+        assert result.status == "InProgress"
+        return result.status, expected, "pre-empted"
+    missing = [v for v in top_level_variables(TABLES[kind]) if v not in obj]
+    if result.status == "Unknown":
+        # Only an absent top-level key may fail; a status that is a map never makes Flux error.
+        assert missing, (result.error, obj)
+        assert "No value with name" in result.error
+        return result.status, expected, "missing"
+    return result.status, expected, ""
+
+
+def _check_all(objs) -> dict:
+    seen = {"": 0, "pre-empted": 0, "missing": 0}
+    for obj in objs:
+        flux, expected, why = flux_vs_evaluator(obj)
+        if not why:
+            assert flux == expected, obj
+        seen[why] += 1
+    return seen
+
+
+def _with_spec(objs):
+    # A live FlinkDeployment always has a spec (a session cluster's names its image); only
+    # `status` can be absent for real, before the operator's first reconcile.
+    for obj in objs:
+        obj.setdefault("spec", {})
+    return objs
+
+
+def test_flink_deployment_every_combination():
+    seen = _check_all(_with_spec(deployment_combinations()))
+    assert sum(seen.values()) == 95_040
+    assert seen["missing"] == 4  # no status at all, not being deleted: Unknown until the operator writes one
+
+
+def test_flink_deployment_old_operator_shapes():
+    assert _check_all(old_operator_deployments()) == {"": 1_728, "pre-empted": 0, "missing": 0}
+
+
+def test_flink_session_job_every_combination():
+    seen = _check_all(session_job_combinations())
+    assert sum(seen.values()) == 11_880 and seen["missing"] == 3
+
+
+def test_snapshot_and_blue_green_every_combination():
+    assert _check_all(snapshot_combinations())["missing"] == 1
+    assert _check_all(_with_spec(blue_green_combinations()))["missing"] == 2
+
+
+def test_pre_empted_only_where_docs_say(repo):
+    """Flux's generation pre-check changes the answer for exactly the rules docs/flux.md lists."""
+    docs = (repo / "docs/flux.md").read_text().split("## Where Flux pre-empts with InProgress", 1)[1]
+    listed = set(re.findall(r"^\| (Flink\w+) \| `([\w-]+)` \|", docs.split("\n## ", 1)[0], re.M))
+    changed = set()
+    for obj in _with_spec(deployment_combinations()[::7]) + session_job_combinations():
+        flux, expected, why = flux_vs_evaluator(obj)
+        if why == "pre-empted" and expected != "InProgress":
+            changed.add((obj["kind"], decide(TABLES[obj["kind"]], obj)[2]))
+    assert changed == listed == {("FlinkDeployment", "spec-rejected"), ("FlinkSessionJob", "spec-rejected")}
+
+
+def test_a_missing_status_is_unknown_and_a_deleted_one_is_not():
+    entry = ENTRIES["FlinkDeployment"]
+    fresh = {"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+             "metadata": {"name": "x", "generation": 1}, "spec": {"job": {}}}
+    result = evaluate(entry, fresh, ENGINE)
+    assert (result.status, result.decided_by) == ("Unknown", "inProgress")
+    assert 'No value with name "status"' in result.error
+    deleting = dict(fresh, metadata={"name": "x", "deletionTimestamp": "2026-11-22T10:00:00Z"})
+    assert evaluate(entry, deleting, ENGINE).status == "InProgress"
+
+
+# --- hostile objects ----------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(sorted(TABLES)), body=st.dictionaries(st.sampled_from(VOCAB), TREES, max_size=6))
+def test_hostile_objects(kind, body):
+    obj = dict(body, apiVersion="flink.apache.org/v1beta1", kind=kind)
+    flux, expected, why = flux_vs_evaluator(obj)
+    if not why:
+        assert flux == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(sorted(TABLES)), status=st.dictionaries(st.sampled_from(VOCAB), TREES, max_size=6),
+       metadata=TREES, spec=TREES)
+def test_a_status_map_never_makes_flux_error(kind, status, metadata, spec):
+    obj = {"apiVersion": "flink.apache.org/v1beta1", "kind": kind, "metadata": metadata, "spec": spec,
+           "status": status}
+    flux, expected, why = flux_vs_evaluator(obj)
+    assert why != "missing"
+    if not why:
+        assert flux == expected

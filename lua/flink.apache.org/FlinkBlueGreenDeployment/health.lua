@@ -145,8 +145,14 @@ end
 
 -- [active-starting] -> Progressing
 -- Active, job not running yet (reconciling, initializing, or suspended by Flink).
-if ((f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") and ((f_job_state == "INITIALIZING" or f_job_state == "CREATED" or f_job_state == "RECONCILING" or f_job_state == "SUSPENDED") or f_job_state == nil)) then
+if ((f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") and (f_job_state == "INITIALIZING" or f_job_state == "CREATED" or f_job_state == "RECONCILING" or f_job_state == "SUSPENDED")) then
   return {status = "Progressing", message = show(f_bg_state) .. ": job " .. show(f_job_state)}
+end
+
+-- [active-waiting-for-job] -> Progressing
+-- Active, and the operator has not reported the job's state yet.
+if ((f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") and f_job_state == nil) then
+  return {status = "Progressing", message = show(f_bg_state) .. ": waiting for the job status"}
 end
 
 -- [transitioning] -> Progressing
@@ -157,4 +163,4 @@ end
 
 -- [unrecognised] -> Unknown
 -- No rule matched: an operator newer than this table or a hand-edited status.
-return {status = "Unknown", message = "Unrecognised blue/green state " .. show(f_bg_state) .. " (job " .. show(f_job_state) .. ")"}
+return {status = "Unknown", message = "Unrecognised blue/green status" .. (f_bg_state ~= nil and ("; " .. "state" .. " " .. show(f_bg_state)) or "") .. (f_job_state ~= nil and ("; " .. "job" .. " " .. show(f_job_state)) or "")}

@@ -128,19 +128,46 @@ if (type(f_observed) == "number" and type(f_generation) == "number" and f_observ
   return {status = "Progressing", message = "Waiting for the operator to apply generation " .. show(f_generation) .. " (applied: " .. show(f_observed) .. ")"}
 end
 
+-- [rejected-before-deployment] -> Degraded
+-- When validation fails and there is no lastReconciledSpec to fall back on, the operator records
+-- the error and stops (ReconciliationUtils.applyValidationErrorAndResetSpec: "Validation failed
+-- before anything was deployed"); nothing is retried until the spec changes. Operators with
+-- lifecycleState call this FAILED (CommonStatus.getLifecycleState: an error before the first
+-- deployment, whatever the reconciliation state); older ones write only the error next to the
+-- status defaults, which looked like a submission still in flight. The operator observes nothing
+-- before the first deployment, so there is no job state either.
+if ((f_error ~= nil and (f_lifecycle == nil and f_reconciled_spec == nil and f_job_state == nil)) and (f_legacy_success == nil and (f_jm == nil or f_jm == "MISSING"))) then
+  return {status = "Degraded", message = "Rejected before anything was deployed: " .. error_text(f_error)}
+end
+
+-- [session-spec-application-running] -> Degraded
+-- Mode.getMode: without spec.job the spec is a session cluster; what runs follows the last
+-- reconciled spec. A session cluster's status carries no job state but RECONCILING or FINISHED,
+-- and only an application's spec can be suspended, so this status is an application's. If the last
+-- reconciled spec holds the job, the operator keeps running it and rejects the switch
+-- (DefaultValidator: "Cannot switch from job to session cluster"); if not, status and spec
+-- contradict each other. Either way git's session cluster is not what runs: Degraded, and never
+-- "Session cluster ready" over a failing or restarting job.
+if (type(f_job) ~= "table" and ((f_job_state == "INITIALIZING" or f_job_state == "CREATED" or f_job_state == "RUNNING" or f_job_state == "FAILING" or f_job_state == "FAILED" or f_job_state == "CANCELLING" or f_job_state == "CANCELED" or f_job_state == "RESTARTING" or f_job_state == "SUSPENDED") or f_lifecycle == "SUSPENDED")) then
+  return {status = "Degraded", message = "spec.job is not set, so this is a session cluster, but its status reports a job" .. (f_job_state ~= nil and (" (" .. show(f_job_state) .. ")") or "") .. (f_error ~= nil and (": " .. error_text(f_error)) or "")}
+end
+
 -- [suspended-never-deployed] -> Healthy
 -- A spec created suspended is never deployed: its status keeps the defaults (lifecycle CREATED,
 -- reconciliation UPGRADING, JobManager MISSING). That is the desired state; Progressing here hung
--- syncs forever (argo-cd #26818).
-if (f_desired == "suspended" and (f_lifecycle == "CREATED" or ((f_lifecycle == nil and f_reconciled_spec == nil and f_error == nil and f_legacy_success == nil) and (f_reconciliation == "UPGRADING" or f_reconciliation == nil)))) then
+-- syncs forever (argo-cd #26818). A status reporting a failing or failed job contradicts "never
+-- deployed" and is left to the rules below.
+if ((f_desired == "suspended" and not (f_job_state == "FAILING" or f_job_state == "RESTARTING" or f_job_state == "FAILED")) and (f_lifecycle == "CREATED" or ((f_lifecycle == nil and f_reconciled_spec == nil and f_error == nil and f_legacy_success == nil) and (f_reconciliation == "UPGRADING" or f_reconciliation == nil)))) then
   return {status = "Healthy", message = "Suspended (created with job.state suspended; not deployed until it is set to running)"}
 end
 
 -- [suspended] -> Healthy
 -- lifecycleState SUSPENDED means the last reconciled spec is the suspended one. Operators without
 -- lifecycleState show it as a deployed reconciliation with the job stopped or the JobManager gone.
--- Suspended on purpose is the desired state, so Healthy.
-if (f_desired == "suspended" and (f_lifecycle == "SUSPENDED" or ((f_lifecycle == nil and (f_reconciliation == "DEPLOYED" or f_legacy_success == true)) and ((f_job_state == "SUSPENDED" or f_job_state == "CANCELED" or f_job_state == "FINISHED") or f_jm == "MISSING")))) then
+-- Suspended on purpose is the desired state, so Healthy. A job still FAILING or RESTARTING is
+-- alive, so the suspension has not finished (see suspending); a job that FAILED and was then
+-- suspended is suspended (the operator ranks SUSPENDED before FAILED).
+if ((f_desired == "suspended" and not (f_job_state == "FAILING" or f_job_state == "RESTARTING")) and (f_lifecycle == "SUSPENDED" or ((f_lifecycle == nil and (f_reconciliation == "DEPLOYED" or f_legacy_success == true)) and ((f_job_state == "SUSPENDED" or f_job_state == "CANCELED" or f_job_state == "FINISHED") or f_jm == "MISSING")))) then
   return {status = "Healthy", message = "Suspended"}
 end
 
@@ -186,20 +213,20 @@ end
 -- spec.job.state is suspended but the reconciled spec is not yet: the operator is cancelling or
 -- savepointing the job.
 if f_desired == "suspended" then
-  return {status = "Progressing", message = "Suspending the job (job " .. show(f_job_state) .. ", JobManager " .. show(f_jm) .. ")"}
+  return {status = "Progressing", message = "Suspending the job" .. (f_job_state ~= nil and ("; " .. "job" .. " " .. show(f_job_state)) or "") .. (f_jm ~= nil and ("; " .. "JobManager" .. " " .. show(f_jm)) or "")}
 end
 
 -- [canceled-restoring] -> Progressing
 -- Operators since FLINK-35414 (JobStatusObserver.markSuspended) record a job cancelled behind
 -- their back as suspended and then restore it, because the spec still asks for running. Older
 -- operators leave it cancelled (see job-canceled, Degraded).
-if (f_lifecycle == "SUSPENDED" and (f_job_state == "CANCELLING" or f_job_state == "CANCELED")) then
+if ((type(f_job) == "table" and f_lifecycle == "SUSPENDED") and (f_job_state == "CANCELLING" or f_job_state == "CANCELED")) then
   return {status = "Progressing", message = "Job " .. show(f_job_state) .. " outside the operator; the operator restores it because spec.job.state is running"}
 end
 
 -- [resuming] -> Progressing
 -- The reconciled spec is still the suspended one while git asks for a running job.
-if f_lifecycle == "SUSPENDED" then
+if (type(f_job) == "table" and f_lifecycle == "SUSPENDED") then
   return {status = "Progressing", message = "Resuming the suspended job"}
 end
 
@@ -212,25 +239,35 @@ end
 -- [upgrading] -> Progressing
 -- A new spec is being deployed (savepoint, cluster restart, job submission).
 if (f_lifecycle == "UPGRADING" or f_reconciliation == "UPGRADING") then
-  return {status = "Progressing", message = "Upgrading (JobManager " .. show(f_jm) .. ", job " .. show(f_job_state) .. ")" .. (f_error ~= nil and ("; last error: " .. error_text(f_error)) or "")}
+  return {status = "Progressing", message = "Upgrading" .. (f_jm ~= nil and ("; " .. "JobManager" .. " " .. show(f_jm)) or "") .. (f_job_state ~= nil and ("; " .. "job" .. " " .. show(f_job_state)) or "") .. (f_error ~= nil and ("; last error: " .. error_text(f_error)) or "")}
 end
 
 -- [session-ready] -> Healthy
--- A session cluster has no job: its JobManager answering REST calls is its desired state.
-if (type(f_job) ~= "table" and f_jm == "READY") then
+-- A session cluster has no job: its JobManager answering REST calls is its desired state. A job
+-- state of RECONCILING or FINISHED is what the operator leaves behind after a JobManager outage or
+-- an upgrade of the session cluster; any other job state is an application's (see session-spec-
+-- application-running).
+if (((type(f_job) ~= "table" and (f_job_state == nil or (f_job_state == "RECONCILING" or f_job_state == "FINISHED"))) and not (f_lifecycle == "SUSPENDED")) and f_jm == "READY") then
   return {status = "Healthy", message = "Session cluster ready"}
 end
 
 -- [session-starting] -> Progressing
 -- The JobManager deployment exists but is not ready for REST calls yet.
-if (type(f_job) ~= "table" and (f_jm == "DEPLOYING" or f_jm == "DEPLOYED_NOT_READY")) then
+if (((type(f_job) ~= "table" and (f_job_state == nil or (f_job_state == "RECONCILING" or f_job_state == "FINISHED"))) and not (f_lifecycle == "SUSPENDED")) and (f_jm == "DEPLOYING" or f_jm == "DEPLOYED_NOT_READY")) then
   return {status = "Progressing", message = "Session cluster starting (JobManager " .. show(f_jm) .. ")"}
 end
 
 -- [session-missing] -> Degraded
 -- The spec was deployed but its JobManager deployment is gone (deleted by hand or never created).
-if (type(f_job) ~= "table" and f_jm == "MISSING") then
+if (((type(f_job) ~= "table" and (f_job_state == nil or (f_job_state == "RECONCILING" or f_job_state == "FINISHED"))) and not (f_lifecycle == "SUSPENDED")) and f_jm == "MISSING") then
   return {status = "Degraded", message = "Session cluster JobManager deployment is missing" .. (f_error ~= nil and (": " .. error_text(f_error)) or "")}
+end
+
+-- [session-unrecognised] -> Unknown
+-- A session cluster with no JobManager status the rules above know. The job rules below are about
+-- an application's job and must not answer for a session cluster.
+if ((type(f_job) ~= "table" and (f_job_state == nil or (f_job_state == "RECONCILING" or f_job_state == "FINISHED"))) and not (f_lifecycle == "SUSPENDED")) then
+  return {status = "Unknown", message = "Unrecognised session cluster status" .. (f_jm ~= nil and ("; " .. "JobManager" .. " " .. show(f_jm)) or "") .. (f_job_state ~= nil and ("; " .. "job" .. " " .. show(f_job_state)) or "")}
 end
 
 -- [job-finished] -> Healthy
@@ -307,4 +344,4 @@ end
 -- [unrecognised] -> Unknown
 -- No rule matched: an operator newer than this table or a hand-edited status. Unknown says so
 -- instead of guessing.
-return {status = "Unknown", message = "Unrecognised status (lifecycle " .. show(f_lifecycle) .. ", JobManager " .. show(f_jm) .. ", job " .. show(f_job_state) .. ")"}
+return {status = "Unknown", message = "Unrecognised status" .. (f_lifecycle ~= nil and ("; " .. "lifecycle" .. " " .. show(f_lifecycle)) or "") .. (f_jm ~= nil and ("; " .. "JobManager" .. " " .. show(f_jm)) or "") .. (f_job_state ~= nil and ("; " .. "job" .. " " .. show(f_job_state)) or "")}

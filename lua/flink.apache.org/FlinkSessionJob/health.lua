@@ -92,6 +92,7 @@ if type(f_error) ~= "string" or f_error == "" then f_error = t_status_reconcilia
 if type(f_error) ~= "string" or f_error == "" then f_error = nil end
 local t_spec = root and root["spec"]
 if type(t_spec) ~= "table" then t_spec = nil end
+local f_job = t_spec and t_spec["job"]
 local t_spec_job = t_spec and t_spec["job"]
 if type(t_spec_job) ~= "table" then t_spec_job = nil end
 local f_desired = t_spec_job and t_spec_job["state"]
@@ -126,16 +127,37 @@ if (type(f_observed) == "number" and type(f_generation) == "number" and f_observ
   return {status = "Progressing", message = "Waiting for the operator to apply generation " .. show(f_generation) .. " (applied: " .. show(f_observed) .. ")"}
 end
 
+-- [rejected-before-deployment] -> Degraded
+-- When validation fails and there is no lastReconciledSpec to fall back on, the operator records
+-- the error and stops (ReconciliationUtils.applyValidationErrorAndResetSpec: "Validation failed
+-- before anything was deployed"); nothing is retried until the spec changes. Operators with
+-- lifecycleState call this FAILED (CommonStatus.getLifecycleState: an error before the first
+-- deployment, whatever the reconciliation state); older ones write only the error next to the
+-- status defaults, which looked like a submission still in flight. The operator observes nothing
+-- before the first deployment, so there is no job state either.
+if (f_error ~= nil and (f_lifecycle == nil and f_reconciled_spec == nil and f_job_state == nil)) then
+  return {status = "Degraded", message = "Rejected before anything was submitted: " .. error_text(f_error)}
+end
+
+-- [no-job-spec] -> Degraded
+-- The operator rejects a session job without spec.job (DefaultValidator.validateJobNotEmpty: "The
+-- job spec should not be empty"). Its own error, once written, is shown by the rules above.
+if type(f_job) ~= "table" then
+  return {status = "Degraded", message = "A session job needs spec.job, which is not set" .. (f_error ~= nil and ("; operator error: " .. error_text(f_error)) or "")}
+end
+
 -- [suspended-never-submitted] -> Healthy
 -- A session job created suspended is never submitted; that is its desired state (argo-cd #26818).
-if (f_desired == "suspended" and (f_lifecycle == "CREATED" or ((f_lifecycle == nil and f_reconciled_spec == nil and f_error == nil) and (f_reconciliation == "UPGRADING" or f_reconciliation == nil)))) then
+-- A status reporting a failing or failed job contradicts "never submitted".
+if (((f_desired == "suspended" and not (f_job_state == "FAILING" or f_job_state == "RESTARTING")) and not (f_job_state == "FAILED")) and (f_lifecycle == "CREATED" or ((f_lifecycle == nil and f_reconciled_spec == nil and f_error == nil) and (f_reconciliation == "UPGRADING" or f_reconciliation == nil)))) then
   return {status = "Healthy", message = "Suspended (created with job.state suspended; not submitted until it is set to running)"}
 end
 
 -- [suspended] -> Healthy
 -- The reconciled spec is the suspended one (lifecycle SUSPENDED, or for older operators a deployed
--- reconciliation with the job stopped). Suspended on purpose is Healthy.
-if (f_desired == "suspended" and (f_lifecycle == "SUSPENDED" or ((f_lifecycle == nil and f_reconciliation == "DEPLOYED") and ((f_job_state == "SUSPENDED" or f_job_state == "CANCELED" or f_job_state == "FINISHED") or f_job_state == nil)))) then
+-- reconciliation with the job stopped). Suspended on purpose is Healthy; a job still FAILING or
+-- RESTARTING is alive, so the suspension has not finished (see suspending).
+if ((f_desired == "suspended" and not (f_job_state == "FAILING" or f_job_state == "RESTARTING")) and (f_lifecycle == "SUSPENDED" or ((f_lifecycle == nil and f_reconciliation == "DEPLOYED") and ((f_job_state == "SUSPENDED" or f_job_state == "CANCELED" or f_job_state == "FINISHED") or f_job_state == nil)))) then
   return {status = "Healthy", message = "Suspended"}
 end
 
@@ -168,33 +190,33 @@ end
 -- [suspending] -> Progressing
 -- spec.job.state is suspended but the reconciled spec is not yet.
 if f_desired == "suspended" then
-  return {status = "Progressing", message = "Suspending the job (job " .. show(f_job_state) .. ")"}
+  return {status = "Progressing", message = "Suspending the job" .. (f_job_state ~= nil and ("; " .. "job" .. " " .. show(f_job_state)) or "")}
 end
 
 -- [canceled-restoring] -> Progressing
 -- Operators since FLINK-35414 (JobStatusObserver.markSuspended) record a job cancelled behind
 -- their back as suspended and then restore it, because the spec still asks for running. Older
 -- operators leave it cancelled (see job-canceled, Degraded).
-if (f_lifecycle == "SUSPENDED" and (f_job_state == "CANCELLING" or f_job_state == "CANCELED")) then
+if ((type(f_job) == "table" and f_lifecycle == "SUSPENDED") and (f_job_state == "CANCELLING" or f_job_state == "CANCELED")) then
   return {status = "Progressing", message = "Job " .. show(f_job_state) .. " outside the operator; the operator restores it because spec.job.state is running"}
 end
 
 -- [resuming] -> Progressing
 -- The reconciled spec is still the suspended one while git asks for a running job.
-if f_lifecycle == "SUSPENDED" then
+if (type(f_job) == "table" and f_lifecycle == "SUSPENDED") then
   return {status = "Progressing", message = "Resuming the suspended job"}
 end
 
 -- [created] -> Progressing
 -- Accepted by the operator, not submitted yet (the session cluster may still be starting).
 if f_lifecycle == "CREATED" then
-  return {status = "Progressing", message = "Created; waiting for submission to session cluster " .. show(f_deployment_name)}
+  return {status = "Progressing", message = "Created; waiting for submission" .. (f_deployment_name ~= nil and (" to session cluster " .. show(f_deployment_name)) or "")}
 end
 
 -- [upgrading] -> Progressing
 -- A new spec is being submitted.
 if (f_lifecycle == "UPGRADING" or f_reconciliation == "UPGRADING") then
-  return {status = "Progressing", message = "Upgrading (job " .. show(f_job_state) .. ")" .. (f_error ~= nil and ("; last error: " .. error_text(f_error)) or "")}
+  return {status = "Progressing", message = "Upgrading" .. (f_job_state ~= nil and ("; " .. "job" .. " " .. show(f_job_state)) or "") .. (f_error ~= nil and ("; last error: " .. error_text(f_error)) or "")}
 end
 
 -- [job-finished] -> Healthy
@@ -251,4 +273,4 @@ end
 
 -- [unrecognised] -> Unknown
 -- No rule matched: an operator newer than this table or a hand-edited status.
-return {status = "Unknown", message = "Unrecognised status (lifecycle " .. show(f_lifecycle) .. ", job " .. show(f_job_state) .. ")"}
+return {status = "Unknown", message = "Unrecognised status" .. (f_lifecycle ~= nil and ("; " .. "lifecycle" .. " " .. show(f_lifecycle)) or "") .. (f_job_state ~= nil and ("; " .. "job" .. " " .. show(f_job_state)) or "")}

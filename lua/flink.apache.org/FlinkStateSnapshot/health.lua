@@ -113,7 +113,7 @@ end
 -- sets TRIGGER_PENDING again (FlinkStateSnapshotController.updateErrorStatus); FAILED comes only
 -- when the retries are used up.
 if (f_state == "TRIGGER_PENDING" and f_error ~= nil) then
-  return {status = "Progressing", message = "Retrying after " .. show(f_failures) .. " failure(s): " .. error_text(f_error)}
+  return {status = "Progressing", message = "Retrying" .. (f_failures ~= nil and (" after " .. show(f_failures) .. " failure(s)") or "") .. ": " .. error_text(f_error)}
 end
 
 -- [in-progress] -> Progressing
@@ -130,4 +130,4 @@ end
 
 -- [unrecognised] -> Unknown
 -- No rule matched: an operator newer than this table or a hand-edited status.
-return {status = "Unknown", message = "Unrecognised snapshot state " .. show(f_state)}
+return {status = "Unknown", message = "Unrecognised snapshot status" .. (f_state ~= nil and ("; " .. "state" .. " " .. show(f_state)) or "")}

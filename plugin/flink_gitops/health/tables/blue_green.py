@@ -26,6 +26,7 @@ from flink_gitops.health.tables.common import (
     JOB_STARTING,
     JOB_STATES,
     TRANSITIONING,
+    detail,
 )
 
 FLINK_BLUE_GREEN_DEPLOYMENT = Table(
@@ -104,10 +105,17 @@ FLINK_BLUE_GREEN_DEPLOYMENT = Table(
         ),
         Rule(
             "active-starting",
-            In("bg_state", ACTIVE) & (In("job_state", JOB_STARTING + ("SUSPENDED",)) | absent("job_state")),
+            In("bg_state", ACTIVE) & In("job_state", JOB_STARTING + ("SUSPENDED",)),
             "Progressing",
             (Val("bg_state"), ": job ", Val("job_state")),
             "Active, job not running yet (reconciling, initializing, or suspended by Flink).",
+        ),
+        Rule(
+            "active-waiting-for-job",
+            In("bg_state", ACTIVE) & absent("job_state"),
+            "Progressing",
+            (Val("bg_state"), ": waiting for the job status"),
+            "Active, and the operator has not reported the job's state yet.",
         ),
         Rule(
             "transitioning",
@@ -120,7 +128,7 @@ FLINK_BLUE_GREEN_DEPLOYMENT = Table(
             "unrecognised",
             TRUE,
             "Unknown",
-            ("Unrecognised blue/green state ", Val("bg_state"), " (job ", Val("job_state"), ")"),
+            ("Unrecognised blue/green status", detail("state", "bg_state"), detail("job", "job_state")),
             "No rule matched: an operator newer than this table or a hand-edited status.",
         ),
     ),

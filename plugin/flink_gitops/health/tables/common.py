@@ -4,6 +4,7 @@ FlinkDeployment and FlinkSessionJob have in common."""
 from __future__ import annotations
 
 from flink_gitops.health.model import (
+    Cond,
     Eq,
     ErrorText,
     Field,
@@ -37,6 +38,13 @@ JOB_FAILING = ("FAILING", "RESTARTING")
 JOB_CANCELED = ("CANCELLING", "CANCELED")
 # What a suspended job looks like to operators that predate lifecycleState.
 JOB_STOPPED = ("SUSPENDED", "CANCELED", "FINISHED")
+# The only job states the operator writes into a session cluster's status: RECONCILING when its
+# JobManager is missing or failed (AbstractFlinkDeploymentObserver.observeJmDeployment,
+# FlinkDeploymentController on DeploymentFailedException) and FINISHED once the cluster was
+# deleted for an upgrade (AbstractFlinkService.updateStatusAfterClusterDeletion). Any other job
+# state comes from an application's job.
+SESSION_CLUSTER_JOB_STATES = ("RECONCILING", "FINISHED")
+APPLICATION_JOB_STATES = tuple(s for s in JOB_STATES if s not in SESSION_CLUSTER_JOB_STATES)
 ACTIVE = ("ACTIVE_BLUE", "ACTIVE_GREEN")
 TRANSITIONING = ("INITIALIZING_BLUE", "TRANSITIONING_TO_BLUE", "TRANSITIONING_TO_GREEN",
                  "SAVEPOINTING_BLUE", "SAVEPOINTING_GREEN")
@@ -65,6 +73,13 @@ BEHIND = Less("observed", "generation")
 SUSPEND_WANTED = Eq("desired", "suspended")
 # Status defaults before the first deployment: reconciliation state UPGRADING (or not written yet).
 NEVER_RECONCILED = Eq("reconciliation", "UPGRADING") | absent("reconciliation")
+# A job that is failing over right now: never Healthy, whatever else the status says.
+NOT_FAILING = Not(In("job_state", JOB_FAILING))
+
+
+def detail(label: str, name: str) -> Opt:
+    """``; <label> <value>`` when the field is set, nothing otherwise (never "none")."""
+    return Opt(name, ("; ", label, " ", Val(name)))
 
 
 def deleting(why: str) -> Rule:
@@ -113,6 +128,23 @@ def pending_generation() -> Rule:
     )
 
 
+def rejected_before_deployment(deployed: str, cond: Cond | None = None) -> Rule:
+    when = Present("error") & all_absent("lifecycle", "reconciled_spec", "job_state")
+    return Rule(
+        "rejected-before-deployment",
+        when if cond is None else when & cond,
+        "Degraded",
+        (f"Rejected before anything was {deployed}: ", ErrorText("error")),
+        "When validation fails and there is no lastReconciledSpec to fall back on, the operator "
+        "records the error and stops (ReconciliationUtils.applyValidationErrorAndResetSpec: "
+        "\"Validation failed before anything was deployed\"); nothing is retried until the spec "
+        "changes. Operators with lifecycleState call this FAILED (CommonStatus.getLifecycleState: an "
+        "error before the first deployment, whatever the reconciliation state); older ones write only "
+        "the error next to the status defaults, which looked like a submission still in flight. The "
+        "operator observes nothing before the first deployment, so there is no job state either.",
+    )
+
+
 def failure_rules(lifecycle_failed: str) -> tuple[Rule, ...]:
     """Terminal failures and rollbacks, shared by deployments and session jobs (CommonStatus)."""
     return (
@@ -154,7 +186,7 @@ def resume_rules() -> tuple[Rule, ...]:
     return (
         Rule(
             "canceled-restoring",
-            Eq("lifecycle", "SUSPENDED") & In("job_state", JOB_CANCELED),
+            IsTable("job") & Eq("lifecycle", "SUSPENDED") & In("job_state", JOB_CANCELED),
             "Progressing",
             ("Job ", Val("job_state"), " outside the operator; the operator restores it because spec.job.state "
              "is running",),
@@ -164,7 +196,7 @@ def resume_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "resuming",
-            Eq("lifecycle", "SUSPENDED"),
+            IsTable("job") & Eq("lifecycle", "SUSPENDED"),
             "Progressing",
             ("Resuming the suspended job",),
             "The reconciled spec is still the suspended one while git asks for a running job.",

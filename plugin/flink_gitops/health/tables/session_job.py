@@ -8,6 +8,8 @@ from flink_gitops.health.model import (
     ErrorText,
     Field,
     In,
+    IsTable,
+    Not,
     Opt,
     Rule,
     Table,
@@ -20,13 +22,16 @@ from flink_gitops.health.tables.common import (
     GROUP,
     JOB_STOPPED,
     NEVER_RECONCILED,
+    NOT_FAILING,
     SUSPEND_WANTED,
     deleting,
+    detail,
     failure_rules,
     job_rules,
     not_observed,
     pending_generation,
     rejected,
+    rejected_before_deployment,
     resume_rules,
 )
 
@@ -41,17 +46,27 @@ FLINK_SESSION_JOB = Table(
         not_observed("session job"),
         rejected(),
         pending_generation(),
+        rejected_before_deployment("submitted"),
+        Rule(
+            "no-job-spec",
+            Not(IsTable("job")),
+            "Degraded",
+            ("A session job needs spec.job, which is not set", Opt("error", ("; operator error: ", ErrorText("error")))),
+            "The operator rejects a session job without spec.job (DefaultValidator.validateJobNotEmpty: "
+            "\"The job spec should not be empty\"). Its own error, once written, is shown by the rules above.",
+        ),
         Rule(
             "suspended-never-submitted",
-            SUSPEND_WANTED & (Eq("lifecycle", "CREATED")
+            SUSPEND_WANTED & NOT_FAILING & Not(Eq("job_state", "FAILED")) & (Eq("lifecycle", "CREATED")
                                | (all_absent("lifecycle", "reconciled_spec", "error") & NEVER_RECONCILED)),
             "Healthy",
             ("Suspended (created with job.state suspended; not submitted until it is set to running)",),
-            "A session job created suspended is never submitted; that is its desired state (argo-cd #26818).",
+            "A session job created suspended is never submitted; that is its desired state (argo-cd #26818). "
+            "A status reporting a failing or failed job contradicts \"never submitted\".",
         ),
         Rule(
             "suspended",
-            SUSPEND_WANTED & (
+            SUSPEND_WANTED & NOT_FAILING & (
                 Eq("lifecycle", "SUSPENDED")
                 | (absent("lifecycle") & Eq("reconciliation", "DEPLOYED")
                    & (In("job_state", JOB_STOPPED) | absent("job_state")))
@@ -59,7 +74,8 @@ FLINK_SESSION_JOB = Table(
             "Healthy",
             ("Suspended",),
             "The reconciled spec is the suspended one (lifecycle SUSPENDED, or for older operators a "
-            "deployed reconciliation with the job stopped). Suspended on purpose is Healthy.",
+            "deployed reconciliation with the job stopped). Suspended on purpose is Healthy; a job still "
+            "FAILING or RESTARTING is alive, so the suspension has not finished (see suspending).",
         ),
         *failure_rules(
             "the first submission failed with an error (e.g. the session cluster does not exist or rejected "
@@ -69,7 +85,7 @@ FLINK_SESSION_JOB = Table(
             "suspending",
             SUSPEND_WANTED,
             "Progressing",
-            ("Suspending the job (job ", Val("job_state"), ")"),
+            ("Suspending the job", detail("job", "job_state")),
             "spec.job.state is suspended but the reconciled spec is not yet.",
         ),
         *resume_rules(),
@@ -77,14 +93,14 @@ FLINK_SESSION_JOB = Table(
             "created",
             Eq("lifecycle", "CREATED"),
             "Progressing",
-            ("Created; waiting for submission to session cluster ", Val("deployment_name")),
+            ("Created; waiting for submission", Opt("deployment_name", (" to session cluster ", Val("deployment_name")))),
             "Accepted by the operator, not submitted yet (the session cluster may still be starting).",
         ),
         Rule(
             "upgrading",
             Eq("lifecycle", "UPGRADING") | Eq("reconciliation", "UPGRADING"),
             "Progressing",
-            ("Upgrading (job ", Val("job_state"), ")", Opt("error", ("; last error: ", ErrorText("error")))),
+            ("Upgrading", detail("job", "job_state"), Opt("error", ("; last error: ", ErrorText("error")))),
             "A new spec is being submitted.",
         ),
     ) + job_rules() + (
@@ -99,7 +115,7 @@ FLINK_SESSION_JOB = Table(
             "unrecognised",
             TRUE,
             "Unknown",
-            ("Unrecognised status (lifecycle ", Val("lifecycle"), ", job ", Val("job_state"), ")"),
+            ("Unrecognised status", detail("lifecycle", "lifecycle"), detail("job", "job_state")),
             "No rule matched: an operator newer than this table or a hand-edited status.",
         ),
     ),

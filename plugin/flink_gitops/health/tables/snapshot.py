@@ -19,6 +19,7 @@ from flink_gitops.health.model import (
 from flink_gitops.health.tables.common import (
     GROUP,
     SNAPSHOT_STATES,
+    detail,
 )
 
 FLINK_STATE_SNAPSHOT = Table(
@@ -68,7 +69,7 @@ FLINK_STATE_SNAPSHOT = Table(
             "retrying",
             Eq("state", "TRIGGER_PENDING") & Present("error"),
             "Progressing",
-            ("Retrying after ", Val("failures"), " failure(s): ", ErrorText("error")),
+            ("Retrying", Opt("failures", (" after ", Val("failures"), " failure(s)")), ": ", ErrorText("error")),
             "On a failure with retries left (spec.backoffLimit) the operator records the error, counts it and "
             "sets TRIGGER_PENDING again (FlinkStateSnapshotController.updateErrorStatus); FAILED comes only "
             "when the retries are used up.",
@@ -91,7 +92,7 @@ FLINK_STATE_SNAPSHOT = Table(
             "unrecognised",
             TRUE,
             "Unknown",
-            ("Unrecognised snapshot state ", Val("state")),
+            ("Unrecognised snapshot status", detail("state", "state")),
             "No rule matched: an operator newer than this table or a hand-edited status.",
         ),
     ),

@@ -52,7 +52,9 @@ FLINK_DEPLOYMENT = Table(
     kind="FlinkDeployment",
     group=GROUP,
     short_names=("flinkdep",),
-    doc="An application cluster (spec.job set) or a session cluster (no spec.job).",
+    doc="An application cluster (spec.job set) or a session cluster (no spec.job), as the operator's "
+        "Mode.getMode decides. What runs follows the last reconciled spec, which the status shows without "
+        "parsing it: only an application reports a job state other than RECONCILING or FINISHED.",
     fields=COMMON_FIELDS + (
         Field("jm", ("status.jobManagerDeploymentStatus",), values=JM_STATUS),
         Field("legacy_success", ("status.reconciliationStatus.success",), doc="0.1.x operators only"),

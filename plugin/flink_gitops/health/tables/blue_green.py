@@ -25,7 +25,9 @@ from flink_gitops.health.tables.common import (
     JOB_CANCELED,
     JOB_STARTING,
     JOB_STATES,
+    STATUS_FIELDS,
     TRANSITIONING,
+    deleting,
     detail,
 )
 
@@ -34,22 +36,14 @@ FLINK_BLUE_GREEN_DEPLOYMENT = Table(
     group=GROUP,
     short_names=("flinkbgdep",),
     doc="Two FlinkDeployments (blue and green) with zero-downtime transitions between them.",
-    fields=(
-        Field("status", ("status",)),
-        Field("deletion", ("metadata.deletionTimestamp",)),
+    fields=STATUS_FIELDS + (
         Field("bg_state", ("status.blueGreenState",), values=BLUE_GREEN_STATES),
         Field("job_state", ("status.jobStatus.state",), values=JOB_STATES),
         Field("error", ("status.error",), text=True),
         Field("desired", ("spec.template.spec.job.state",), doc="running (default) or suspended"),
     ),
     rules=(
-        Rule(
-            "deleting",
-            Present("deletion"),
-            "Progressing",
-            ("Being deleted",),
-            "The operator removes the blue and green deployments first.",
-        ),
+        deleting("The operator removes the blue and green deployments first.", lifecycle=False),
         Rule(
             "not-observed",
             Not(IsTable("status")) | all_absent("bg_state", "job_state", "error"),

@@ -51,9 +51,13 @@ TRANSITIONING = ("INITIALIZING_BLUE", "TRANSITIONING_TO_BLUE", "TRANSITIONING_TO
 
 # --- fields shared by FlinkDeployment and FlinkSessionJob (CommonStatus) -----------------
 
-COMMON_FIELDS = (
+# Every kind: the status block (absent until the operator's first reconcile) and the deletion mark.
+STATUS_FIELDS = (
     Field("status", ("status",), doc="the status block (absent until the operator's first reconcile)"),
     Field("deletion", ("metadata.deletionTimestamp",)),
+)
+
+COMMON_FIELDS = STATUS_FIELDS + (
     Field("generation", ("metadata.generation",)),
     Field("observed", ("status.observedGeneration",), doc="written with lastReconciledSpec (operator >= 1.3)"),
     Field("lifecycle", ("status.lifecycleState",), values=LIFECYCLE, doc="derived by CommonStatus.getLifecycleState"),
@@ -82,10 +86,11 @@ def detail(label: str, name: str) -> Opt:
     return Opt(name, ("; ", label, " ", Val(name)))
 
 
-def deleting(why: str) -> Rule:
+def deleting(why: str, lifecycle: bool = True) -> Rule:
+    """Being deleted: the deletion mark, and for CommonStatus kinds lifecycle DELETING/DELETED."""
     return Rule(
         "deleting",
-        Present("deletion") | In("lifecycle", ("DELETING", "DELETED")),
+        Present("deletion") | In("lifecycle", ("DELETING", "DELETED")) if lifecycle else Present("deletion"),
         "Progressing",
         ("Being deleted",),
         why,

@@ -19,6 +19,8 @@ from flink_gitops.health.model import (
 from flink_gitops.health.tables.common import (
     GROUP,
     SNAPSHOT_STATES,
+    STATUS_FIELDS,
+    deleting,
     detail,
 )
 
@@ -27,22 +29,15 @@ FLINK_STATE_SNAPSHOT = Table(
     group=GROUP,
     short_names=("flinksnp",),
     doc="A savepoint or checkpoint of a job, triggered or recorded by the operator.",
-    fields=(
-        Field("status", ("status",)),
-        Field("deletion", ("metadata.deletionTimestamp",)),
+    fields=STATUS_FIELDS + (
         Field("state", ("status.state",), values=SNAPSHOT_STATES),
         Field("error", ("status.error",), text=True),
         Field("path", ("status.path",), text=True),
         Field("failures", ("status.failures",)),
     ),
     rules=(
-        Rule(
-            "deleting",
-            Present("deletion"),
-            "Progressing",
-            ("Being deleted",),
-            "The operator may dispose of the snapshot's files before it removes its finalizer.",
-        ),
+        deleting("The operator may dispose of the snapshot's files before it removes its finalizer.",
+                 lifecycle=False),
         Rule(
             "completed",
             Eq("state", "COMPLETED"),

@@ -150,7 +150,9 @@ if ((f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") and (f_job_sta
 end
 
 -- [active-waiting-for-job] -> Progressing
--- Active, and the operator has not reported the job's state yet.
+-- Active, and no job state reported yet. The operator writes one with every state change
+-- (BlueGreenDeploymentService.patchStatusUpdateControl), so this is a status it has not finished
+-- writing; the message names what is known instead of "job none".
 if ((f_bg_state == "ACTIVE_BLUE" or f_bg_state == "ACTIVE_GREEN") and f_job_state == nil) then
   return {status = "Progressing", message = show(f_bg_state) .. ": waiting for the job status"}
 end

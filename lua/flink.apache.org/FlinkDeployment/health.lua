@@ -166,7 +166,7 @@ end
 -- lifecycleState show it as a deployed reconciliation with the job stopped or the JobManager gone.
 -- Suspended on purpose is the desired state, so Healthy. A job still FAILING or RESTARTING is
 -- alive, so the suspension has not finished (see suspending); a job that FAILED and was then
--- suspended is suspended (the operator ranks SUSPENDED before FAILED).
+-- suspended is suspended (CommonStatus.getLifecycleState ranks SUSPENDED before FAILED).
 if ((f_desired == "suspended" and not (f_job_state == "FAILING" or f_job_state == "RESTARTING")) and (f_lifecycle == "SUSPENDED" or ((f_lifecycle == nil and (f_reconciliation == "DEPLOYED" or f_legacy_success == true)) and ((f_job_state == "SUSPENDED" or f_job_state == "CANCELED" or f_job_state == "FINISHED") or f_jm == "MISSING")))) then
   return {status = "Healthy", message = "Suspended"}
 end
@@ -225,7 +225,9 @@ if ((type(f_job) == "table" and f_lifecycle == "SUSPENDED") and (f_job_state == 
 end
 
 -- [resuming] -> Progressing
--- The reconciled spec is still the suspended one while git asks for a running job.
+-- The reconciled spec is still the suspended one while git asks for a running job. Only a spec
+-- with a job can be suspended (CommonStatus.getLifecycleState reads lastReconciledSpec.job.state),
+-- so an object without spec.job is never told its job is resuming.
 if (type(f_job) == "table" and f_lifecycle == "SUSPENDED") then
   return {status = "Progressing", message = "Resuming the suspended job"}
 end
@@ -244,9 +246,10 @@ end
 
 -- [session-ready] -> Healthy
 -- A session cluster has no job: its JobManager answering REST calls is its desired state. A job
--- state of RECONCILING or FINISHED is what the operator leaves behind after a JobManager outage or
--- an upgrade of the session cluster; any other job state is an application's (see session-spec-
--- application-running).
+-- state of RECONCILING or FINISHED is what the operator leaves behind after a JobManager outage
+-- (AbstractFlinkDeploymentObserver.observeJmDeployment) or an upgrade of the session cluster
+-- (SessionReconciler deletes it: AbstractFlinkService.updateStatusAfterClusterDeletion); any other
+-- job state is an application's (see session-spec-application-running).
 if (((type(f_job) ~= "table" and (f_job_state == nil or (f_job_state == "RECONCILING" or f_job_state == "FINISHED"))) and not (f_lifecycle == "SUSPENDED")) and f_jm == "READY") then
   return {status = "Healthy", message = "Session cluster ready"}
 end

@@ -202,7 +202,9 @@ if ((type(f_job) == "table" and f_lifecycle == "SUSPENDED") and (f_job_state == 
 end
 
 -- [resuming] -> Progressing
--- The reconciled spec is still the suspended one while git asks for a running job.
+-- The reconciled spec is still the suspended one while git asks for a running job. Only a spec
+-- with a job can be suspended (CommonStatus.getLifecycleState reads lastReconciledSpec.job.state),
+-- so an object without spec.job is never told its job is resuming.
 if (type(f_job) == "table" and f_lifecycle == "SUSPENDED") then
   return {status = "Progressing", message = "Resuming the suspended job"}
 end

@@ -109,7 +109,9 @@ FLINK_BLUE_GREEN_DEPLOYMENT = Table(
             In("bg_state", ACTIVE) & absent("job_state"),
             "Progressing",
             (Val("bg_state"), ": waiting for the job status"),
-            "Active, and the operator has not reported the job's state yet.",
+            "Active, and no job state reported yet. The operator writes one with every state change "
+            "(BlueGreenDeploymentService.patchStatusUpdateControl), so this is a status it has not finished "
+            "writing; the message names what is known instead of \"job none\".",
         ),
         Rule(
             "transitioning",

@@ -204,7 +204,9 @@ def resume_rules() -> tuple[Rule, ...]:
             IsTable("job") & Eq("lifecycle", "SUSPENDED"),
             "Progressing",
             ("Resuming the suspended job",),
-            "The reconciled spec is still the suspended one while git asks for a running job.",
+            "The reconciled spec is still the suspended one while git asks for a running job. Only a spec "
+            "with a job can be suspended (CommonStatus.getLifecycleState reads lastReconciledSpec.job.state), "
+            "so an object without spec.job is never told its job is resuming.",
         ),
     )
 

@@ -111,7 +111,7 @@ FLINK_DEPLOYMENT = Table(
             "without lifecycleState show it as a deployed reconciliation with the job stopped or the "
             "JobManager gone. Suspended on purpose is the desired state, so Healthy. A job still FAILING or "
             "RESTARTING is alive, so the suspension has not finished (see suspending); a job that FAILED and "
-            "was then suspended is suspended (the operator ranks SUSPENDED before FAILED).",
+            "was then suspended is suspended (CommonStatus.getLifecycleState ranks SUSPENDED before FAILED).",
         ),
         Rule(
             "jobmanager-error",
@@ -161,9 +161,10 @@ FLINK_DEPLOYMENT = Table(
             "Healthy",
             ("Session cluster ready",),
             "A session cluster has no job: its JobManager answering REST calls is its desired state. A job "
-            "state of RECONCILING or FINISHED is what the operator leaves behind after a JobManager outage or "
-            "an upgrade of the session cluster; any other job state is an application's (see "
-            "session-spec-application-running).",
+            "state of RECONCILING or FINISHED is what the operator leaves behind after a JobManager outage "
+            "(AbstractFlinkDeploymentObserver.observeJmDeployment) or an upgrade of the session cluster "
+            "(SessionReconciler deletes it: AbstractFlinkService.updateStatusAfterClusterDeletion); any other "
+            "job state is an application's (see session-spec-application-running).",
         ),
         Rule(
             "session-starting",

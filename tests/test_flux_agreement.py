@@ -71,7 +71,7 @@ def _with_spec(objs):
 
 def test_flink_deployment_every_combination():
     seen = _check_all(_with_spec(deployment_combinations()))
-    assert sum(seen.values()) == 95_040
+    assert sum(seen.values()) == 190_080
     assert seen["missing"] == 4  # no status at all, not being deleted: Unknown until the operator writes one
 
 
@@ -81,7 +81,7 @@ def test_flink_deployment_old_operator_shapes():
 
 def test_flink_session_job_every_combination():
     seen = _check_all(session_job_combinations())
-    assert sum(seen.values()) == 11_880 and seen["missing"] == 3
+    assert sum(seen.values()) == 31_680 and seen["missing"] == 4  # one per desired-state variant, no status
 
 
 def test_snapshot_and_blue_green_every_combination():

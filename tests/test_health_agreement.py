@@ -61,15 +61,16 @@ def _flink(kind, gen, observed, fields):
 
 def deployment_combinations() -> list[dict]:
     objs = []
-    for lifecycle, jm, recon, job, gen, error, desired, session in itertools.product(
+    for lifecycle, jm, recon, job, gen, error, desired, session, reconciled in itertools.product(
         (None,) + LIFECYCLE, (None,) + JM_STATUS, (None,) + RECONCILIATION, (None,) + JOB_STATES,
-        GENERATIONS.values(), (None, ERROR), (None, "running", "suspended"), (False, True),
+        GENERATIONS.values(), (None, ERROR), (None, "running", "suspended"), (False, True), (None, '{"spec":{}}'),
     ):
         if session and desired is not None:
             continue  # a session cluster has no spec.job to hold a desired state
         obj = _flink("FlinkDeployment", *gen, {
             "status.lifecycleState": lifecycle, "status.jobManagerDeploymentStatus": jm,
             "status.reconciliationStatus.state": recon, "status.jobStatus.state": job, "status.error": error,
+            "status.reconciliationStatus.lastReconciledSpec": reconciled,
         })
         if not session:
             obj["spec"] = {"job": {"jarURI": "local:///x.jar"} | ({"state": desired} if desired else {})}
@@ -92,16 +93,20 @@ def old_operator_deployments() -> list[dict]:
 
 
 def session_job_combinations() -> list[dict]:
-    return [
-        _flink("FlinkSessionJob", *gen, {
+    objs = []
+    for lifecycle, recon, job, gen, error, desired, reconciled in itertools.product(
+        (None,) + LIFECYCLE, (None,) + RECONCILIATION, (None,) + JOB_STATES, GENERATIONS.values(),
+        (None, ERROR), (None, "running", "suspended", "no spec.job"), (None, '{"spec":{}}'),
+    ):
+        obj = _flink("FlinkSessionJob", *gen, {
             "status.lifecycleState": lifecycle, "status.reconciliationStatus.state": recon,
-            "status.jobStatus.state": job, "status.error": error, "spec.job.state": desired,
-            "spec.deploymentName": "session",
+            "status.reconciliationStatus.lastReconciledSpec": reconciled,
+            "status.jobStatus.state": job, "status.error": error, "spec.deploymentName": "session",
         })
-        for lifecycle, recon, job, gen, error, desired in itertools.product(
-            (None,) + LIFECYCLE, (None,) + RECONCILIATION, (None,) + JOB_STATES, GENERATIONS.values(),
-            (None, ERROR), (None, "running", "suspended"))
-    ]
+        if desired != "no spec.job":
+            obj["spec"]["job"] = {"jarURI": "local:///x.jar"} | ({"state": desired} if desired else {})
+        objs.append(obj)
+    return objs
 
 
 def snapshot_combinations() -> list[dict]:
@@ -123,7 +128,7 @@ def blue_green_combinations() -> list[dict]:
 
 
 def test_flink_deployment_every_combination():
-    assert _agree(deployment_combinations(), "FlinkDeployment") == 95_040
+    assert _agree(deployment_combinations(), "FlinkDeployment") == 190_080
 
 
 def test_flink_deployment_old_operator_shapes():
@@ -131,7 +136,7 @@ def test_flink_deployment_old_operator_shapes():
 
 
 def test_flink_session_job_every_combination():
-    assert _agree(session_job_combinations(), "FlinkSessionJob") == 11_880
+    assert _agree(session_job_combinations(), "FlinkSessionJob") == 31_680
 
 
 def test_snapshot_and_blue_green_every_combination():

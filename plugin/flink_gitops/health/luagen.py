@@ -32,7 +32,7 @@ from flink_gitops.health.model import (
     message_fields,
 )
 
-SOURCE = "plugin/flink_gitops/health/tables.py"
+SOURCE = "plugin/flink_gitops/health/tables/"
 
 
 def lua_string(s: str) -> str:

@@ -67,6 +67,7 @@ class FakeApiServer:
         self._installed = {self._plural(k) for k in installed} if installed is not None else set(self._kinds)
         self._forbidden: set[str] = set()
         self._outage = False
+        self._stalled = False  # watches send nothing and ignore timeoutSeconds (a half-open connection)
         self._epoch = 0  # bumped to cut every open watch
         self._stopping = False
         self._snapshots: dict[str, tuple[int, list[dict]]] = {}  # list id -> (rv, items) for continue
@@ -83,7 +84,7 @@ class FakeApiServer:
         class Handler(_Handler):
             api = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="kubeapi", daemon=True)
@@ -221,6 +222,13 @@ class FakeApiServer:
             self._epoch += 1
             self._cond.notify_all()
 
+    def stall(self, on: bool = True) -> None:
+        """While on, new watches get their headers, then silence: no events, no bookmarks, no end,
+        as through a half-open connection."""
+        with self._cond:
+            self._stalled = on
+            self._cond.notify_all()
+
     def install(self, kind: str) -> None:
         with self._cond:
             self._installed.add(self._plural(kind))
@@ -354,6 +362,10 @@ class FakeApiServer:
         with self._lock:
             self.open_watches += 1
         try:
+            with self._cond:
+                if self._stalled:
+                    self._cond.wait_for(lambda: self._stopping or self._epoch != epoch or not self._stalled)
+                    raise _Dropped()
             for ev in initial:
                 handler.write_chunk(ev)
             if cursor is None:
@@ -437,6 +449,16 @@ class FakeApiServer:
                 handler.cut()
             return
         return handler.send_json(*self._list(plural, namespace, query))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):  # clients hanging up are normal here
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Iterable
 
-from flink_gitops.cluster.reflector import Backoff, Reflector, Timeouts
+from flink_gitops.cluster.reflector import Backoff, Reflector, Timeouts, api_error
 from flink_gitops.cluster.store import HealthStore
 from flink_gitops.errors import UserError
 from flink_gitops.flink import KindName, kinds as flink_kinds, resolve_kind
@@ -87,10 +87,19 @@ class Watcher:
         self.stop()
 
 
+class ListError(Exception):
+    """Listing ``kind`` failed; ``cause`` says why in one line (status code and message)."""
+
+    def __init__(self, kind: str, namespace: str, status: int | None, cause: str):
+        super().__init__(f"{kind}: {cause}")
+        self.kind, self.namespace, self.status, self.cause = kind, namespace, status, cause
+
+
 def list_once(api_client, kinds: Iterable[str] | None = None, namespaces: Iterable[str] = (),
               page_size: int = 500, timeouts: Timeouts = Timeouts()) -> tuple[list[dict], list[str]]:
     """Every object of ``kinds`` in ``namespaces`` (all when empty), listed once, page by page:
-    (objects, the kinds whose CRD is not installed). API errors propagate (``api_error`` words them)."""
+    (objects, the kinds whose CRD is not installed). Any other failure raises :class:`ListError`."""
+    import urllib3
     from kubernetes.client.exceptions import ApiException
 
     stop = threading.Event()
@@ -107,9 +116,11 @@ def list_once(api_client, kinds: Iterable[str] | None = None, namespaces: Iterab
                     if k.kind not in absent:
                         absent.append(k.kind)
                     continue
-                raise
+                raise ListError(k.kind, ns, *api_error(exc)) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise ListError(k.kind, ns, *api_error(exc)) from None
             objects.extend(items)
     return objects, absent
 
 
-__all__ = ["Watcher", "list_once", "resolve_kinds"]
+__all__ = ["Watcher", "ListError", "list_once", "resolve_kinds"]

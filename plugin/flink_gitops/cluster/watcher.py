@@ -69,12 +69,15 @@ class Watcher:
     def stop(self, timeout: float = 2.0) -> bool:
         """Stop every reflector; True when all threads ended within ``timeout`` seconds."""
         self._stop.set()
-        for r in self.reflectors:
-            r.abort()
         deadline = time.monotonic() + timeout
-        for t in self._threads:
-            t.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        while True:
+            running = [(r, t) for r, t in zip(self.reflectors, self._threads) if t.is_alive()]
+            if not running or time.monotonic() >= deadline:
+                return not running
+            # again and again: a watch whose request is still in flight has no socket to cut yet
+            for r, _ in running:
+                r.abort()
+            running[0][1].join(0.02)
 
     def alive(self) -> bool:
         """Every reflector thread is running (``/livez``)."""

@@ -45,6 +45,9 @@ class Watcher:
         self.store = store
         self.namespaces = tuple(dict.fromkeys(namespaces))
         self.kinds = resolve_kinds(kinds)
+        unknown = [k.kind for k in self.kinds if k.kind not in store.kinds]
+        if unknown:
+            raise ValueError(f"the store does not hold {', '.join(unknown)} (HealthStore(kinds=...))")
         if store.namespaces != self.namespaces:
             store.watch_namespaces(self.namespaces)
         self._stop = threading.Event()

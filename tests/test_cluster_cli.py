@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 from pathlib import Path
@@ -14,29 +13,18 @@ import yaml
 from tests.kubeapi import FakeApiServer
 from tests.kubeapi.samples import HEALTHY, LIVE, SESSION_JOB, load, seed
 
-BIN = Path(os.environ.get("VIRTUAL_ENV", "")) / "bin"
-
-
-def cluster_env(cli_env: dict, tmp_path: Path) -> dict:
-    """The user's environment without any cluster configuration of the machine running the tests."""
-    env = {k: v for k, v in cli_env.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
-    env["HOME"] = str(tmp_path / "home")
-    return env
-
-
 def flink_gitops(env: dict, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(["flink-gitops", *argv], capture_output=True, text=True, env=env, timeout=timeout)
 
 
 @pytest.fixture
-def server():
-    with FakeApiServer() as s:
-        yield s
+def server(kubeapi):
+    return kubeapi
 
 
 @pytest.fixture
-def env(cli_env, tmp_path):
-    return cluster_env(cli_env, tmp_path)
+def env(kube_env):
+    return kube_env
 
 
 def seed_examples(server, namespace: str = "streaming") -> None:
@@ -143,7 +131,7 @@ def test_a_missing_crd_is_a_note(tmp_path, env):
         assert "orders" in result.stdout
 
 
-def _closed_port() -> int:
+def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -177,7 +165,7 @@ def test_bad_input_and_unreachable_clusters_exit_2_with_one_line(server, env, tm
 
     gone = tmp_path / "gone"
     doc = yaml.safe_load(Path(kc).read_text())
-    doc["clusters"][0]["cluster"]["server"] = f"http://127.0.0.1:{_closed_port()}"
+    doc["clusters"][0]["cluster"]["server"] = f"http://127.0.0.1:{closed_port()}"
     gone.write_text(yaml.safe_dump(doc))
     line = one_error_line(flink_gitops(env, "health", "--cluster", "--kubeconfig", str(gone)))
     assert "cluster stand-in-cluster" in line and "FlinkDeployment: cannot reach the API server" in line

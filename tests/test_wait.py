@@ -12,18 +12,7 @@ import pytest
 
 from tests.kubeapi import FakeApiServer
 from tests.kubeapi.samples import DEGRADED, HEALTHY, SESSION_JOB, job_failed_status, load, seed, status_of
-from tests.test_cluster_cli import _closed_port, cluster_env, flink_gitops, one_error_line
-
-
-@pytest.fixture
-def server():
-    with FakeApiServer() as s:
-        yield s
-
-
-@pytest.fixture
-def env(cli_env, tmp_path):
-    return cluster_env(cli_env, tmp_path)
+from tests.test_cluster_cli import closed_port, env, flink_gitops, one_error_line, server  # noqa: F401 (fixtures)
 
 
 class Waiting:
@@ -150,7 +139,7 @@ def test_bad_input_and_unreachable_clusters_exit_2(server, env, tmp_path):
     assert "401 Unauthorized" in line
 
     gone = server.kubeconfig(tmp_path / "gone")
-    text = open(gone).read().replace(server.url, f"http://127.0.0.1:{_closed_port()}")
+    text = open(gone).read().replace(server.url, f"http://127.0.0.1:{closed_port()}")
     open(gone, "w").write(text)
     started = time.monotonic()
     line = one_error_line(flink_gitops(env, "wait", "flinkdep/x", "--timeout", "10m", "--kubeconfig", gone))

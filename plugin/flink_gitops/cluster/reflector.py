@@ -276,8 +276,12 @@ class Reflector:
         if self._stop.is_set():
             return rv
         self.store.note_watch_restart(kind, CLOSED)
-        if events == 0 and time.monotonic() - started < 1.0:  # closed at once: do not hammer the server
+        if events == 0 and time.monotonic() - started < 1.0:
+            # client-go's "very short watch": something is wrong with this resourceVersion (an older
+            # client swallows a 410 ERROR event this way), so back off and list again
+            log.info("%s: very short watch from %s; listing again", self.name, rv)
             self._wait(self.backoff.next())
+            return None
         return rv
 
     def abort(self) -> None:

@@ -293,6 +293,21 @@ def test_a_silent_connection_ends_in_a_client_read_timeout(server, tmp_path):
         watcher.stop()
 
 
+def test_a_watch_that_ends_at_once_lists_again(server, tmp_path):
+    watcher, store = start(server, tmp_path, kinds=["FlinkDeployment"], store=HealthStore(kinds=["FlinkDeployment"]))
+    try:
+        until(store, store.synced)
+        server.short_watches(True)
+        server.drop_watches()
+        until(store, lambda: server.count("FlinkDeployment", "list") >= 2, what="a relist")
+        assert store.watch_restarts()[("FlinkDeployment", "closed")] >= 1
+        server.short_watches(False)
+        seed(server, HEALTHY, "streaming", "after")
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "after") is not None)
+    finally:
+        watcher.stop()
+
+
 def test_stop_is_prompt_with_long_watches_open(server, tmp_path):
     watcher, store = start(server, tmp_path, timeouts=Timeouts())  # 5-10 minute watches, as in production
     until(store, store.synced)

@@ -71,6 +71,7 @@ class FakeApiServer:
         self._forbidden: set[str] = set()
         self._outage = False
         self._stalled = False  # watches send nothing and ignore timeoutSeconds (a half-open connection)
+        self._short = False  # watches end cleanly at once, without an event
         self._epoch = 0  # bumped to cut every open watch
         self._stopping = False
         self._snapshots: dict[str, tuple[int, list[dict]]] = {}  # list id -> (rv, items) for continue
@@ -245,6 +246,11 @@ class FakeApiServer:
             self._stalled = on
             self._cond.notify_all()
 
+    def short_watches(self, on: bool = True) -> None:
+        """While on, every new watch ends cleanly right after its headers, without an event."""
+        with self._cond:
+            self._short = on
+
     def install(self, kind: str) -> None:
         with self._cond:
             self._installed.add(self._plural(kind))
@@ -379,6 +385,8 @@ class FakeApiServer:
             self.open_watches += 1
         try:
             with self._cond:
+                if self._short:
+                    return
                 if self._stalled:
                     self._cond.wait_for(lambda: self._stopping or self._epoch != epoch or not self._stalled)
                     raise _Dropped()

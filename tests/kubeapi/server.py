@@ -4,7 +4,8 @@ It serves what the real ``kubernetes`` client and kubectl-style readers ask of a
 discovery, list (resourceVersion, limit/continue), get, watch as chunked JSON lines (BOOKMARK
 events, ``timeoutSeconds``, ERROR 410 after a compaction), 401 without the bearer token, 403 for a
 forbidden kind, 503 in an outage (open watches are cut), 404 for a kind whose CRD is not installed.
-Tests drive it from Python: create/update/delete objects, compact(), outage(), install/uninstall.
+Tests drive it from Python: create/update/delete objects, compact(), outage(), install/uninstall(),
+forbid(), drop_watches(), stall(), short_watches(), and read count() of requests per kind and verb.
 """
 
 from __future__ import annotations

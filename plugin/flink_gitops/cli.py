@@ -20,6 +20,7 @@ from flink_gitops.errors import UserError
 COMMANDS = (
     "flink_gitops.render.cli",
     "flink_gitops.health.cli",
+    "flink_gitops.cluster.cli",
     "flink_gitops.generate",
 )
 

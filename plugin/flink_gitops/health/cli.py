@@ -16,8 +16,9 @@ def register(sub) -> None:
     p = sub.add_parser(
         "health",
         help="assess the health of Flink resources as Argo CD would",
-        description="Evaluate Flink resources with the generated Lua health checks in a reproduction of "
-        "Argo CD's Lua sandbox. Exit code: 0 all Healthy, 1 any Degraded, 3 any other non-Healthy, 2 bad input.",
+        description="Evaluate Flink resources from files, stdin or a live cluster (--cluster) with the generated "
+        "Lua health checks in a reproduction of Argo CD's Lua sandbox, or with Flux's CEL checks (--engine flux). "
+        "Exit code: 0 all Healthy, 1 any Degraded, 3 any other non-Healthy, 2 bad input or no cluster.",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="YAML/JSON files or folders; '-' or nothing reads stdin")
     p.add_argument("-o", "--output", choices=("table", "json"), default="table", help="output format (default: table)")
@@ -34,6 +35,9 @@ def register(sub) -> None:
                    "1 Failed, 3 InProgress/Unknown). See docs/flux.md")
     p.add_argument("--why", action="store_true",
                    help="also show which rule of the decision table decided, and its rationale (docs/health.md)")
+    from flink_gitops.cluster.cli import add_cluster_arguments  # argparse only; the client loads on use
+
+    add_cluster_arguments(p)
     p.set_defaults(func=run, parser=p)
 
 
@@ -98,7 +102,11 @@ def format_table(rows: list[dict]) -> str:
 
 
 def run(args) -> int:
+    from flink_gitops.cluster.cli import run_cluster_health, wants_cluster
     from flink_gitops.manifests import read_objects
+
+    if wants_cluster(args):
+        return run_cluster_health(args)
 
     if not args.files and sys.stdin.isatty():  # nothing piped in: say how to use it instead of waiting
         args.parser.print_usage(sys.stderr)

@@ -1,0 +1,80 @@
+"""Runs the cluster watcher inside the serving process, started after gunicorn forks the worker."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from flink_gitops.cluster.store import FAILING, HealthStore
+from flink_gitops.service.settings import Settings
+
+log = logging.getLogger("flink_gitops.service")
+
+
+class WatchRunner:
+    """Owns the one :class:`~flink_gitops.cluster.watcher.Watcher` of this process.
+
+    Threads do not survive ``fork``: a watcher started in gunicorn's master (at import, or with
+    ``--preload``) would be lost in the worker. So nothing starts here until :meth:`ensure_started`
+    runs in the serving process (gunicorn's ``post_worker_init`` hook, or the first request), and a
+    watcher inherited from another process id is replaced.
+    """
+
+    def __init__(self, store: HealthStore, settings: Settings):
+        self.store = store
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._watcher = None
+        self._pid: int | None = None
+        self._stopped = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.watch
+
+    def ensure_started(self) -> None:
+        if not self.enabled or self._stopped or (self._pid == os.getpid() and self._watcher is not None):
+            return
+        with self._lock:
+            if self._stopped or (self._pid == os.getpid() and self._watcher is not None):
+                return
+            self._pid = os.getpid()
+            try:
+                self._watcher = self._start_watcher()
+            except Exception as exc:  # a config that cannot be loaded: not ready, say why, stay up
+                self._watcher = None
+                reason = f"cannot start watching: {exc}"
+                log.error("flink-gitops serve: %s", reason)
+                for kind in self.store.kinds:
+                    self.store.set_kind_state(kind, FAILING, reason)
+
+    def _start_watcher(self):
+        from flink_gitops.cluster.config import load_api_client
+        from flink_gitops.cluster.watcher import Watcher
+
+        client = load_api_client(kubeconfig=self.settings.kubeconfig, context=self.settings.context)
+        watcher = Watcher(client, self.store, namespaces=self.settings.namespaces)
+        watcher.start()
+        where = ", ".join(self.settings.namespaces) or "all namespaces"
+        log.info("flink-gitops serve: watching %s in %s (pid %d)", ", ".join(self.store.kinds), where, os.getpid())
+        return watcher
+
+    def alive(self) -> bool:
+        """The watch loop runs (always true when watching is off: nothing to be alive)."""
+        if not self.enabled:
+            return True
+        watcher = self._watcher
+        return watcher is not None and self._pid == os.getpid() and bool(watcher.alive())
+
+    def state(self) -> str:
+        if not self.enabled:
+            return "off"
+        return "running" if self.alive() else "stopped" if self._stopped else "not running"
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            watcher, self._watcher = self._watcher, None
+        if watcher is not None and self._pid == os.getpid():
+            watcher.stop()

@@ -83,7 +83,7 @@ def list_resources():
         return _error(str(exc), 400)
     version = store.version
     etag = f'"v{version}"'
-    if etag in request.if_none_match:
+    if request.if_none_match.contains(f"v{version}"):
         return Response(status=304, headers={"ETag": etag})
 
     def render() -> bytes:

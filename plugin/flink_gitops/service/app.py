@@ -21,7 +21,7 @@ class Service:
     def __init__(self, store: HealthStore, runner: WatchRunner):
         self.store = store
         self.runner = runner
-        self.registry = None  # the Prometheus registry reading ``store`` (flink_gitops.service.metrics)
+        self.exposition = None  # /metrics' text, read from ``store`` (flink_gitops.service.metrics)
 
 
 def service(app: Flask | None = None) -> Service:
@@ -48,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from flink_gitops.service import api, dashboard, metrics, probes
 
-    app.extensions[EXTENSION].registry = metrics.registry_for(store)
+    app.extensions[EXTENSION].exposition = metrics.Exposition(store)
     app.register_blueprint(probes.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(metrics.bp)

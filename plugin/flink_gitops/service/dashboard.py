@@ -21,3 +21,8 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
 def index():
     html = render_template("dashboard.html", version=__version__, statuses=statuses(), kinds=kind_names())
     return html, 200, {"Content-Security-Policy": CSP, "Cache-Control": "no-cache"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return "", 204  # browsers ask for it; a 404 would be noise in every log

@@ -129,6 +129,7 @@ function render() {
   for (const [kind, st] of Object.entries(data.kinds || {})) {
     if (st.state === "synced") continue;
     const li = document.createElement("li");
+    li.className = st.state === "failing" ? "failing" : "muted";
     li.textContent = kind + ": " + st.state + (st.reason ? " (" + st.reason + ")" : "");
     items.push(li);
   }

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from flink_gitops.flink import kind_names
@@ -110,27 +111,42 @@ def _text(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+_RANK = {FAILING: 0, PENDING: 1, SYNCED: 2, ABSENT: 3}
+
+
+def _worst(scopes: dict[str, KindState]) -> KindState:
+    ns, st = min(scopes.items(), key=lambda item: (_RANK.get(item[1].state, 0), item[0]))
+    events = [s.last_event for s in scopes.values() if s.last_event is not None]
+    reason = f"namespace {ns}: {st.reason}" if ns and st.reason else st.reason
+    return KindState(st.state, reason, st.code, st.since, max(events) if events else None)
+
+
 class HealthStore:
     """Thread-safe map of (namespace, kind, name) -> :class:`Record`, with per-kind standing.
 
     Writers call :meth:`replace` after a list, :meth:`upsert`/:meth:`delete` per watch event,
     and :meth:`set_kind_state`. Readers get immutable records; :meth:`wait_for_change` lets a
     reader block until the next write (``wait``, server-sent events).
+
+    ``namespaces``: when only some namespaces are watched, each (kind, namespace) has its own
+    reflector and standing; a kind is synced when all of its namespaces are. Empty: all namespaces,
+    one standing per kind (scope ``""``).
     """
 
     def __init__(self, kinds: Iterable[str] | None = None, evaluator: Evaluator | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, namespaces: Iterable[str] = ()):
         self._kinds = tuple(kinds) if kinds is not None else kind_names()
         self._evaluate = evaluator
         self._clock = clock
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._records: dict[tuple[str, str, str], Record] = {}
-        self._states = {k: KindState(since=clock()) for k in self._kinds}
         self._transitions: dict[tuple[str, str, str], int] = {}
         self._restarts: dict[tuple[str, str], int] = {}
         self._version = 0
         self._sorted: tuple[int, list[Record]] | None = None
+        self._states: dict[str, dict[str, KindState]] = {}
+        self.watch_namespaces(namespaces)
 
     # --- writers ------------------------------------------------------------------------
 
@@ -138,16 +154,31 @@ class HealthStore:
     def kinds(self) -> tuple[str, ...]:
         return self._kinds
 
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """The watched namespaces; empty for all."""
+        scopes = next(iter(self._states.values()), {"": None})
+        return tuple(s for s in scopes if s)
+
+    def watch_namespaces(self, namespaces: Iterable[str]) -> None:
+        """Declare the watched namespaces (empty: all); every standing starts again as pending."""
+        scopes = tuple(dict.fromkeys(namespaces)) or ("",)
+        now = self._clock()
+        with self._lock:
+            self._states = {k: {s: KindState(since=now) for s in scopes} for k in self._kinds}
+            self._version += 1
+            self._changed.notify_all()
+
     def _evaluator(self) -> Evaluator:
         if self._evaluate is None:
             self._evaluate = lua_evaluator()
         return self._evaluate
 
-    def _build(self, kind: str, obj: dict, old: Record | None, now: float) -> Record:
+    def _build(self, kind: str, obj: dict) -> Record:
+        """Evaluate one object (outside the lock: the Lua is the slow part); ``since`` is set on commit."""
         status, message, rule = self._evaluator()(obj)
         meta = _meta(obj)
         st = obj.get("status") if isinstance(obj.get("status"), dict) else {}
-        since = old.since if old is not None and old.status == status else now
         return Record(
             kind=kind,
             namespace=_text(meta.get("namespace")),
@@ -155,7 +186,7 @@ class HealthStore:
             status=status,
             message=message,
             rule=rule,
-            since=since,
+            since=0.0,
             generation=_int_or_none(meta.get("generation")),
             observed_generation=_int_or_none(st.get("observedGeneration")),
             uid=_text(meta.get("uid")),
@@ -166,45 +197,72 @@ class HealthStore:
         meta = _meta(obj)
         return (_text(meta.get("namespace")), kind, _text(meta.get("name")))
 
-    def _put(self, kind: str, obj: dict, now: float) -> None:
-        """Evaluate and store one object; caller holds the lock."""
-        key = self._key(kind, obj)
-        old = self._records.get(key)
-        rv = _text(_meta(obj).get("resourceVersion"))
-        if old is not None and rv and old.resource_version == rv:
-            return  # a relist returns objects we already hold: not a change
-        rec = self._build(kind, obj, old, now)
-        if old is not None and old.status != rec.status:
-            t = (kind, old.status, rec.status)
-            self._transitions[t] = self._transitions.get(t, 0) + 1
-        self._records[key] = rec
+    def _assess(self, kind: str, objects: Iterable[dict]) -> tuple[set, list[Record]]:
+        """The keys of ``objects`` and a fresh record for each one that changed since it was stored.
+
+        Runs without the lock; each (kind, namespace) has one writer, so the unlocked read of the
+        old record can at worst cost one needless evaluation.
+        """
+        keys, fresh = set(), []
+        for obj in objects:
+            if not isinstance(obj, dict):
+                continue
+            key = self._key(kind, obj)
+            keys.add(key)
+            old = self._records.get(key)
+            rv = _text(_meta(obj).get("resourceVersion"))
+            if old is not None and rv and old.resource_version == rv:
+                continue  # a relist returns objects we already hold: not a change
+            fresh.append(self._build(kind, obj))
+        return keys, fresh
+
+    def _commit(self, rec: Record, now: float) -> None:
+        """Store one evaluated record, keeping ``since`` while the status holds; caller holds the lock."""
+        old = self._records.get(rec.key)
+        if old is not None and old.status == rec.status:
+            rec = dataclasses.replace(rec, since=old.since)
+        else:
+            rec = dataclasses.replace(rec, since=now)
+            if old is not None:
+                t = (rec.kind, old.status, rec.status)
+                self._transitions[t] = self._transitions.get(t, 0) + 1
+        self._records[rec.key] = rec
 
     def _bump(self, kind: str, now: float) -> None:
         self._version += 1
-        self._states[kind].last_event = now
+        for st in self._states[kind].values():
+            st.last_event = now
         self._changed.notify_all()
 
-    def replace(self, kind: str, objects: Iterable[dict]) -> None:
-        """The full list of ``kind`` (after a list or relist): objects not in it are gone."""
+    def _scope(self, kind: str, namespace: str) -> KindState:
+        scopes = self._states[kind]
+        if namespace not in scopes:
+            raise KeyError(f"{kind}: namespace {namespace!r} is not watched (HealthStore.watch_namespaces)")
+        return scopes[namespace]
+
+    def replace(self, kind: str, objects: Iterable[dict], namespace: str = "") -> None:
+        """The full list of ``kind`` (in ``namespace``; "" for all) after a list or relist:
+        objects not in it are gone."""
+        seen, fresh = self._assess(kind, objects)
         now = self._clock()
         with self._lock:
-            seen = set()
-            for obj in objects:
-                if isinstance(obj, dict):
-                    self._put(kind, obj, now)
-                    seen.add(self._key(kind, obj))
-            for key in [k for k in self._records if k[1] == kind and k not in seen]:
+            st = self._scope(kind, namespace)
+            for rec in fresh:
+                self._commit(rec, now)
+            for key in [k for k in self._records if k[1] == kind and k not in seen
+                        and (not namespace or k[0] == namespace)]:
                 del self._records[key]
-            st = self._states[kind]
             if st.state != SYNCED:
                 st.state, st.reason, st.code, st.since = SYNCED, "", None, now
             self._bump(kind, now)
 
     def upsert(self, kind: str, obj: dict) -> None:
         """An ADDED or MODIFIED watch event."""
+        _, fresh = self._assess(kind, [obj])
         now = self._clock()
         with self._lock:
-            self._put(kind, obj, now)
+            for rec in fresh:
+                self._commit(rec, now)
             self._bump(kind, now)
 
     def delete(self, kind: str, obj: dict) -> None:
@@ -214,15 +272,16 @@ class HealthStore:
             self._records.pop(self._key(kind, obj), None)
             self._bump(kind, now)
 
-    def set_kind_state(self, kind: str, state: str, reason: str = "", code: int | None = None) -> None:
+    def set_kind_state(self, kind: str, state: str, reason: str = "", code: int | None = None,
+                       namespace: str = "") -> None:
         """Record a reflector's standing. ABSENT drops the kind's objects (its CRD is gone)."""
         now = self._clock()
         with self._lock:
-            st = self._states[kind]
+            st = self._scope(kind, namespace)
             if (st.state, st.reason, st.code) != (state, reason, code):
                 st.state, st.reason, st.code, st.since = state, reason, code, now
             if state == ABSENT:
-                for key in [k for k in self._records if k[1] == kind]:
+                for key in [k for k in self._records if k[1] == kind and (not namespace or k[0] == namespace)]:
                     del self._records[key]
             self._version += 1
             self._changed.notify_all()
@@ -265,13 +324,15 @@ class HealthStore:
             return self._records.get((namespace, kind, name))
 
     def kind_states(self) -> dict[str, KindState]:
+        """Each kind's standing; with several namespaces, the worst of them (failing, pending,
+        synced, absent), its reason prefixed with the namespace."""
         with self._lock:
-            return {k: KindState(s.state, s.reason, s.code, s.since, s.last_event) for k, s in self._states.items()}
+            return {k: _worst(scopes) for k, scopes in self._states.items()}
 
     def synced(self) -> bool:
         """Every kind has been listed once or is known to be absent, and none is failing."""
         with self._lock:
-            return all(s.state in (SYNCED, ABSENT) for s in self._states.values())
+            return all(s.state in (SYNCED, ABSENT) for scopes in self._states.values() for s in scopes.values())
 
     def transitions(self) -> dict[tuple[str, str, str], int]:
         with self._lock:

@@ -1,0 +1,5 @@
+"""The Kubernetes API-server stand-in the cluster, CLI and service tests talk to over HTTP."""
+
+from .server import FakeApiServer
+
+__all__ = ["FakeApiServer"]

@@ -33,6 +33,6 @@ def check_bind(text: str) -> None:
 
 def check_cluster_config(kubeconfig: str | None, context: str | None) -> None:
     """The kubeconfig (or in-cluster config) loads; the worker loads it again after the fork."""
-    from flink_gitops.cluster.config import load_api_client
+    from flink_gitops.cluster.config import connect
 
-    load_api_client(kubeconfig=kubeconfig, context=context)
+    connect(kubeconfig=kubeconfig, context=context).api_client.close()

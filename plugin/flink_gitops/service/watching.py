@@ -50,14 +50,13 @@ class WatchRunner:
                     self.store.set_kind_state(kind, FAILING, reason)
 
     def _start_watcher(self):
-        from flink_gitops.cluster.config import load_api_client
+        from flink_gitops.cluster.config import connect
         from flink_gitops.cluster.watcher import Watcher
 
-        client = load_api_client(kubeconfig=self.settings.kubeconfig, context=self.settings.context)
-        watcher = Watcher(client, self.store, namespaces=self.settings.namespaces)
+        cluster = connect(kubeconfig=self.settings.kubeconfig, context=self.settings.context)
+        watcher = Watcher(cluster.api_client, self.store, namespaces=self.settings.namespaces)
         watcher.start()
-        where = ", ".join(self.settings.namespaces) or "all namespaces"
-        log.info("flink-gitops serve: watching %s in %s (pid %d)", ", ".join(self.store.kinds), where, os.getpid())
+        log.info("flink-gitops serve: watching %s (pid %d)", cluster.describe(), os.getpid())
         return watcher
 
     def alive(self) -> bool:

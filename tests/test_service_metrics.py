@@ -84,3 +84,34 @@ def test_label_values_from_the_cluster_are_escaped_in_the_exposition(client, sto
     obj = deployment('we"ird\\name')
     store.replace("FlinkDeployment", [obj])
     assert health_of(scrape(client), "streaming", 'we"ird\\name')["Healthy"] == 1.0
+
+
+def test_per_resource_lines_are_byte_for_byte_what_prometheus_client_writes(store):
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.core import GaugeMetricFamily
+
+    from flink_gitops.service.metrics import HEALTH, HEALTH_HELP, Exposition
+
+    store.replace("FlinkDeployment", [deployment("orders"), deployment("pricing", "batch", "Degraded"),
+                                      deployment('q"uo\\te\nnl', "ünï", "Progressing")])
+    exposition = Exposition(store)
+    exposition.render()  # fill the per-record cache, then change one record and drop another
+    store.upsert("FlinkDeployment", deployment("orders", health="Degraded", rv=2))
+    store.delete("FlinkDeployment", deployment("pricing", "batch"))
+    ours = exposition.render().decode()
+
+    family = GaugeMetricFamily(HEALTH, HEALTH_HELP, labels=["namespace", "kind", "name", "status"])
+    for rec in store.all_records():
+        for status in statuses():
+            family.add_metric([rec.namespace, rec.kind, rec.name, status], 1.0 if status == rec.status else 0.0)
+
+    class Reference:
+        def collect(self):
+            yield family
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Reference())
+    reference = generate_latest(registry).decode()
+    assert ours.startswith(reference)
+    assert ours[len(reference):].startswith("# HELP flink_gitops_resources ")
+    assert 'name="pricing"' not in ours and 'name="orders",namespace="streaming",status="Degraded"} 1.0' in ours

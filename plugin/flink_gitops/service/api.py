@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 from flask import Blueprint, Response, request
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
+from flink_gitops.service.recordtext import RecordTextCache
 from flink_gitops.service.app import service
 from flink_gitops.service.statuses import statuses
 
@@ -50,26 +50,11 @@ def _status_filter(values: list[str]) -> list[str]:
     return [by_lower[v.lower()] for v in values]
 
 
-class _Unfiltered:
-    """The unfiltered listing's body, rendered once per store version (the dashboard polls it)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._cached: tuple[object, int, bytes] = (None, -1, b"")
-
-    def get(self, store, render) -> bytes:
-        with self._lock:
-            owner, version, body = self._cached
-            if owner is store and version == store.version:
-                return body
-        version = store.version  # read before the records: a racing write leaves us stale, not torn
-        body = render()
-        with self._lock:
-            self._cached = (store, version, body)
-        return body
+def _row(record) -> str:
+    return json.dumps(record.as_json(), ensure_ascii=False, separators=(",", ":"))
 
 
-_unfiltered = _Unfiltered()
+_rows = RecordTextCache(_row)
 
 
 @bp.get("/resources")
@@ -86,23 +71,20 @@ def list_resources():
     if request.if_none_match.contains(f"v{version}"):
         return Response(status=304, headers={"ETag": etag})
 
-    def render() -> bytes:
-        rows = store.records(namespaces, kinds, wanted)
-        counts = dict.fromkeys(statuses(), 0)
-        for row in rows:
-            counts[row.status] = counts.get(row.status, 0) + 1
-        states = store.kind_states()
-        body = {
-            "resources": [row.as_json() for row in rows],
-            "counts": counts,
-            "synced": store.synced(),
-            "kinds": {kind: state.as_json() for kind, state in states.items()},
-            "now": round(time.time(), 3),  # the server's clock: "time in status" without trusting the client's
-        }
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-
-    body = _unfiltered.get(store, render) if not (namespaces or kinds or wanted) else render()
-    return Response(body, 200, {"ETag": etag, "Cache-Control": "no-cache"}, mimetype="application/json")
+    rows = store.records(namespaces, kinds, wanted)
+    counts = dict.fromkeys(statuses(), 0)
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    rest = {
+        "counts": counts,
+        "synced": store.synced(),
+        "kinds": {kind: state.as_json() for kind, state in store.kind_states().items()},
+        "now": round(time.time(), 3),  # the server's clock: "time in status" without trusting the client's
+    }
+    # {"resources": [...], ...} assembled from each row's cached JSON
+    texts = _rows.texts(rows, complete=not (namespaces or kinds or wanted))
+    body = '{"resources":[' + ",".join(texts) + "]," + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]
+    return Response(body.encode(), 200, {"ETag": etag, "Cache-Control": "no-cache"}, mimetype="application/json")
 
 
 @bp.get("/resources/<namespace>/<kind>/<name>")

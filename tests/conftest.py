@@ -63,3 +63,20 @@ def install_recorder(tmp_path: Path, name: str, canned: str) -> Path:
     exe.write_text(RECORDER.format(record=tmp_path / f"{name}.record", canned=tmp_path / f"{name}.out"))
     exe.chmod(0o755)
     return bindir
+
+
+@pytest.fixture
+def kubeapi():
+    """The API-server stand-in (tests/kubeapi) on 127.0.0.1, stopped after the test."""
+    from tests.kubeapi import FakeApiServer
+
+    with FakeApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def kube_env(cli_env, tmp_path) -> dict:
+    """cli_env without the machine's own cluster configuration ($KUBECONFIG, ~/.kube, a pod's)."""
+    env = {k: v for k, v in cli_env.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
+    env["HOME"] = str(tmp_path / "home")
+    return env

@@ -15,7 +15,7 @@ from flink_gitops import __version__
 from flink_gitops.errors import UserError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS = ("render", "health", "generate", "serve")
+COMMANDS = ("render", "health", "generate", "wait", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

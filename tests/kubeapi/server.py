@@ -50,11 +50,14 @@ class FakeApiServer:
 
     ``token``: the bearer token every request must carry (None: no authentication).
     ``bookmark_interval``: seconds between BOOKMARK events on a watch that asked for them.
+    ``tls``: a :class:`tests.kubeapi.tls.Pki` to serve HTTPS; a client certificate signed by its
+    CA then authenticates like the token does.
     """
 
     def __init__(self, token: str | None = "test-token", bookmark_interval: float = 0.5,
-                 installed=None):
+                 installed=None, tls=None):
         self.token = token
+        self.tls = tls
         self.bookmark_interval = bookmark_interval
         self._kinds = {k.plural: k for k in kinds()}
         self._lock = threading.Lock()
@@ -85,6 +88,14 @@ class FakeApiServer:
             api = server
 
         self._httpd = _Server(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            import ssl
+
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(self.tls.server_cert, self.tls.server_key)
+            ctx.load_verify_locations(self.tls.ca)
+            ctx.verify_mode = ssl.CERT_OPTIONAL  # a client certificate, or else the bearer token
+            self._httpd.socket = ctx.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="kubeapi", daemon=True)
@@ -111,17 +122,22 @@ class FakeApiServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def kubeconfig(self, path, token: str | None = None, context: str = "stand-in",
-                   cluster: str = "stand-in-cluster") -> str:
-        """Write a kubeconfig pointing at this server (with ``token``, default the right one)."""
+                   cluster: str = "stand-in-cluster", user: dict | None = None) -> str:
+        """Write a kubeconfig pointing at this server; its user has ``token`` (default: the right
+        one) unless ``user`` gives the whole user entry (client certificate, exec plugin)."""
         import yaml
 
-        user = {"token": token if token is not None else (self.token or "none")}
+        if user is None:
+            user = {"token": token if token is not None else (self.token or "none")}
+        server = {"server": self.url}
+        if self.tls is not None:
+            server["certificate-authority"] = str(self.tls.ca)
         doc = {
             "apiVersion": "v1", "kind": "Config", "current-context": context,
-            "clusters": [{"name": cluster, "cluster": {"server": self.url}}],
+            "clusters": [{"name": cluster, "cluster": server}],
             "users": [{"name": "tester", "user": user}],
             "contexts": [{"name": context, "context": {"cluster": cluster, "user": "tester"}}],
         }
@@ -411,7 +427,9 @@ class FakeApiServer:
         url = urlsplit(handler.path)
         path = url.path.rstrip("/") or "/"
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        if self.token is not None and handler.headers.get("Authorization") != f"Bearer {self.token}":
+        scheme, _, credential = (handler.headers.get("Authorization") or "").partition(" ")
+        bearer_ok = scheme.lower() == "bearer" and credential.strip() == self.token  # scheme: any case
+        if self.token is not None and not bearer_ok and not handler.client_certificate():
             return handler.send_json(401, _status(401, "Unauthorized", "Unauthorized"))
         with self._lock:
             outage = self._outage
@@ -470,6 +488,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.api.handle(self)
+
+    def client_certificate(self) -> bool:
+        """A client certificate signed by the stand-in's CA was presented (TLS only)."""
+        getpeercert = getattr(self.connection, "getpeercert", None)
+        return bool(getpeercert and getpeercert())
 
     def send_json(self, code: int, body: dict) -> None:
         data = json.dumps(body).encode()

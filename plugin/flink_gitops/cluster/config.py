@@ -8,6 +8,7 @@ tokens, client certificates and exec plugins work as the ``kubernetes`` client s
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -51,6 +52,43 @@ def _source(kubeconfig: str | None, environ: Mapping[str, str]) -> str | None:
                     "or run in a pod with a service account")
 
 
+def _first_current_context(source: str) -> str | None:
+    """kubectl takes current-context from the first file of $KUBECONFIG that sets it (the Python
+    client takes the last); None when there is one file or none sets it."""
+    paths = [p for p in source.split(os.pathsep) if p]
+    if len(paths) < 2:
+        return None
+    import yaml
+
+    for path in paths:
+        try:
+            doc = yaml.safe_load(Path(path).expanduser().read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(doc, dict) and doc.get("current-context"):
+            return str(doc["current-context"])
+    return None
+
+
+@contextmanager
+def _client_errors():
+    """Collect what the client logs at ERROR on the root logger while loading (and keep it off stderr)."""
+    import logging
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.append(record.getMessage())
+
+    errors: list[str] = []
+    handler = Collect(logging.ERROR)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield errors
+    finally:
+        root.removeHandler(handler)
+
+
 def _in_cluster_namespace() -> str:
     try:
         return Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace").read_text().strip() or "default"
@@ -74,6 +112,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None,
         return Cluster(client.ApiClient(configuration), IN_CLUSTER, configuration.host, _in_cluster_namespace(),
                        IN_CLUSTER)
     where = f"{source}" + (f" (context {context})" if context else "")
+    context = context or _first_current_context(source)
     try:
         contexts, active = config.list_kube_config_contexts(config_file=source)
         chosen = active
@@ -82,8 +121,11 @@ def connect(kubeconfig: str | None = None, context: str | None = None,
             if chosen is None:
                 names = ", ".join(c.get("name", "?") for c in contexts or ()) or "none"
                 raise UserError(f"{source}: no context named {context} (contexts: {names})")
-        config.load_kube_config(config_file=source, context=context, client_configuration=configuration,
-                                persist_config=False)
+        with _client_errors() as errors:
+            config.load_kube_config(config_file=source, context=context, client_configuration=configuration,
+                                    persist_config=False)
+        if errors:  # e.g. a failing exec plugin: the client logs it and goes on without credentials
+            raise UserError(f"{where}: cannot load kubeconfig: {errors[0]}")
     except UserError:
         raise
     except Exception as exc:  # ConfigException, YAML and file errors, a failing exec plugin

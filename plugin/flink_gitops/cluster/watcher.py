@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Iterable
 
-from flink_gitops.cluster.reflector import Backoff, Reflector, Timeouts
+from flink_gitops.cluster.reflector import Backoff, Reflector, Timeouts, api_error
 from flink_gitops.cluster.store import HealthStore
 from flink_gitops.errors import UserError
 from flink_gitops.flink import KindName, kinds as flink_kinds, resolve_kind
@@ -45,6 +45,9 @@ class Watcher:
         self.store = store
         self.namespaces = tuple(dict.fromkeys(namespaces))
         self.kinds = resolve_kinds(kinds)
+        unknown = [k.kind for k in self.kinds if k.kind not in store.kinds]
+        if unknown:
+            raise ValueError(f"the store does not hold {', '.join(unknown)} (HealthStore(kinds=...))")
         if store.namespaces != self.namespaces:
             store.watch_namespaces(self.namespaces)
         self._stop = threading.Event()
@@ -69,12 +72,15 @@ class Watcher:
     def stop(self, timeout: float = 2.0) -> bool:
         """Stop every reflector; True when all threads ended within ``timeout`` seconds."""
         self._stop.set()
-        for r in self.reflectors:
-            r.abort()
         deadline = time.monotonic() + timeout
-        for t in self._threads:
-            t.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        while True:
+            running = [(r, t) for r, t in zip(self.reflectors, self._threads) if t.is_alive()]
+            if not running or time.monotonic() >= deadline:
+                return not running
+            # again and again: a watch whose request is still in flight has no socket to cut yet
+            for r, _ in running:
+                r.abort()
+            running[0][1].join(0.02)
 
     def alive(self) -> bool:
         """Every reflector thread is running (``/livez``)."""
@@ -87,10 +93,19 @@ class Watcher:
         self.stop()
 
 
+class ListError(Exception):
+    """Listing ``kind`` failed; ``cause`` says why in one line (status code and message)."""
+
+    def __init__(self, kind: str, namespace: str, status: int | None, cause: str):
+        super().__init__(f"{kind}: {cause}")
+        self.kind, self.namespace, self.status, self.cause = kind, namespace, status, cause
+
+
 def list_once(api_client, kinds: Iterable[str] | None = None, namespaces: Iterable[str] = (),
               page_size: int = 500, timeouts: Timeouts = Timeouts()) -> tuple[list[dict], list[str]]:
     """Every object of ``kinds`` in ``namespaces`` (all when empty), listed once, page by page:
-    (objects, the kinds whose CRD is not installed). API errors propagate (``api_error`` words them)."""
+    (objects, the kinds whose CRD is not installed). Any other failure raises :class:`ListError`."""
+    import urllib3
     from kubernetes.client.exceptions import ApiException
 
     stop = threading.Event()
@@ -107,9 +122,11 @@ def list_once(api_client, kinds: Iterable[str] | None = None, namespaces: Iterab
                     if k.kind not in absent:
                         absent.append(k.kind)
                     continue
-                raise
+                raise ListError(k.kind, ns, *api_error(exc)) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise ListError(k.kind, ns, *api_error(exc)) from None
             objects.extend(items)
     return objects, absent
 
 
-__all__ = ["Watcher", "list_once", "resolve_kinds"]
+__all__ = ["Watcher", "ListError", "list_once", "resolve_kinds"]

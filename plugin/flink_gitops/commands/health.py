@@ -13,10 +13,17 @@ def register(sub) -> None:
     from flink_gitops.health.cli import add_arguments
 
     add_arguments(p)
+    from flink_gitops.cluster.cli import add_cluster_arguments
+
+    add_cluster_arguments(p)
     p.set_defaults(func=_run)
 
 
 def _run(args) -> int:
+    from flink_gitops.cluster.cli import run_cluster_health, wants_cluster
     from flink_gitops.health.cli import run
+
+    if wants_cluster(args):
+        return run_cluster_health(args)
 
     return run(args)

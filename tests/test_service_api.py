@@ -130,6 +130,14 @@ def test_a_change_shows_in_the_next_listing_and_an_unchanged_cache_answers_304(c
     assert "orders" not in [r["name"] for r in client.get("/api/v1/resources").json["resources"]]
 
 
+def test_an_etag_from_another_service_never_answers_304(client, store):
+    other = HealthStore(evaluator=lua_evaluator())
+    fill(store)
+    fill(other)  # same writes, same version number: a restarted pod, another replica
+    etag = create_app({"STORE": other, "WATCH": False}).test_client().get("/api/v1/resources").headers["ETag"]
+    assert client.get("/api/v1/resources", headers={"If-None-Match": etag}).status_code == 200
+
+
 def test_since_is_when_the_status_began(client, store):
     fill(store)
     before = client.get("/api/v1/resources/streaming/flinkdep/orders").json["since"]

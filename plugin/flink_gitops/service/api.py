@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 from flask import Blueprint, Response, request
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
-from flink_gitops.service.recordtext import RecordTextCache
 from flink_gitops.service.app import service
+from flink_gitops.service.recordtext import RecordTextCache
 from flink_gitops.service.statuses import statuses
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 _EVALUATED = "request body"
+# In every ETag, so a client's tag from another process (a restarted pod, another replica), whose
+# store versions count from zero too, never matches by accident.
+_PROCESS_TAG = uuid.uuid4().hex[:12]
 
 
 def _json(body: object, code: int = 200, headers: dict | None = None) -> Response:
@@ -66,9 +70,9 @@ def list_resources():
         wanted = _status_filter(_values("status"))
     except UserError as exc:
         return _error(str(exc), 400)
-    version = store.version
-    etag = f'"v{version}"'
-    if request.if_none_match.contains(f"v{version}"):
+    tag = f"{_PROCESS_TAG}-{id(store):x}-{store.version}"
+    etag = f'"{tag}"'
+    if request.if_none_match.contains(tag):
         return Response(status=304, headers={"ETag": etag})
 
     rows = store.records(namespaces, kinds, wanted)

@@ -1,4 +1,5 @@
-"""Flink objects for the service tests, built from the committed Lua testdata (what the operator writes)."""
+"""Flink objects for the service tests, built from the committed Lua testdata (what the operator writes),
+and the service in-process on a store the test fills."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 import yaml
 
 TESTDATA = Path(__file__).resolve().parents[1] / "lua" / "flink.apache.org" / "FlinkDeployment" / "testdata"
@@ -40,3 +42,26 @@ def deployment(name: str, namespace: str = "streaming", health: str = "Healthy",
     if health == "Degraded":
         obj["status"]["error"] = json.dumps({"type": "org.apache.flink.runtime.JobException", "message": error})
     return obj
+
+
+# --- the service in-process, on a store the test fills (import these fixtures into a test module) ---
+
+
+@pytest.fixture
+def store():
+    """An empty health cache that evaluates with the generated Lua, as the service's does."""
+    from flink_gitops.cluster.store import HealthStore, lua_evaluator
+
+    return HealthStore(evaluator=lua_evaluator())
+
+
+def client_for(store):
+    """Flask's test client of the service serving ``store`` (no watcher)."""
+    from flink_gitops.service import create_app
+
+    return create_app({"STORE": store, "WATCH": False}).test_client()
+
+
+@pytest.fixture
+def client(store):
+    return client_for(store)

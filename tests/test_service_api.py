@@ -16,21 +16,11 @@ import yaml
 
 from flink_gitops.cluster.store import ABSENT, FAILING, HealthStore, lua_evaluator
 from flink_gitops.service import create_app
-from service_objects import deployment
+from service_objects import client, client_for, deployment, store  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 LIVE = ROOT / "examples" / "live"
 KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment")
-
-
-@pytest.fixture
-def store() -> HealthStore:
-    return HealthStore(evaluator=lua_evaluator())
-
-
-@pytest.fixture
-def client(store):
-    return create_app({"STORE": store, "WATCH": False}).test_client()
 
 
 def fill(store: HealthStore) -> None:
@@ -134,7 +124,7 @@ def test_an_etag_from_another_service_never_answers_304(client, store):
     other = HealthStore(evaluator=lua_evaluator())
     fill(store)
     fill(other)  # same writes, same version number: a restarted pod, another replica
-    etag = create_app({"STORE": other, "WATCH": False}).test_client().get("/api/v1/resources").headers["ETag"]
+    etag = client_for(other).get("/api/v1/resources").headers["ETag"]
     assert client.get("/api/v1/resources", headers={"If-None-Match": etag}).status_code == 200
 
 

@@ -14,8 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from flink_gitops import __version__
 from flink_gitops.cluster.store import HealthStore, lua_evaluator
 from flink_gitops.flink import API_GROUP, kinds
-from flink_gitops.service import create_app
-from service_objects import deployment
+from service_objects import client_for, deployment
 
 ROOT = Path(__file__).resolve().parents[1]
 KUBECTL = shutil.which("kubectl")
@@ -83,7 +82,7 @@ def test_the_alerts_use_series_the_service_exports(docs):
     assert degraded["for"] == "5m"
     store = HealthStore(evaluator=lua_evaluator())
     store.replace("FlinkDeployment", [deployment("pricing", health="Degraded")])
-    text = create_app({"STORE": store, "WATCH": False}).test_client().get("/metrics").get_data(as_text=True)
+    text = client_for(store).get("/metrics").get_data(as_text=True)
     exported = {(s.name, frozenset(s.labels.items())) for f in text_string_to_metric_families(text) for s in f.samples}
     names = {name for name, _ in exported}
     for rule in rules.values():

@@ -5,20 +5,9 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from flink_gitops.cluster.store import ABSENT, HealthStore, lua_evaluator
-from flink_gitops.service import create_app
+from flink_gitops.cluster.store import ABSENT
 from flink_gitops.service.statuses import statuses
-from service_objects import deployment
-
-
-@pytest.fixture
-def store() -> HealthStore:
-    return HealthStore(evaluator=lua_evaluator())
-
-
-@pytest.fixture
-def client(store):
-    return create_app({"STORE": store, "WATCH": False}).test_client()
+from service_objects import client, deployment, store  # noqa: F401 (fixtures)
 
 
 def scrape(client) -> dict[str, dict[tuple, float]]:

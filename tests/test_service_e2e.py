@@ -245,6 +245,7 @@ def test_sigterm_stops_it_within_seconds_and_closes_its_watches(api, tmp_path):
         assert time.monotonic() - started < 15
         wait_until(lambda: api.open_watches == 0, 10, "the stand-in to see the watches closed")
         assert "Traceback" not in svc.log_text()
+    assert not (tmp_path / ".gunicorn").exists()  # no control socket in $HOME to resize the one worker
 
 
 def test_plain_gunicorn_with_preload_still_watches_in_the_worker_only(api, tmp_path):

@@ -24,6 +24,9 @@ proc_name = "flink-gitops-serve"
 # The heartbeat file: /dev/shm where it exists (a read-only root filesystem, slow overlay disks).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 accesslog = None  # probes every few seconds would drown the log; errors and the watcher's lines stay
+# gunicorn >= 25.1 opens a control socket under $HOME by default, through which the worker count
+# can be changed at run time; one worker is the design, and two services on one host would collide.
+control_socket_disable = True
 
 
 def post_worker_init(worker) -> None:

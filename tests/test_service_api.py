@@ -58,6 +58,17 @@ def test_livez_answers_while_the_process_serves(client):
     assert resp.status_code == 200 and resp.json == {"alive": True, "watch": "off"}
 
 
+def test_a_kubeconfig_that_cannot_be_loaded_in_the_worker_is_not_ready_and_not_live(tmp_path):
+    app = create_app({"KUBECONFIG": str(tmp_path / "gone"), "NAMESPACES": ("a", "b"), "WATCH": True})
+    client = app.test_client()
+    resp = client.get("/readyz")  # the first request starts the watcher (no gunicorn hook here)
+    assert resp.status_code == 503
+    state = resp.json["kinds"]["FlinkDeployment"]
+    assert state["state"] == "failing" and "kubeconfig file not found" in state["reason"]
+    live = client.get("/livez")
+    assert live.status_code == 503 and live.json == {"alive": False, "watch": "not running"}
+
+
 def test_listing_is_sorted_with_every_field_counts_and_synced(client, store):
     fill(store)
     body = client.get("/api/v1/resources").json

@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_EVALUATE_BYTES
     app.json.sort_keys = False
-    store = config.get("STORE") or HealthStore(evaluator=lua_evaluator())
+    store = config.get("STORE") or HealthStore(evaluator=lua_evaluator(), namespaces=settings.namespaces)
     app.extensions[EXTENSION] = Service(store, WatchRunner(store, settings))
 
     from flink_gitops.service import api, dashboard, metrics, probes

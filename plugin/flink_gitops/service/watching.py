@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from flink_gitops.cluster.store import FAILING, HealthStore
 from flink_gitops.service.settings import Settings
 
 log = logging.getLogger("flink_gitops.service")
+
+#: After a failed start (a kubeconfig that cannot be loaded), requests try again at most this often.
+RETRY_SECONDS = 30.0
 
 
 class WatchRunner:
@@ -28,26 +32,36 @@ class WatchRunner:
         self._watcher = None
         self._pid: int | None = None
         self._stopped = False
+        self._failed_at: float | None = None
 
     @property
     def enabled(self) -> bool:
         return self.settings.watch
 
+    def _settled(self) -> bool:
+        if self._stopped or (self._pid == os.getpid() and self._watcher is not None):
+            return True
+        failed = self._failed_at
+        return self._pid == os.getpid() and failed is not None and time.monotonic() - failed < RETRY_SECONDS
+
     def ensure_started(self) -> None:
-        if not self.enabled or self._stopped or (self._pid == os.getpid() and self._watcher is not None):
+        if not self.enabled or self._settled():
             return
         with self._lock:
-            if self._stopped or (self._pid == os.getpid() and self._watcher is not None):
+            if self._settled():
                 return
             self._pid = os.getpid()
             try:
                 self._watcher = self._start_watcher()
+                self._failed_at = None
             except Exception as exc:  # a config that cannot be loaded: not ready, say why, stay up
                 self._watcher = None
+                self._failed_at = time.monotonic()
                 reason = f"cannot start watching: {exc}"
                 log.error("flink-gitops serve: %s", reason)
                 for kind in self.store.kinds:
-                    self.store.set_kind_state(kind, FAILING, reason)
+                    for namespace in self.store.namespaces or ("",):
+                        self.store.set_kind_state(kind, FAILING, reason, namespace=namespace)
 
     def _start_watcher(self):
         from flink_gitops.cluster.config import connect

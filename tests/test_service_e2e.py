@@ -93,6 +93,15 @@ def test_ready_lists_and_filters_and_watches_once_per_kind_whatever_the_load(api
         assert {(k, verb): api.count(k, verb) for k in KINDS[:3] for verb in ("list", "watch")} == before
 
 
+def test_namespace_flags_watch_those_namespaces_only(api, tmp_path):
+    seed(api)
+    api.create("FlinkSessionJob", "other", "ignored", spec={})
+    with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig"), "-n", "streaming", "--namespace", "batch") as svc:
+        svc.wait_ready()
+        assert svc.statuses() == {k: v for k, v in expected(api).items() if k[0] != "other"}
+        assert {ns for ns, _, _ in svc.statuses()} == {"streaming", "batch"}
+
+
 def test_converges_after_churn(api, tmp_path):
     seed(api)
     rng = random.Random(7)

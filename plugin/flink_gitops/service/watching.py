@@ -70,7 +70,7 @@ class WatchRunner:
         cluster = connect(kubeconfig=self.settings.kubeconfig, context=self.settings.context)
         watcher = Watcher(cluster.api_client, self.store, namespaces=self.settings.namespaces)
         watcher.start()
-        log.info("flink-gitops serve: watching %s (pid %d)", cluster.describe(), os.getpid())
+        log.info("flink-gitops serve: %s, read by worker pid %d", cluster.describe(), os.getpid())
         return watcher
 
     def alive(self) -> bool:

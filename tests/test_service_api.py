@@ -214,3 +214,16 @@ def test_creating_the_app_starts_no_thread_and_importing_the_package_no_flask():
     probe = "import sys, flink_gitops.service, flink_gitops.service.cli; print('flask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_evaluate_counts_a_chunked_body_that_declares_no_length(client):
+    import io
+
+    big = (yaml.safe_dump(deployment("a")) + "# " + "x" * (4 * 1024 * 1024) + "\n").encode()
+    resp = client.post("/api/v1/evaluate", input_stream=io.BytesIO(big), headers={"Transfer-Encoding": "chunked"},
+                       environ_overrides={"wsgi.input_terminated": True})
+    assert resp.status_code == 413
+    small = yaml.safe_dump(deployment("a")).encode()
+    resp = client.post("/api/v1/evaluate", input_stream=io.BytesIO(small), headers={"Transfer-Encoding": "chunked"},
+                       environ_overrides={"wsgi.input_terminated": True})
+    assert resp.status_code == 200 and resp.json["resources"][0]["name"] == "a"

@@ -7,10 +7,12 @@ import time
 import uuid
 
 from flask import Blueprint, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
 from flink_gitops.service.app import service
+from flink_gitops.service.settings import MAX_EVALUATE_BYTES
 from flink_gitops.service.recordtext import RecordTextCache
 from flink_gitops.service.statuses import statuses
 
@@ -102,6 +104,19 @@ def get_resource(namespace: str, kind: str, name: str):
     return _json(record.as_json())
 
 
+def _body(limit: int) -> bytes:
+    """The request body, or 413 past ``limit`` bytes. Werkzeug refuses a declared Content-Length over
+    MAX_CONTENT_LENGTH by itself; a chunked body declares none, so it is counted here as it is read."""
+    stream, parts, size = request.stream, [], 0
+    while size <= limit:
+        part = stream.read(min(65536, limit + 1 - size))
+        if not part:
+            return b"".join(parts)
+        parts.append(part)
+        size += len(part)
+    raise RequestEntityTooLarge()
+
+
 @bp.post("/evaluate")
 def evaluate():
     """Objects in the body (YAML or JSON, several documents, Lists) assessed as ``flink-gitops health``
@@ -109,7 +124,7 @@ def evaluate():
     from flink_gitops.health.cli import assess_all
     from flink_gitops.manifests import objects_from_text
 
-    data = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413
+    data = _body(MAX_EVALUATE_BYTES)
     why = request.args.get("why", "").lower() in ("1", "true", "yes")
     try:
         try:

@@ -182,6 +182,7 @@ def main() -> None:
         print(f"stand-in filled with {args.objects:,} FlinkDeployments in {time.perf_counter() - t:.1f} s")
         breakdown(api, tmp)
 
+        lists, watches = api.count("FlinkDeployment", "list"), api.count("FlinkDeployment", "watch")
         proc, base = start(api, tmp)
         try:
             t0 = time.perf_counter()
@@ -217,12 +218,13 @@ def main() -> None:
                       f"(max {ms(max(uncached))}), {len(http(base + path)[1]) / 1e6:.1f} MB")
             w = worker_pid(proc.pid)
             print(f"RSS: worker {rss_kib(w) / 1024:.0f} MiB, master {rss_kib(proc.pid) / 1024:.0f} MiB; "
-                  f"watch requests: list {api.count('FlinkDeployment', 'list')}, "
-                  f"watch {api.count('FlinkDeployment', 'watch')}")
+                  f"this service's requests for FlinkDeployments: "
+                  f"{api.count('FlinkDeployment', 'list') - lists} list pages, "
+                  f"{api.count('FlinkDeployment', 'watch') - watches} watch")
         finally:
             proc.terminate()
             proc.wait(20)
-    print(f"median of stdev-free runs; machine load matters: {os.getloadavg()[0]:.1f} load average")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine shows in every figure)")
 
 
 if __name__ == "__main__":

@@ -151,13 +151,15 @@ def test_a_crd_installed_after_start_is_picked_up(tmp_path):
             watcher.stop()
 
 
-def test_bad_credentials_fail_with_the_code_and_recover_when_accepted(server, tmp_path):
+def test_bad_credentials_fail_with_the_code_and_recover_when_accepted(server, tmp_path, caplog):
     seed(server, HEALTHY, "streaming", "orders")
+    caplog.set_level("WARNING", logger="flink_gitops.cluster")
     watcher, store = start(server, tmp_path, token="stale-token")
     try:
         until(store, lambda: all(s.state == FAILING for s in store.kind_states().values()), what="FAILING")
         state = store.kind_states()["FlinkDeployment"]
         assert state.code == 401 and state.reason.startswith("401 Unauthorized")
+        assert "reflector-flinkdeployments: failing (401 Unauthorized)" in caplog.text
         assert not store.synced() and watcher.alive()
         server.token = "stale-token"  # the server now accepts what the client sends
         until(store, store.synced, what="recovery")
@@ -287,6 +289,21 @@ def test_a_silent_connection_ends_in_a_client_read_timeout(server, tmp_path):
         server.stall(False)
         seed(server, HEALTHY, "streaming", "after-stall")
         until(store, lambda: store.get("streaming", "FlinkDeployment", "after-stall") is not None)
+    finally:
+        watcher.stop()
+
+
+def test_a_watch_that_ends_at_once_lists_again(server, tmp_path):
+    watcher, store = start(server, tmp_path, kinds=["FlinkDeployment"], store=HealthStore(kinds=["FlinkDeployment"]))
+    try:
+        until(store, store.synced)
+        server.short_watches(True)
+        server.drop_watches()
+        until(store, lambda: server.count("FlinkDeployment", "list") >= 2, what="a relist")
+        assert store.watch_restarts()[("FlinkDeployment", "closed")] >= 1
+        server.short_watches(False)
+        seed(server, HEALTHY, "streaming", "after")
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "after") is not None)
     finally:
         watcher.stop()
 

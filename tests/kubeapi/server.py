@@ -4,7 +4,8 @@ It serves what the real ``kubernetes`` client and kubectl-style readers ask of a
 discovery, list (resourceVersion, limit/continue), get, watch as chunked JSON lines (BOOKMARK
 events, ``timeoutSeconds``, ERROR 410 after a compaction), 401 without the bearer token, 403 for a
 forbidden kind, 503 in an outage (open watches are cut), 404 for a kind whose CRD is not installed.
-Tests drive it from Python: create/update/delete objects, compact(), outage(), install/uninstall.
+Tests drive it from Python: create/update/delete objects, compact(), outage(), install/uninstall(),
+forbid(), drop_watches(), stall(), short_watches(), and read count() of requests per kind and verb.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class FakeApiServer:
         self._forbidden: set[str] = set()
         self._outage = False
         self._stalled = False  # watches send nothing and ignore timeoutSeconds (a half-open connection)
+        self._short = False  # watches end cleanly at once, without an event
         self._epoch = 0  # bumped to cut every open watch
         self._stopping = False
         self._snapshots: dict[str, tuple[int, list[dict]]] = {}  # list id -> (rv, items) for continue
@@ -245,6 +247,11 @@ class FakeApiServer:
             self._stalled = on
             self._cond.notify_all()
 
+    def short_watches(self, on: bool = True) -> None:
+        """While on, every new watch ends cleanly right after its headers, without an event."""
+        with self._cond:
+            self._short = on
+
     def install(self, kind: str) -> None:
         with self._cond:
             self._installed.add(self._plural(kind))
@@ -379,6 +386,8 @@ class FakeApiServer:
             self.open_watches += 1
         try:
             with self._cond:
+                if self._short:
+                    return
                 if self._stalled:
                     self._cond.wait_for(lambda: self._stopping or self._epoch != epoch or not self._stalled)
                     raise _Dropped()

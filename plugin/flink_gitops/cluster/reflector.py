@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flink_gitops.cluster.store import ABSENT, FAILING, HealthStore
+from flink_gitops.cluster.store import ABSENT, FAILING, SYNCED, HealthStore
 from flink_gitops.flink import API_GROUP, API_VERSION, KindName
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ class Reflector:
         self._stop = stop
         self._watch = None  # the open Watch, so stop() can cut its connection
         self.synced_once = False
+        self._logged: tuple[str, str] | None = None
         self.resource_version = ""  # the last one seen (list, event or bookmark)
         self._lock = threading.Lock()
         self.name = f"reflector-{kind.plural}" + (f"-{namespace}" if namespace else "")
@@ -124,7 +125,9 @@ class Reflector:
                 rv = self._list() if rv is None else self._watch_once(rv)
             except Exception as exc:  # a bug or an unforeseen client error must not end the loop
                 log.exception("%s: unexpected error; listing again", self.name)
-                self._fail(exc)
+                if not self.synced_once:
+                    self._set_state(FAILING, f"unexpected error: {type(exc).__name__}: {exc}")
+                self._wait(self.backoff.next())
                 rv = None
 
     def _args(self) -> tuple:
@@ -136,9 +139,13 @@ class Reflector:
         return self.api.list_namespaced_custom_object if self.namespace else self.api.list_cluster_custom_object
 
     def _set_state(self, state: str, reason: str = "", code: int | None = None) -> None:
-        before = self.store.kind_states().get(self.kind.kind)
         self.store.set_kind_state(self.kind.kind, state, reason, code, namespace=self.namespace)
-        if before is None or (before.state, before.reason) != (state, reason):
+        self._log_state(state, reason)
+
+    def _log_state(self, state: str, reason: str = "") -> None:
+        """Log this reflector's standing when it changes (not on every retry)."""
+        if self._logged != (state, reason):
+            self._logged = (state, reason)
             level = logging.WARNING if state == FAILING else logging.INFO
             log.log(level, "%s: %s%s", self.name, state, f" ({reason})" if reason else "")
 
@@ -192,9 +199,14 @@ class Reflector:
             self._fail(exc)
             return None
         self.store.replace(self.kind.kind, items, namespace=self.namespace)
+        self._log_state(SYNCED, f"{len(items)} objects")
         self.synced_once = True
         self.resource_version = rv
-        return rv or None
+        if not rv:  # nothing to watch from: list again, but not in a tight loop
+            log.warning("%s: the list carried no resourceVersion", self.name)
+            self._wait(self.backoff.next())
+            return None
+        return rv
 
     def _watch_once(self, rv: str) -> str | None:
         """One watch from ``rv``; the resourceVersion to watch from next, or None to list again."""
@@ -264,8 +276,12 @@ class Reflector:
         if self._stop.is_set():
             return rv
         self.store.note_watch_restart(kind, CLOSED)
-        if events == 0 and time.monotonic() - started < 1.0:  # closed at once: do not hammer the server
+        if events == 0 and time.monotonic() - started < 1.0:
+            # client-go's "very short watch": something is wrong with this resourceVersion (an older
+            # client swallows a 410 ERROR event this way), so back off and list again
+            log.info("%s: very short watch from %s; listing again", self.name, rv)
             self._wait(self.backoff.next())
+            return None
         return rv
 
     def abort(self) -> None:

@@ -8,6 +8,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script, args in (("health_bench.py", []), ("render_bench.py", ["--repeat", "3"])):
+for script, args in (("health_bench.py", []), ("render_bench.py", ["--repeat", "3"]), ("service_bench.py", [])):
     print(f"## {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script), *args], check=True)

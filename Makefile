@@ -42,7 +42,7 @@ test: $(VENV)/.installed-test browser
 generate: $(VENV)/.installed
 	$(BIN)/flink-gitops generate all
 
-## bench: measure the Lua runner, the Python evaluator and the render path
+## bench: measure the Lua runner, the Python evaluator, the render path and the health service
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 

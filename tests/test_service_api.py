@@ -6,6 +6,7 @@ The same endpoints under real gunicorn against the API-server stand-in: test_ser
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -227,3 +228,21 @@ def test_evaluate_counts_a_chunked_body_that_declares_no_length(client):
     resp = client.post("/api/v1/evaluate", input_stream=io.BytesIO(small), headers={"Transfer-Encoding": "chunked"},
                        environ_overrides={"wsgi.input_terminated": True})
     assert resp.status_code == 200 and resp.json["resources"][0]["name"] == "a"
+
+
+# --- the dashboard's page (its behaviour in a real browser: test_service_dashboard.py) -------
+
+
+def test_the_dashboard_is_served_whole_from_the_service_with_a_strict_csp(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    html = page.get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets  # no CDN
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    assert "<script>" not in html  # no inline script (the CSP would block it anyway)
+    script = client.get("/static/dashboard.js").get_data(as_text=True)
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script, f"dashboard.js uses {sink}: cluster data must go through textContent"

@@ -1,6 +1,6 @@
 // flink-gitops dashboard: polls /api/v1/resources (ETag, so an unchanged cache costs a 304) and
 // updates the table in place. Every value from the cluster goes through textContent or
-// option.value/text, never innerHTML: a message holding markup shows as text.
+// option.value/text, never parsed as HTML: a message holding markup shows as text.
 "use strict";
 
 const POLL_MS = 2000;

@@ -289,3 +289,5 @@ def test_serve_refuses_a_bad_bind_a_busy_port_and_a_missing_kubeconfig(api, tmp_
     out = run_serve(tmp_path, "--bind", f"127.0.0.1:{free_port()}", "--kubeconfig", str(tmp_path / "missing"))
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "missing" in out.stderr
     assert "Traceback" not in out.stderr
+    out = run_serve(tmp_path, "-n", "", "--kubeconfig", kubeconfig)
+    assert out.returncode == 2 and out.stderr.startswith("flink-gitops serve: error: --namespace must name")

@@ -25,14 +25,15 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
+    from flink_gitops.errors import UserError
     from flink_gitops.service.preflight import check_bind, check_cluster_config
 
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, got {args.threads}")
+    if any(not ns.strip() for ns in args.namespaces):
+        raise UserError("--namespace must name a namespace (leave it out to watch all namespaces)")
     check_bind(args.bind)
     check_cluster_config(args.kubeconfig, args.context)
-    if args.threads is not None and args.threads < 1:
-        from flink_gitops.errors import UserError
-
-        raise UserError(f"--threads must be at least 1, got {args.threads}")
     from flink_gitops.service.server import serve
 
     config = {"KUBECONFIG": args.kubeconfig, "CONTEXT": args.context, "NAMESPACES": tuple(args.namespaces),

@@ -3,7 +3,8 @@
 # flink-gitops sidecar image for argocd-repo-server (see docs/install.md).
 #
 # Argo CD starts the plugin itself (the pod spec's `command: [/var/run/argocd/argocd-cmp-server]`),
-# so the image has no ENTRYPOINT; the same image can run other flink-gitops commands.
+# so the image has no ENTRYPOINT; the same image runs the health service (`flink-gitops serve`,
+# deploy/health-service) and any other flink-gitops command.
 # Runs as uid 999 and writes only to /tmp: works with readOnlyRootFilesystem and an emptyDir /tmp.
 #
 #   docker build -t flink-gitops:0.1.0 --build-arg VERSION=0.1.0 .

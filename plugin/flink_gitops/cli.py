@@ -21,6 +21,7 @@ COMMANDS = (
     "flink_gitops.render.cli",
     "flink_gitops.health.cli",
     "flink_gitops.cluster.cli",
+    "flink_gitops.service.cli",
     "flink_gitops.generate",
 )
 

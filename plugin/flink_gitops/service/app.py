@@ -1,0 +1,82 @@
+"""The Flask app factory: one store, one watch runner, one blueprint per concern."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from flink_gitops.cluster.store import HealthStore, lua_evaluator
+from flink_gitops.service.settings import MAX_EVALUATE_BYTES, resolve
+from flink_gitops.service.watching import WatchRunner
+
+#: Key of the service's state in ``app.extensions``.
+EXTENSION = "flink_gitops"
+
+
+class Service:
+    """What the blueprints share: the health cache and the watcher that fills it."""
+
+    def __init__(self, store: HealthStore, runner: WatchRunner):
+        self.store = store
+        self.runner = runner
+        self.exposition = None  # /metrics' text, read from ``store`` (flink_gitops.service.metrics)
+
+
+def service(app: Flask | None = None) -> Service:
+    from flask import current_app
+
+    return (app or current_app).extensions[EXTENSION]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The health service.
+
+    ``config`` keys: KUBECONFIG, CONTEXT, NAMESPACES, WATCH (default: the ``FLINK_GITOPS_*``
+    environment, see :mod:`flink_gitops.service.settings`), and STORE, a
+    :class:`~flink_gitops.cluster.store.HealthStore` to serve instead of a new one. Creating the
+    app starts no thread: the watcher starts in the serving process (see :class:`WatchRunner`).
+    """
+    config = dict(config or {})
+    settings = resolve(config)
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_EVALUATE_BYTES
+    app.json.sort_keys = False
+    store = config.get("STORE") or HealthStore(evaluator=lua_evaluator(), namespaces=settings.namespaces)
+    app.extensions[EXTENSION] = Service(store, WatchRunner(store, settings))
+
+    from flink_gitops.service import api, dashboard, metrics, probes
+
+    app.extensions[EXTENSION].exposition = metrics.Exposition(store)
+    app.register_blueprint(probes.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(metrics.bp)
+    app.register_blueprint(dashboard.bp)
+
+    @app.before_request
+    def _start_watching():  # lazily, for `gunicorn 'flink_gitops.service:create_app()'` without our hooks
+        app.extensions[EXTENSION].runner.ensure_started()
+
+    @app.errorhandler(HTTPException)
+    def _json_error(exc: HTTPException):
+        return jsonify(error=exc.description if exc.code != 413 else
+                       f"request body is larger than {MAX_EVALUATE_BYTES:,} bytes"), exc.code
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    _log_through_gunicorn()
+    return app
+
+
+def _log_through_gunicorn() -> None:
+    """Our log lines (the watcher's 401s, restarts) go where gunicorn's error log goes."""
+    ours, theirs = logging.getLogger("flink_gitops"), logging.getLogger("gunicorn.error")
+    if theirs.handlers and not ours.handlers:
+        for handler in theirs.handlers:
+            ours.addHandler(handler)
+        ours.setLevel(logging.INFO)
+        ours.propagate = False

@@ -1,0 +1,42 @@
+"""``flink-gitops serve``: the health service under gunicorn (API, metrics, dashboard)."""
+
+from __future__ import annotations
+
+DEFAULT_BIND = "127.0.0.1:8080"
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="watch the cluster and serve Flink health over HTTP: JSON API, /metrics, a dashboard",
+        description="Watch the Flink resources of a cluster and serve their health (what Argo CD shows) over HTTP: "
+        "/ (dashboard), /api/v1/resources, /metrics, /livez, /readyz. Runs gunicorn with one worker holding "
+        "the watch cache; stops on SIGTERM.",
+    )
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, "
+                   "or the pod's service account)")
+    p.add_argument("--context", metavar="NAME", help="kubeconfig context (default: its current-context)")
+    p.add_argument("-n", "--namespace", dest="namespaces", action="append", default=[], metavar="NS",
+                   help="watch only this namespace (repeatable; default: all namespaces)")
+    p.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST:PORT", help=f"listen address (default: {DEFAULT_BIND})")
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="request threads (default: 8)")
+    p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from flink_gitops.errors import UserError
+    from flink_gitops.service.preflight import check_bind, check_cluster_config
+
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, got {args.threads}")
+    if any(not ns.strip() for ns in args.namespaces):
+        raise UserError("--namespace must name a namespace (leave it out to watch all namespaces)")
+    check_bind(args.bind)
+    check_cluster_config(args.kubeconfig, args.context)
+    from flink_gitops.service.server import serve
+
+    config = {"KUBECONFIG": args.kubeconfig, "CONTEXT": args.context, "NAMESPACES": tuple(args.namespaces),
+              "WATCH": True}
+    serve(config, args.bind, args.threads, args.log_level)
+    return 0

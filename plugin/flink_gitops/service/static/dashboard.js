@@ -1,0 +1,207 @@
+// flink-gitops dashboard: polls /api/v1/resources (ETag, so an unchanged cache costs a 304) and
+// updates the table in place. Every value from the cluster goes through textContent or
+// option.value/text, never parsed as HTML: a message holding markup shows as text.
+"use strict";
+
+const POLL_MS = 2000;
+const MAX_ROWS = 2000; // beyond this the page gets slow to scroll; filters narrow it
+// Degraded first, then Progressing/Unknown, then the rest.
+const RANK = { Degraded: 0, Progressing: 1, Unknown: 1, Missing: 2, Suspended: 3, Healthy: 4 };
+
+const $ = (id) => document.getElementById(id);
+const state = { etag: null, data: null, skew: 0, rows: new Map(), statuses: new Set(), lastOk: null };
+
+function readFilters() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  return { namespace: p.get("namespace") || "", kind: p.get("kind") || "", name: p.get("name") || "",
+           status: new Set((p.get("status") || "").split(",").filter(Boolean)) };
+}
+
+function writeFilters(f) {
+  const p = new URLSearchParams();
+  if (f.namespace) p.set("namespace", f.namespace);
+  if (f.kind) p.set("kind", f.kind);
+  if (f.name) p.set("name", f.name);
+  if (f.status.size) p.set("status", [...f.status].join(","));
+  history.replaceState(null, "", "#" + p.toString());
+}
+
+let filters = readFilters();
+
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return s + "s";
+  if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
+  if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
+  return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
+}
+
+function key(r) { return r.namespace + "\u0000" + r.kind + "\u0000" + r.name; }
+
+function matches(r) {
+  return (!filters.namespace || r.namespace === filters.namespace) &&
+         (!filters.kind || r.kind === filters.kind) &&
+         (!filters.name || r.name.includes(filters.name)) &&
+         (!filters.status.size || filters.status.has(r.status));
+}
+
+function compare(a, b) {
+  const ra = RANK[a.status] ?? 2, rb = RANK[b.status] ?? 2;
+  if (ra !== rb) return ra - rb;
+  return a.namespace.localeCompare(b.namespace) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name);
+}
+
+function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
+
+function rowFor(r) {
+  let entry = state.rows.get(key(r));
+  if (!entry) {
+    const tr = document.createElement("tr");
+    const cells = {};
+    for (const c of ["status", "for", "namespace", "kind", "name", "message", "rule"]) {
+      const td = document.createElement("td");
+      td.className = c;
+      tr.appendChild(td);
+      cells[c] = td;
+    }
+    entry = { tr, cells, rec: null };
+    state.rows.set(key(r), entry);
+  }
+  if (entry.rec !== r) {
+    const c = entry.cells;
+    setText(c.status, r.status);
+    setText(c.namespace, r.namespace);
+    setText(c.kind, r.kind);
+    setText(c.name, r.name);
+    setText(c.message, r.message);
+    setText(c.rule, r.rule);
+    const behind = r.generation != null && r.observedGeneration != null && r.observedGeneration < r.generation;
+    entry.tr.title = behind ? "the operator has not observed generation " + r.generation + " yet" : "";
+    entry.tr.className = state.statuses.has(r.status) ? "st-" + r.status : "";
+    entry.rec = r;
+  }
+  return entry;
+}
+
+function now() { return Date.now() / 1000 + state.skew; }
+
+function tickDurations() {
+  const t = now();
+  for (const entry of state.rows.values()) {
+    if (entry.tr.isConnected) setText(entry.cells.for, duration(t - entry.rec.since));
+  }
+}
+
+function render() {
+  const data = state.data;
+  if (!data) return;
+  // counts and the namespace list are over everything, so a filter never hides where trouble is
+  const counts = {};
+  const namespaces = new Set();
+  for (const r of data.resources) {
+    counts[r.status] = (counts[r.status] || 0) + 1;
+    namespaces.add(r.namespace);
+  }
+  for (const s of state.statuses) setText($("count-" + s), String(counts[s] || 0));
+  const select = $("f-namespace");
+  const have = new Set([...select.options].map((o) => o.value));
+  for (const ns of [...namespaces].sort()) {
+    if (!have.has(ns)) { const o = document.createElement("option"); o.value = ns; o.text = ns; select.add(o); }
+  }
+  select.value = filters.namespace;
+
+  const wanted = data.resources.filter(matches).sort(compare);
+  const shown = wanted.slice(0, MAX_ROWS);
+  const live = new Set(data.resources.map(key));
+  for (const k of [...state.rows.keys()]) if (!live.has(k)) state.rows.delete(k);
+  const body = document.querySelector("#resources tbody");
+  const fragment = document.createDocumentFragment();
+  for (const r of shown) fragment.appendChild(rowFor(r).tr);
+  body.replaceChildren(fragment);
+  $("empty").hidden = shown.length > 0;
+  setText($("shown"), wanted.length > MAX_ROWS
+    ? "showing " + MAX_ROWS + " of " + wanted.length + " matching; narrow the filters"
+    : wanted.length + " of " + data.resources.length + " shown");
+  tickDurations();
+
+  const problems = $("problems");
+  const items = [];
+  for (const [kind, st] of Object.entries(data.kinds || {})) {
+    if (st.state === "synced") continue;
+    const li = document.createElement("li");
+    li.className = st.state === "failing" ? "failing" : "muted";
+    li.textContent = kind + ": " + st.state + (st.reason ? " (" + st.reason + ")" : "");
+    items.push(li);
+  }
+  problems.replaceChildren(...items);
+}
+
+function setSync(text, cls) {
+  const badge = $("sync");
+  setText(badge, text);
+  badge.className = "badge " + cls;
+}
+
+async function poll() {
+  try {
+    const headers = state.etag ? { "If-None-Match": state.etag } : {};
+    const resp = await fetch("api/v1/resources", { headers, cache: "no-store" });
+    if (resp.status === 200) {
+      state.data = await resp.json();
+      state.etag = resp.headers.get("ETag");
+      state.skew = state.data.now - Date.now() / 1000;
+      render();
+    } else if (resp.status !== 304) {
+      throw new Error("HTTP " + resp.status);
+    }
+    state.lastOk = new Date();
+    if (state.data && state.data.synced) setSync("live", "ok");
+    else setSync("syncing with the cluster", "");
+    setText($("updated"), "checked " + state.lastOk.toLocaleTimeString());
+  } catch (err) {
+    setSync("service unreachable", "bad");
+    setText($("updated"), state.lastOk ? "data from " + state.lastOk.toLocaleTimeString() : String(err));
+  } finally {
+    setTimeout(poll, POLL_MS);
+  }
+}
+
+function onFilter() {
+  filters = { namespace: $("f-namespace").value, kind: $("f-kind").value, name: $("f-name").value.trim(),
+              status: filters.status };
+  writeFilters(filters);
+  render();
+}
+
+function syncStatusButtons() {
+  for (const b of document.querySelectorAll("#counts .count")) {
+    b.setAttribute("aria-pressed", String(filters.status.has(b.dataset.status)));
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const b of document.querySelectorAll("#counts .count")) {
+    state.statuses.add(b.dataset.status);
+    b.addEventListener("click", () => {
+      const s = b.dataset.status;
+      if (filters.status.has(s)) filters.status.delete(s); else filters.status.add(s);
+      syncStatusButtons();
+      onFilter();
+    });
+  }
+  $("f-kind").value = filters.kind;
+  $("f-name").value = filters.name;
+  $("f-namespace").addEventListener("change", onFilter);
+  $("f-kind").addEventListener("change", onFilter);
+  $("f-name").addEventListener("input", onFilter);
+  $("f-clear").addEventListener("click", () => {
+    filters = { namespace: "", kind: "", name: "", status: new Set() };
+    $("f-namespace").value = ""; $("f-kind").value = ""; $("f-name").value = "";
+    syncStatusButtons();
+    writeFilters(filters);
+    render();
+  });
+  syncStatusButtons();
+  setInterval(tickDurations, 1000);
+  poll();
+});

@@ -1,0 +1,118 @@
+"""``flink-gitops serve`` as a real process (gunicorn), and HTTP helpers to talk to it on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url: str, data: bytes | None = None, timeout: float = 10,
+         headers: dict | None = None) -> tuple[int, bytes, dict]:
+    """(status, body, headers) of one request; HTTP errors are answers, not exceptions."""
+    req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read(), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+def get_json(url: str, timeout: float = 10) -> tuple[int, dict]:
+    code, body, _ = http(url, timeout=timeout)
+    return code, json.loads(body)
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
+    """Poll ``predicate`` until it returns something truthy (returned), else fail saying ``what``."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except (OSError, ValueError) as exc:  # not listening yet, or a half-written answer
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r:.500})")
+
+
+class Served:
+    """A running service: its base URL, process, and log (stderr, read after it ends)."""
+
+    def __init__(self, proc: subprocess.Popen, base: str, log: Path):
+        self.proc, self.base, self.log = proc, base, log
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def get(self, path: str, timeout: float = 10) -> tuple[int, dict]:
+        return get_json(self.url(path), timeout)
+
+    def statuses(self, query: str = "") -> dict[tuple[str, str, str], str]:
+        code, body = self.get("/api/v1/resources" + query)
+        assert code == 200, body
+        return {(r["namespace"], r["kind"], r["name"]): r["status"] for r in body["resources"]}
+
+    def wait_ready(self, timeout: float = 30) -> dict:
+        return wait_until(lambda: (lambda c, b: b if c == 200 else None)(*self.get("/readyz")), timeout,
+                          f"{self.base}/readyz to answer 200 (log: {self.log_text()[-2000:]})")
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def terminate(self, timeout: float = 20) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+
+@contextmanager
+def serve(tmp_path: Path, kubeconfig: str | None, *args: str, command: list[str] | None = None,
+          env: dict | None = None, wait_listening: bool = True):
+    """Run ``flink-gitops serve --kubeconfig K --bind 127.0.0.1:PORT ARGS`` (or ``command``, with
+    ``{port}`` filled in); stop it with SIGTERM afterwards."""
+    port = free_port()
+    log = tmp_path / f"serve-{port}.log"
+    if command is None:
+        command = [str(BIN / "flink-gitops"), "serve", "--bind", f"127.0.0.1:{port}", *args]
+        if kubeconfig:
+            command += ["--kubeconfig", kubeconfig]
+    else:
+        command = [part.format(port=port) for part in command]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBE", "FLINK_GITOPS_"))}
+    full_env.update(HOME=str(tmp_path), PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {}))
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(command, stdout=err, stderr=subprocess.STDOUT, env=full_env, cwd=tmp_path)
+    served = Served(proc, f"http://127.0.0.1:{port}", log)
+    try:
+        if wait_listening:
+            wait_until(lambda: proc.poll() is None and served.get("/livez")[0] in (200, 503), 30,
+                       f"the service to listen on {port} (log: {served.log_text()[-2000:]})")
+        yield served
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)

@@ -1,7 +1,8 @@
 """The house (docs/architecture.md): a health kind is one table, and everything else follows.
 
 A fifth kind is defined here and put into the tables; with no other edit it gets a Lua health
-script, argocd-cm keys, a section in docs/health.md, and `flink-gitops health` assesses it.
+script, argocd-cm keys, a section in docs/health.md, a Flux health check, a place in the live
+health cache, and `flink-gitops health` assesses it.
 """
 
 from __future__ import annotations
@@ -87,3 +88,25 @@ def test_without_the_table_the_kind_is_not_flink(tmp_path, capsys):
     (tmp_path / "backfill.yaml").write_text(yaml.safe_dump(_obj("DONE")))
     assert cli.main(["health", str(tmp_path)]) == 2
     assert "no flink.apache.org resources found" in capsys.readouterr().err
+
+
+def test_a_new_table_kind_gets_its_flux_health_check_and_flux_agrees(fifth_kind):
+    from flink_gitops.flux.celgen import all_health_check_exprs
+    from flink_gitops.flux.evaluate import CelEngine, evaluate
+
+    pytest.importorskip("cel_expr_python", reason="cel-expr-python (the test extra) runs the CEL")
+    entry = next(e for e in all_health_check_exprs() if e["kind"] == KIND)
+    assert entry["apiVersion"] == f"{flink.API_GROUP}/{flink.API_VERSION}"
+    engine = CelEngine()
+    assert evaluate(entry, _obj("DONE"), engine).status == "Current"
+    assert evaluate(entry, _obj("BROKEN"), engine).status == "Failed"
+
+
+def test_a_new_table_kind_is_watched_and_cached_like_the_others(fifth_kind):
+    from flink_gitops.cluster.store import HealthStore
+
+    store = HealthStore()
+    assert KIND in store.kinds
+    store.replace(KIND, [_obj("BROKEN")])
+    (record,) = store.records(kinds=[KIND])
+    assert (record.status, record.message, record.rule) == ("Degraded", "Backfill broken at phase BROKEN", "broken")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flink_gitops.flink import API_GROUP, API_VERSION
+
 RESOURCE = "{resource: {memory: 2048m, cpu: 1}}"
 
 
 def flink_deployment(*, name: str = "orders", namespace: str = "streaming",
-                     api_version: str = "flink.apache.org/v1beta1", flink_version: str = "v1_20",
+                     api_version: str = f"{API_GROUP}/{API_VERSION}", flink_version: str = "v1_20",
                      service_account: str | None = "flink", spec: str = "", job_manager: str = RESOURCE,
                      task_manager: str = RESOURCE, jar: str = "local:///opt/flink/usrlib/orders.jar",
                      job: str | None = "parallelism: 2") -> str:
@@ -27,7 +29,7 @@ def flink_session_job(*, kind: str = "FlinkSessionJob", deployment_name: str = "
                       jar: str = "https://artifacts.example.com/jobs/daily-revenue.jar",
                       job: str | None = "parallelism: 1") -> str:
     """A valid FlinkSessionJob on the session cluster ``reporting-session``; ``job`` as in :func:`flink_deployment`."""
-    lines = ["apiVersion: flink.apache.org/v1beta1", f"kind: {kind}",
+    lines = [f"apiVersion: {API_GROUP}/{API_VERSION}", f"kind: {kind}",
              "metadata: {name: daily-revenue, namespace: reporting}", "spec:", f"  deploymentName: {deployment_name}"]
     if job is not None:
         lines.append(f"  job: {{jarURI: {jar}, {job}}}")

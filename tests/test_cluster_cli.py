@@ -180,3 +180,18 @@ def test_bad_input_and_unreachable_clusters_exit_2_with_one_line(server, env, tm
     assert f"{broken}: cannot load kubeconfig" in line
     line = one_error_line(flink_gitops(env, "health", "--cluster"))
     assert "no cluster configuration" in line
+
+
+def test_engine_flux_on_the_cluster_prints_what_flux_decides_as_file_mode_does(server, env, tmp_path, repo):
+    pytest.importorskip("cel_expr_python", reason="cel-expr-python (the test extra) runs the CEL")
+    seed_examples(server)
+    kc = server.kubeconfig(tmp_path / "kc")
+    files = flink_gitops(env, "health", "--engine", "flux", str(repo / "examples" / "live"), "-o", "json")
+    live = flink_gitops(env, "health", "--engine", "flux", "--cluster", "-n", "streaming", "--kubeconfig", kc,
+                        "-o", "json")
+    assert live.returncode == files.returncode, live.stderr
+    key = lambda r: (r["namespace"], r["kind"], r["name"])  # noqa: E731
+    rows = sorted(json.loads(live.stdout), key=key)
+    assert rows == sorted(json.loads(files.stdout), key=key)
+    statuses = {r["status"] for r in rows}
+    assert statuses <= {"Current", "InProgress", "Failed", "Unknown"} and "Current" in statuses

@@ -81,10 +81,17 @@ def group_of(obj: dict) -> str:
     return api.rpartition("/")[0] if isinstance(api, str) else ""
 
 
+_GROUP_PREFIX = API_GROUP + "/"
+
+
 def in_api_group(obj: dict, kind: str | None = None) -> bool:
     """True when ``obj``'s apiVersion is of the operator's group, any kind (and, when ``kind`` is
     given, of that kind)."""
-    return group_of(obj) == API_GROUP and (kind is None or obj.get("kind") == kind)
+    # Called for every object by several render steps: the kind test first, no string splitting.
+    if kind is not None and obj.get("kind") != kind:
+        return False
+    api = obj.get("apiVersion")
+    return isinstance(api, str) and api.startswith(_GROUP_PREFIX) and "/" not in api[len(_GROUP_PREFIX):]
 
 
 def describe(obj: object) -> str | None:

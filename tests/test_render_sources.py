@@ -138,7 +138,20 @@ def test_symlink_outside_the_app_folder_is_refused(tmp_path, capsys):
     (app / "link.yaml").symlink_to(secret)
     code, out, err = render(capsys, str(app))
     assert code == 2 and out == ""
-    assert "link.yaml: symlink points outside the app folder" in err
+    assert err == ("flink-gitops render: error: link.yaml: symlink points outside the app folder; refusing it "
+                   "(fix: put a copy of what it points to in the app folder)\n")
+
+
+def test_a_symlinked_values_file_pointing_out_is_skipped_like_any_values_file(tmp_path, capsys):
+    # values.yaml -> ../shared/values.yaml is never read (it is not a manifest), so where it points
+    # is no reason to fail the render.
+    shutil.copytree(APPS / "session-mode", tmp_path / "app")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "values.yaml").write_text("replicas: 3\n")
+    (tmp_path / "app" / "values.yaml").symlink_to(tmp_path / "shared" / "values.yaml")
+    code, out, err = render(capsys, str(tmp_path / "app"), "--param", "validate=false")
+    assert code == 0, err
+    assert "skipped values.yaml: not a manifest" in err and len(objects(out)) == 5
 
 
 def test_symlinked_folder_outside_is_refused(tmp_path, capsys):

@@ -24,6 +24,7 @@ DISCOVERY_SUFFIXES = (*MANIFEST_SUFFIXES, ".tpl")
 #: The limit for ``flink-gitops health`` inputs (render has its parameter max-file-size).
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 OUTSIDE = "symlink points outside the app folder; refusing it"
+OUTSIDE_FIX = "put a copy of what it points to in the app folder"
 
 
 def inside(path: str, root: str) -> bool:
@@ -35,10 +36,13 @@ def relative(path: str, root: str) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outside: bool = True) -> Iterator[str]:
+def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outside: bool = True,
+         skip: tuple[str, ...] = (), on_skip: Callable[[str], None] | None = None) -> Iterator[str]:
     """Files under ``folder`` with one of ``suffixes``, top-down, each folder's names sorted.
 
     Hidden files and folders are skipped; symlinked folders are not followed (they could loop).
+    A file whose name matches a ``skip`` pattern is left out (and its relative path reported to
+    ``on_skip``) before anything else: it is never read, so where it points does not matter.
     A symlink whose target resolves outside ``folder`` raises UserError, or with
     ``refuse_outside=False`` is passed over in silence.
     """
@@ -49,14 +53,18 @@ def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outs
             for d in dirnames:
                 full = os.path.join(dirpath, d)
                 if os.path.islink(full) and not inside(os.path.realpath(full), root):
-                    raise UserError(Problem(OUTSIDE, file=relative(full, root)))
+                    raise UserError(Problem(OUTSIDE, file=relative(full, root), hint=OUTSIDE_FIX))
         for name in sorted(filenames):
             if name.startswith(".") or not name.endswith(suffixes):
                 continue
             full = os.path.join(dirpath, name)
+            if any(fnmatch.fnmatchcase(name, pat) for pat in skip):
+                if on_skip is not None:
+                    on_skip(relative(full, root))
+                continue
             if not inside(os.path.realpath(full), root):
                 if refuse_outside:
-                    raise UserError(Problem(OUTSIDE, file=relative(full, root)))
+                    raise UserError(Problem(OUTSIDE, file=relative(full, root), hint=OUTSIDE_FIX))
                 continue
             yield full
 
@@ -65,16 +73,7 @@ def manifest_files(folder: str, skip: tuple[str, ...] = (), on_skip: Callable[[s
     """Manifest files under ``folder``, recursively, sorted by relative path; names matching a
     ``skip`` pattern are left out (and reported to ``on_skip`` with their relative path)."""
     root = os.path.realpath(folder)
-    found: list[str] = []
-    for full in walk(root):
-        name = os.path.basename(full)
-        if any(fnmatch.fnmatchcase(name, pat) for pat in skip):
-            if on_skip is not None:
-                on_skip(relative(full, root))
-            continue
-        found.append(full)
-    found.sort(key=lambda p: relative(p, root))
-    return found
+    return sorted(walk(root, skip=skip, on_skip=on_skip), key=lambda p: relative(p, root))
 
 
 def read_stream(stream, shown: str, max_bytes: int) -> str:

@@ -22,7 +22,7 @@ def render(app: Path) -> subprocess.CompletedProcess:
 
 
 def test_refused_manifest_fails_the_render_with_nothing_on_stdout(tmp_path):
-    shutil.copy(FIXTURES / "invalid" / "seed-001-stateful.yaml", tmp_path / "fraud.yaml")
+    shutil.copy(FIXTURES / "invalid" / "upgrade-mode-stateful.yaml", tmp_path / "fraud.yaml")
     shutil.copy(FIXTURES / "valid" / "orders-pipeline.yaml", tmp_path / "orders.yaml")
     result = render(tmp_path)
     assert result.returncode != 0

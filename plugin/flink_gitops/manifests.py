@@ -105,21 +105,34 @@ def _decode(data: bytes, shown: str) -> str:
 
 def read_objects(args: list[str], max_bytes: int = MAX_INPUT_BYTES) -> list[Located]:
     """Every object in files, folders (recursively) or ``-``/nothing for stdin, read for their
-    health (no name needed; ``List`` kinds flattened). Raises UserError with every problem."""
+    health (no name needed; ``List`` kinds flattened). Raises UserError with every problem.
+
+    An empty List (``kubectl get`` in an empty namespace) gives no objects; input with no document
+    at all is an error: it is what a failed ``kubectl get`` leaves in a pipe.
+    """
     out: list[Located] = []
     problems: list[Problem] = []
+    documents = False
     for arg in args or ["-"]:
         try:
             text_of = _sources(arg, max_bytes)
             for name, read in text_of:
                 try:
-                    out.extend(objects_from_text(read(), name, applicable=False))
+                    text = read()
+                    found = objects_from_text(text, name, applicable=False)
+                    documents = documents or bool(found) or any(True for _ in yamlio.iter_documents(text, name))
+                    out.extend(found)
                 except UserError as exc:  # keep going: report every broken file at once
                     problems.extend(exc.problems)
         except UserError as exc:
             problems.extend(exc.problems)
     if problems:
         raise UserError(problems)
+    if not documents:
+        raise UserError(Problem(
+            "no YAML or JSON document to read", file=", ".join("<stdin>" if a == "-" else a for a in args or ["-"]),
+            hint="if a command is piped in, it printed nothing: did it fail? (kubectl get -o yaml prints an "
+                 "empty List, not nothing, when there is nothing to list)"))
     return out
 
 

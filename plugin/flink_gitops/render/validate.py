@@ -39,8 +39,7 @@ from dataclasses import replace
 from typing import Mapping
 
 from flink_gitops.errors import Problem
-from flink_gitops.flink import Located
-from flink_gitops.flink import API_GROUP, kind_names
+from flink_gitops.flink import API_GROUP, Located, kind_names
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation import rules as r
 from flink_gitops.render.validation.registry import RULES

@@ -52,7 +52,7 @@ PARAMETERS: tuple[Param, ...] = (
           "reject what the Flink operator's admission webhook would reject", "boolean"),
     Param("validate-strict", "false", "Strict validation", "treat validation warnings as errors", "boolean"),
     Param("validate-operator-config", "", "Operator configuration",
-          "the operator's default configuration (flink-conf 'key: value' lines or JSON) that validation assumes; "
+          "the operator's default configuration (flink-conf 'key: value' lines, nested config.yaml or JSON) that validation assumes; "
           "empty: upstream defaults", "string"),
     Param("validate-skip-rules", (), "Validation rules to skip",
           "validation rule ids to skip for every object (per object: annotation flink-gitops.io/skip-validation)",

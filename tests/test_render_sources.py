@@ -209,6 +209,31 @@ def test_helm_chart_is_templated_with_release_namespace_and_values(tmp_path, cap
             f"[--values] [{chart}/values-prod.yaml]") in record
 
 
+@pytest.mark.parametrize("app_name,param,release", [
+    ("team-a_orders", None, "orders"),  # an app outside Argo CD's namespace: Argo CD's Helm uses the name part
+    ("orders-prod", "orders", "orders"),  # what the Application's helm.releaseName said, before it opted in
+])
+def test_helm_release_name_is_the_one_argo_cds_helm_would_use(tmp_path, capsys, monkeypatch, app_name, param, release):
+    bindir = install_recorder(tmp_path, "helm", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("ARGOCD_APP_NAME", app_name)
+    code, _, err = render(capsys, str(APPS / "helm-app"), "--param", "validate=false",
+                          *(["--param", f"helm-release-name={param}"] if param else []))
+    assert code == 0, err
+    assert f"argv: [template] [{release}] [.] [--include-crds]" in (tmp_path / "helm.record").read_text()
+
+
+def test_a_helm_release_name_that_is_not_one_is_refused_and_helm_never_runs(tmp_path, capsys, monkeypatch):
+    bindir = install_recorder(tmp_path, "helm", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(APPS / "helm-app"), "--param", "helm-release-name=--post-renderer=./x")
+    assert code == 2 and out == ""
+    assert err == ("flink-gitops render: error: parameter helm-release-name: '--post-renderer=./x' is not a Helm "
+                   "release name (fix: set parameter helm-release-name: lower-case letters, digits, '-' and '.', "
+                   "at most 53 characters)\n")
+    assert not (tmp_path / "helm.record").exists()
+
+
 def test_helm_values_file_outside_the_repository_is_refused(tmp_path, capsys, monkeypatch):
     bindir = install_recorder(tmp_path, "helm", CANNED)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")

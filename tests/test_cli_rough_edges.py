@@ -69,6 +69,22 @@ def test_an_empty_list_from_kubectl_is_exit_0_with_a_note(cli_env, repo):
     assert r.stderr.decode() == "flink-gitops health: note: no objects in <stdin>; nothing to assess\n"
 
 
+@pytest.mark.parametrize("stdin", [b"", b"# nothing but a comment\n---\n"])
+def test_no_document_at_all_is_bad_input_not_an_empty_namespace(stdin, cli_env, repo):
+    # What a failed `kubectl get ... | flink-gitops health -` pipes in: exit 0 would turn CI green.
+    r = run(["health", "-"], cli_env, repo, stdin=stdin)
+    assert r.returncode == 2 and r.stdout == b""
+    assert r.stderr.decode() == (
+        "flink-gitops health: error: <stdin>: no YAML or JSON document to read (fix: if a command is piped in, it "
+        "printed nothing: did it fail? (kubectl get -o yaml prints an empty List, not nothing, when there is "
+        "nothing to list))\n")
+
+
+def test_an_empty_folder_is_bad_input(cli_env, repo, tmp_path):
+    r = run(["health", str(tmp_path)], cli_env, repo)
+    assert r.returncode == 2 and "no YAML or JSON document to read" in r.stderr.decode()
+
+
 def test_objects_none_of_them_flink_are_still_bad_input(cli_env, repo):
     r = run(["health", "-"], cli_env, repo, stdin=b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
     assert r.returncode == 2 and "no flink.apache.org resources found" in r.stderr.decode()

@@ -119,4 +119,5 @@ def test_a_folder_is_walked_by_the_render_rules(cli_env, repo, tmp_path):
     (folder / "link.yaml").symlink_to(outside)
     r = run([str(folder)], cli_env, repo)
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr == "flink-gitops health: error: link.yaml: symlink points outside the app folder; refusing it\n"
+    assert r.stderr == ("flink-gitops health: error: link.yaml: symlink points outside the app folder; refusing it "
+                        "(fix: put a copy of what it points to in the app folder)\n")

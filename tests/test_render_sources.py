@@ -138,7 +138,20 @@ def test_symlink_outside_the_app_folder_is_refused(tmp_path, capsys):
     (app / "link.yaml").symlink_to(secret)
     code, out, err = render(capsys, str(app))
     assert code == 2 and out == ""
-    assert "link.yaml: symlink points outside the app folder" in err
+    assert err == ("flink-gitops render: error: link.yaml: symlink points outside the app folder; refusing it "
+                   "(fix: put a copy of what it points to in the app folder)\n")
+
+
+def test_a_symlinked_values_file_pointing_out_is_skipped_like_any_values_file(tmp_path, capsys):
+    # values.yaml -> ../shared/values.yaml is never read (it is not a manifest), so where it points
+    # is no reason to fail the render.
+    shutil.copytree(APPS / "session-mode", tmp_path / "app")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "values.yaml").write_text("replicas: 3\n")
+    (tmp_path / "app" / "values.yaml").symlink_to(tmp_path / "shared" / "values.yaml")
+    code, out, err = render(capsys, str(tmp_path / "app"), "--param", "validate=false")
+    assert code == 0, err
+    assert "skipped values.yaml: not a manifest" in err and len(objects(out)) == 5
 
 
 def test_symlinked_folder_outside_is_refused(tmp_path, capsys):
@@ -194,6 +207,31 @@ def test_helm_chart_is_templated_with_release_namespace_and_values(tmp_path, cap
     assert ("argv: [template] [orders] [.] [--include-crds] [--namespace] [streaming] [--kube-version] [1.30.2] "
             "[--api-versions] [v1] [--api-versions] [flink.apache.org/v1beta1] "
             f"[--values] [{chart}/values-prod.yaml]") in record
+
+
+@pytest.mark.parametrize("app_name,param,release", [
+    ("team-a_orders", None, "orders"),  # an app outside Argo CD's namespace: Argo CD's Helm uses the name part
+    ("orders-prod", "orders", "orders"),  # what the Application's helm.releaseName said, before it opted in
+])
+def test_helm_release_name_is_the_one_argo_cds_helm_would_use(tmp_path, capsys, monkeypatch, app_name, param, release):
+    bindir = install_recorder(tmp_path, "helm", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("ARGOCD_APP_NAME", app_name)
+    code, _, err = render(capsys, str(APPS / "helm-app"), "--param", "validate=false",
+                          *(["--param", f"helm-release-name={param}"] if param else []))
+    assert code == 0, err
+    assert f"argv: [template] [{release}] [.] [--include-crds]" in (tmp_path / "helm.record").read_text()
+
+
+def test_a_helm_release_name_that_is_not_one_is_refused_and_helm_never_runs(tmp_path, capsys, monkeypatch):
+    bindir = install_recorder(tmp_path, "helm", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(APPS / "helm-app"), "--param", "helm-release-name=--post-renderer=./x")
+    assert code == 2 and out == ""
+    assert err == ("flink-gitops render: error: parameter helm-release-name: '--post-renderer=./x' is not a Helm "
+                   "release name (fix: set parameter helm-release-name: lower-case letters, digits, '-' and '.', "
+                   "at most 53 characters)\n")
+    assert not (tmp_path / "helm.record").exists()
 
 
 def test_helm_values_file_outside_the_repository_is_refused(tmp_path, capsys, monkeypatch):

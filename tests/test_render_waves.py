@@ -51,7 +51,7 @@ def expect(text: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
-SEED_000 = """
+DEPLOYMENT_AND_LOG4J = """
 apiVersion: flink.apache.org/v1beta1
 kind: FlinkDeployment
 metadata: {name: my-streaming-app}
@@ -64,11 +64,11 @@ data: {log4j-console.properties: "monitorInterval=30"}
 """
 
 
-def test_seed_000_log4j_configmap_follows_the_deployment_which_keeps_its_wave():
-    # Seed 000 put the FlinkDeployment in wave -1, before everything of wave 0 it needs. Now the
-    # deployment keeps the default wave (nothing written on it) and only its ConfigMap moves.
-    assert run_waves(SEED_000) == expect(_with_waves(SEED_000, {"flink-config-my-streaming-app": "1"}))
-    assert expect(_with_waves(SEED_000, {"flink-config-my-streaming-app": "1"}))[1]["metadata"] == {
+def test_log4j_configmap_follows_the_deployment_which_keeps_its_wave():
+    # Moving the deployment earlier would put it before every wave-0 object it needs: it keeps the
+    # default wave (nothing written on it) and only its ConfigMap moves.
+    assert run_waves(DEPLOYMENT_AND_LOG4J) == expect(_with_waves(DEPLOYMENT_AND_LOG4J, {"flink-config-my-streaming-app": "1"}))
+    assert expect(_with_waves(DEPLOYMENT_AND_LOG4J, {"flink-config-my-streaming-app": "1"}))[1]["metadata"] == {
         "name": "flink-config-my-streaming-app", "annotations": {WAVE: "1"}}
 
 
@@ -169,6 +169,7 @@ def test_a_deployment_the_user_put_earlier_pulls_what_it_needs_along():
 
 
 def test_flink_2_nested_configuration_and_list_forms_name_dependencies_too():
+    # Read as the operator flattens it: a key may be split at any dot (kubernetes.container: {image.pull-secrets}).
     text = """
 apiVersion: flink.apache.org/v1beta1
 kind: FlinkDeployment
@@ -178,8 +179,9 @@ spec:
   flinkConfiguration:
     kubernetes:
       secrets: {creds: /opt/creds}
-      env.secretKeyRef: [{env: TOKEN, secret: token, key: t}]
-      container.image.pull-secrets: [pull-a, "pull-b"]
+      env.secretKeyRef: ["env:TOKEN,secret:token,key:t"]
+    kubernetes.container:
+      image.pull-secrets: [pull-a, "pull-b"]
   job: {jarURI: local:///x.jar}
 """
     deps = "".join(f"---\napiVersion: v1\nkind: Secret\nmetadata: {{name: {n}}}\n"

@@ -92,21 +92,21 @@ def test_operator_canary_resource_is_not_validated():
 
 
 # ------------------------------------------------------------------------------------------------
-# the seed: upgradeMode "stateful"
+# upgradeMode "stateful" (a mode that never existed)
 
 
-def test_seed_stateful_upgrade_mode_names_the_modes_that_exist():
-    errors, _ = validate_objects(load("invalid/seed-001-stateful.yaml"), {})
+def test_stateful_upgrade_mode_names_the_modes_that_exist():
+    errors, _ = validate_objects(load("invalid/upgrade-mode-stateful.yaml"), {})
     assert rules_of(errors) == [("upgrade-mode", "spec.job.upgradeMode")]
     e = errors[0]
-    assert e.file == "invalid/seed-001-stateful.yaml" and e.document == 1
+    assert e.file == "invalid/upgrade-mode-stateful.yaml" and e.document == 1
     assert e.obj == "FlinkDeployment risk/fraud-detector"
     assert "'stateful' does not exist" in e.message
     assert "last-state, savepoint, stateless" in e.message
     assert 'Unsupported value: "stateful"' in e.message  # the API server's words for the CRD enum
     assert "last-state" in e.hint
     line = str(e)
-    assert line.startswith("invalid/seed-001-stateful.yaml (document 1): FlinkDeployment risk/fraud-detector: "
+    assert line.startswith("invalid/upgrade-mode-stateful.yaml (document 1): FlinkDeployment risk/fraud-detector: "
                            "spec.job.upgradeMode: ")
 
 

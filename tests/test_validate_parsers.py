@@ -99,6 +99,14 @@ def test_operator_config_lines():
         fc.parse_operator_config("ok: 1\nnot a pair")
 
 
+def test_operator_config_nested_yaml_is_read_as_config_yaml():
+    assert fc.parse_operator_config("# config.yaml\nexecution:\n  checkpointing:\n    dir: s3://b/c\n"
+                                    "ha.type: kubernetes\n") == {"execution.checkpointing.dir": "s3://b/c",
+                                                                   "ha.type": "kubernetes"}
+    with pytest.raises(ValueError, match="not one YAML mapping"):
+        fc.parse_operator_config("- a\n- b: c\n  d: e\n")
+
+
 @pytest.mark.parametrize("expr,ok", [
     ("* * 9-17 ? * MON-FRI", True), ("0 0/15 * * * ?", True), ("0 0 12 L * ?", True), ("0 0 12 ? * 6#3", True),
     ("0 0 12 ? JAN-MAR 2,5 2030", True), ("* * * * * *", False), ("* * * ? * ?", False), ("* * 24 ? * *", False),

@@ -22,7 +22,7 @@ def render(app: Path) -> subprocess.CompletedProcess:
 
 
 def test_refused_manifest_fails_the_render_with_nothing_on_stdout(tmp_path):
-    shutil.copy(FIXTURES / "invalid" / "seed-001-stateful.yaml", tmp_path / "fraud.yaml")
+    shutil.copy(FIXTURES / "invalid" / "upgrade-mode-stateful.yaml", tmp_path / "fraud.yaml")
     shutil.copy(FIXTURES / "valid" / "orders-pipeline.yaml", tmp_path / "orders.yaml")
     result = render(tmp_path)
     assert result.returncode != 0
@@ -57,6 +57,23 @@ def test_operator_defaults_from_the_sidecar_environment_apply_to_every_app(tmp_p
         [sys.executable, "-m", "flink_gitops", "render", "."], cwd=tmp_path, capture_output=True, text=True, timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
              "ARGOCD_ENV_VALIDATE_OPERATOR_CONFIG": "state.checkpoints.dir: s3://platform-flink/checkpoints\n"})
+    assert told.returncode == 0, told.stderr
+    assert [d["kind"] for d in yaml.safe_load_all(told.stdout) if d] == ["FlinkDeployment"]
+
+
+def test_operator_defaults_in_the_helm_charts_nested_config_yaml_format(tmp_path):
+    # The operator chart's defaultConfiguration may be config.yaml (nested, Flink 2) instead of
+    # flink-conf.yaml lines: pasted as it is, it must mean the same keys, not "execution" = "".
+    doc = yaml.safe_load((FIXTURES / "valid" / "orders-pipeline.yaml").read_text())
+    conf = doc["spec"]["flinkConfiguration"]
+    for key in [k for k in conf if "checkpoints.dir" in k or "checkpointing.dir" in k]:
+        del conf[key]
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(doc))
+    config_yaml = ("kubernetes.operator:\n  reconcile.interval: 15 s\n"
+                   "execution:\n  checkpointing:\n    dir: s3://platform-flink/checkpoints\n")
+    told = subprocess.run(
+        [sys.executable, "-m", "flink_gitops", "render", ".", "--param", f"validate-operator-config={config_yaml}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert told.returncode == 0, told.stderr
     assert [d["kind"] for d in yaml.safe_load_all(told.stdout) if d] == ["FlinkDeployment"]
 

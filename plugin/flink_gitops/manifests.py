@@ -24,6 +24,7 @@ DISCOVERY_SUFFIXES = (*MANIFEST_SUFFIXES, ".tpl")
 #: The limit for ``flink-gitops health`` inputs (render has its parameter max-file-size).
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 OUTSIDE = "symlink points outside the app folder; refusing it"
+OUTSIDE_FIX = "put a copy of what it points to in the app folder"
 
 
 def inside(path: str, root: str) -> bool:
@@ -35,10 +36,13 @@ def relative(path: str, root: str) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outside: bool = True) -> Iterator[str]:
+def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outside: bool = True,
+         skip: tuple[str, ...] = (), on_skip: Callable[[str], None] | None = None) -> Iterator[str]:
     """Files under ``folder`` with one of ``suffixes``, top-down, each folder's names sorted.
 
     Hidden files and folders are skipped; symlinked folders are not followed (they could loop).
+    A file whose name matches a ``skip`` pattern is left out (and its relative path reported to
+    ``on_skip``) before anything else: it is never read, so where it points does not matter.
     A symlink whose target resolves outside ``folder`` raises UserError, or with
     ``refuse_outside=False`` is passed over in silence.
     """
@@ -49,14 +53,18 @@ def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outs
             for d in dirnames:
                 full = os.path.join(dirpath, d)
                 if os.path.islink(full) and not inside(os.path.realpath(full), root):
-                    raise UserError(Problem(OUTSIDE, file=relative(full, root)))
+                    raise UserError(Problem(OUTSIDE, file=relative(full, root), hint=OUTSIDE_FIX))
         for name in sorted(filenames):
             if name.startswith(".") or not name.endswith(suffixes):
                 continue
             full = os.path.join(dirpath, name)
+            if any(fnmatch.fnmatchcase(name, pat) for pat in skip):
+                if on_skip is not None:
+                    on_skip(relative(full, root))
+                continue
             if not inside(os.path.realpath(full), root):
                 if refuse_outside:
-                    raise UserError(Problem(OUTSIDE, file=relative(full, root)))
+                    raise UserError(Problem(OUTSIDE, file=relative(full, root), hint=OUTSIDE_FIX))
                 continue
             yield full
 
@@ -65,16 +73,7 @@ def manifest_files(folder: str, skip: tuple[str, ...] = (), on_skip: Callable[[s
     """Manifest files under ``folder``, recursively, sorted by relative path; names matching a
     ``skip`` pattern are left out (and reported to ``on_skip`` with their relative path)."""
     root = os.path.realpath(folder)
-    found: list[str] = []
-    for full in walk(root):
-        name = os.path.basename(full)
-        if any(fnmatch.fnmatchcase(name, pat) for pat in skip):
-            if on_skip is not None:
-                on_skip(relative(full, root))
-            continue
-        found.append(full)
-    found.sort(key=lambda p: relative(p, root))
-    return found
+    return sorted(walk(root, skip=skip, on_skip=on_skip), key=lambda p: relative(p, root))
 
 
 def read_stream(stream, shown: str, max_bytes: int) -> str:
@@ -106,21 +105,34 @@ def _decode(data: bytes, shown: str) -> str:
 
 def read_objects(args: list[str], max_bytes: int = MAX_INPUT_BYTES) -> list[Located]:
     """Every object in files, folders (recursively) or ``-``/nothing for stdin, read for their
-    health (no name needed; ``List`` kinds flattened). Raises UserError with every problem."""
+    health (no name needed; ``List`` kinds flattened). Raises UserError with every problem.
+
+    An empty List (``kubectl get`` in an empty namespace) gives no objects; input with no document
+    at all is an error: it is what a failed ``kubectl get`` leaves in a pipe.
+    """
     out: list[Located] = []
     problems: list[Problem] = []
+    documents = False
     for arg in args or ["-"]:
         try:
             text_of = _sources(arg, max_bytes)
             for name, read in text_of:
                 try:
-                    out.extend(objects_from_text(read(), name, applicable=False))
+                    text = read()
+                    found = objects_from_text(text, name, applicable=False)
+                    documents = documents or bool(found) or any(True for _ in yamlio.iter_documents(text, name))
+                    out.extend(found)
                 except UserError as exc:  # keep going: report every broken file at once
                     problems.extend(exc.problems)
         except UserError as exc:
             problems.extend(exc.problems)
     if problems:
         raise UserError(problems)
+    if not documents:
+        raise UserError(Problem(
+            "no YAML or JSON document to read", file=", ".join("<stdin>" if a == "-" else a for a in args or ["-"]),
+            hint="if a command is piped in, it printed nothing: did it fail? (kubectl get -o yaml prints an "
+                 "empty List, not nothing, when there is nothing to list)"))
     return out
 
 

@@ -16,8 +16,8 @@ from typing import Mapping
 from flink_gitops import yamlio
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP, Located
-from flink_gitops.manifests import (DISCOVERY_SUFFIXES, OUTSIDE, inside, objects_from_text, read_stream, read_text,
-                                   relative, walk)
+from flink_gitops.manifests import (DISCOVERY_SUFFIXES, OUTSIDE, OUTSIDE_FIX, inside, objects_from_text, read_stream,
+                                   read_text, relative, walk)
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext, build_context
 from flink_gitops.render.pipeline import run_pipeline
@@ -47,7 +47,7 @@ def _app_config(app_dir: str) -> dict:
     if not os.path.isfile(path):
         return {}
     if not inside(os.path.realpath(path), app_dir):
-        raise UserError(Problem(OUTSIDE, file=APP_CONFIG_FILE))
+        raise UserError(Problem(OUTSIDE, file=APP_CONFIG_FILE, hint=OUTSIDE_FIX))
     docs = yamlio.load_documents(read_text(path, APP_CONFIG_FILE, 1 << 20), APP_CONFIG_FILE)
     doc = docs[0][1] if docs else {}
     if not isinstance(doc, dict) or set(doc) - {"parameters"} or not isinstance(doc.get("parameters", {}), dict):

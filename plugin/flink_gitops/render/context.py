@@ -16,7 +16,7 @@ class RenderContext:
     app_dir: str | None  # absolute, real path of the app folder; None when reading stdin
     repo_root: str | None  # absolute, real path of the repository checkout (contains app_dir)
     repo_url: str | None = None  # ARGOCD_APP_SOURCE_REPO_URL, or origin from .git/config
-    app_name: str = ""
+    app_name: str = ""  # the Application's name (Helm's default release name)
     namespace: str = ""  # ARGOCD_APP_NAMESPACE: where objects without a namespace land
     kube_version: str = ""
     api_versions: tuple[str, ...] = ()
@@ -90,6 +90,14 @@ def find_repo_root(app_dir: str, source_path: str | None) -> str:
         probe = parent
 
 
+def _name_part(app_name: str) -> str:
+    """The Application's name without its namespace: Argo CD passes ``<namespace>_<name>`` for an app
+    outside its own namespace, and its Helm uses the name part as the release name
+    (reposerver ``helmTemplate``: ``argo.ParseInstanceName``); an underscore is no release name."""
+    namespace, sep, name = app_name.partition("_")
+    return name if sep else namespace
+
+
 def build_context(params: Mapping[str, object], app_dir: str | None, env: Mapping[str, str]) -> RenderContext:
     repo_root = None
     repo_url = env.get("ARGOCD_APP_SOURCE_REPO_URL") or None
@@ -103,7 +111,7 @@ def build_context(params: Mapping[str, object], app_dir: str | None, env: Mappin
         app_dir=app_dir,
         repo_root=repo_root,
         repo_url=repo_url,
-        app_name=env.get("ARGOCD_APP_NAME", "") or (os.path.basename(app_dir) if app_dir else ""),
+        app_name=_name_part(env.get("ARGOCD_APP_NAME", "")) or (os.path.basename(app_dir) if app_dir else ""),
         namespace=env.get("ARGOCD_APP_NAMESPACE", ""),
         kube_version=env.get("KUBE_VERSION", ""),
         api_versions=api_versions,

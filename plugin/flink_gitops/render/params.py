@@ -40,6 +40,9 @@ PARAMETERS: tuple[Param, ...] = (
     Param("values-files", (), "Helm values files",
           "values files for helm template, relative to the app folder (must stay inside the repository)",
           "array"),
+    Param("helm-release-name", "", "Helm release name",
+          "the release name for helm template (an Application's helm.releaseName); empty: the Application's name",
+          "string"),
     Param("strip-cluster-fields", "true", "Remove cluster-owned fields",
           "drop status, resourceVersion, uid, managedFields, last-applied... from pasted objects", "boolean"),
     Param("log4j", "true", "Check log4j configuration",
@@ -52,8 +55,8 @@ PARAMETERS: tuple[Param, ...] = (
           "reject what the Flink operator's admission webhook would reject", "boolean"),
     Param("validate-strict", "false", "Strict validation", "treat validation warnings as errors", "boolean"),
     Param("validate-operator-config", "", "Operator configuration",
-          "the operator's default configuration (flink-conf 'key: value' lines or JSON) that validation assumes; "
-          "empty: upstream defaults", "string"),
+          "the operator's default configuration (flink-conf 'key: value' lines, nested config.yaml or JSON) "
+          "that validation assumes; empty: upstream defaults", "string"),
     Param("validate-skip-rules", (), "Validation rules to skip",
           "validation rule ids to skip for every object (per object: annotation flink-gitops.io/skip-validation)",
           "array"),

@@ -8,6 +8,7 @@ never by the Application, whose env and parameters the repository author control
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from typing import Mapping
@@ -26,6 +27,8 @@ APP_CONFIG_FILE = "flink-gitops.yaml"
 NOT_MANIFESTS = (*KUSTOMIZATION_FILES, "Chart.yaml", "Chart.lock", "values*.yaml", "values*.yml",
                  APP_CONFIG_FILE, "plugin.yaml")
 TOOL_TIMEOUT_SECONDS = 80  # below Argo CD's default ARGOCD_EXEC_TIMEOUT of 90s
+#: Helm's own rule for release names (pkg/chartutil ValidateReleaseName), 53 characters at most.
+_RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def detect_source(app_dir: str, requested: str) -> str:
@@ -109,7 +112,13 @@ def load_kustomize(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> 
 
 def load_helm(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[Located]:
     tool = resolve_tool("helm", env, ctx)
-    argv = [tool, "template", ctx.app_name or "release", ".", "--include-crds"]
+    release = str(ctx.param("helm-release-name")) or ctx.app_name or "release"
+    if not (_RELEASE_NAME.fullmatch(release) and len(release) <= 53):  # also: never an option to helm
+        raise UserError(Problem(f"{release!r} is not a Helm release name",
+                                file="parameter helm-release-name" if ctx.param("helm-release-name") else None,
+                                hint="set parameter helm-release-name: lower-case letters, digits, '-' and '.', "
+                                     "at most 53 characters"))
+    argv = [tool, "template", release, ".", "--include-crds"]
     if ctx.namespace:
         argv += ["--namespace", ctx.namespace]
     if ctx.kube_version:

@@ -17,9 +17,9 @@ Parameters (all optional):
     ``true``: warnings are errors.
 ``validate-operator-config``
     The operator's default configuration (its ``flink-conf.yaml`` / ``defaultConfiguration``) as
-    ``key: value`` lines or a JSON object. Without it the upstream defaults are assumed: no
-    checkpoint/savepoint directory, no HA, jarURI schemes ``https`` only, reconcile interval 60 s.
-    Namespace and Flink-version scoped defaults
+    ``key: value`` lines, nested YAML (``config.yaml``) or a JSON object. Without it the upstream
+    defaults are assumed: no checkpoint/savepoint directory, no HA, jarURI schemes ``https`` only,
+    reconcile interval 60 s. Namespace and Flink-version scoped defaults
     (``kubernetes.operator.default-configuration.namespace.<ns>.`` / ``.flink-version.<v>[+].``)
     are honoured like the operator does.
 ``validate-skip-rules``
@@ -39,8 +39,7 @@ from dataclasses import replace
 from typing import Mapping
 
 from flink_gitops.errors import Problem
-from flink_gitops.flink import Located
-from flink_gitops.flink import API_GROUP, kind_names
+from flink_gitops.flink import API_GROUP, Located, kind_names
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation import rules as r
 from flink_gitops.render.validation.registry import RULES
@@ -72,7 +71,8 @@ def _settings(params: Mapping[str, object], errors: list[Problem]) -> r.Settings
         operator_conf = fc.parse_operator_config(str(_param(params, "validate-operator-config")))
     except ValueError as exc:
         errors.append(Problem(f"parameter validate-operator-config: {exc}",
-                              hint="give the operator's configuration as 'key: value' lines or a JSON object"))
+                              hint="give the operator's configuration as 'key: value' lines, nested config.yaml or "
+                                   "a JSON object"))
         operator_conf = {}
     skip = _rule_list(_param(params, "validate-skip-rules"))
     unknown = [s for s in skip if s not in RULES]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import Located, group_of, in_api_group
 from flink_gitops.render.context import RenderContext
-from flink_gitops.render.objects import WAVE, annotations_of, as_list, dig, name_of, \
+from flink_gitops.render.objects import WAVE, annotations_of, as_list, dig, flink_configuration, name_of, \
     pod_template_references, set_annotation
 
 # Argo CD's order of kinds inside one wave (gitops-engine sync_tasks.go), for the --explain table.
@@ -109,16 +109,6 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _conf_value(conf: object, key: str) -> object:
-    """A ``flinkConfiguration`` value by its dotted key, written flat or as Flink 2's nested YAML."""
-    if not isinstance(conf, dict):
-        return None
-    if key in conf:
-        return conf[key]
-    head, _, rest = key.partition(".")
-    return _conf_value(conf.get(head), rest) if rest else None
-
-
 def _unquote(text: str) -> str:
     return text.strip().strip("'\"").strip()
 
@@ -128,35 +118,32 @@ def flink_configuration_references(spec: object, base: str) -> list[tuple[str, s
 
     Flink's Kubernetes client mounts or reads them when it builds the JobManager and TaskManager
     pods (KubernetesConfigOptions): without them the pods cannot start, as with a podTemplate.
+    The configuration is read as the operator hands it to Flink (:func:`flink_configuration`: Flink 2's
+    nested YAML flattened, lists joined with ``;``).
     """
-    conf = dig(spec, "flinkConfiguration")
+    conf = flink_configuration(spec)
     out: list[tuple[str, str, str]] = []
 
-    def field(key: str) -> str:
-        return f"{base}.flinkConfiguration[{key}]"
+    def add(kind: str, name: str, key: str) -> None:
+        if _unquote(name):
+            out.append((kind, _unquote(name), f"{base}.flinkConfiguration[{key}]"))
 
-    key = "kubernetes.secrets"  # "foo:/opt/secrets-foo,bar:/opt/secrets-bar" (or a YAML map)
-    value = _conf_value(conf, key)
-    names = list(value) if isinstance(value, dict) else \
-        [item.partition(":")[0] for item in value.split(",")] if isinstance(value, str) else []
-    out += [("Secret", _unquote(str(n)), field(key)) for n in names if _unquote(str(n))]
-    key = "kubernetes.env.secretKeyRef"  # "env:FOO,secret:foo,key:k;env:BAR,secret:bar,key:k" (or a list)
-    value = _conf_value(conf, key)
-    for item in (value.split(";") if isinstance(value, str) else as_list(value)):
-        if isinstance(item, str):
-            item = dict(part.partition(":")[::2] for part in item.split(","))
-        name = item.get("secret") if isinstance(item, dict) else None
-        if isinstance(name, str) and _unquote(name):
-            out.append(("Secret", _unquote(name), field(key)))
-    key = "kubernetes.container.image.pull-secrets"  # "foo;bar" (or a list)
-    value = _conf_value(conf, key)
-    for name in (value.split(";") if isinstance(value, str) else as_list(value)):
-        if isinstance(name, str) and _unquote(name):
-            out.append(("Secret", _unquote(name), field(key)))
+    key = "kubernetes.secrets"  # a map option: "foo:/opt/secrets-foo,bar:/opt/secrets-bar"
+    if key in conf:
+        for item in conf[key].split(","):
+            add("Secret", item.partition(":")[0], key)
+    else:  # or one key per Secret below it, as a YAML map flattens (Flink reads a map option's prefix keys)
+        for sub in conf:
+            if sub.startswith(key + "."):
+                add("Secret", sub[len(key) + 1:], key)
+    key = "kubernetes.env.secretKeyRef"  # "env:FOO,secret:foo,key:k;env:BAR,secret:bar,key:k"
+    for item in conf.get(key, "").split(";"):
+        add("Secret", dict(part.partition(":")[::2] for part in item.split(",")).get("secret", ""), key)
+    key = "kubernetes.container.image.pull-secrets"  # "foo;bar"
+    for name in conf.get(key, "").split(";"):
+        add("Secret", name, key)
     key = "kubernetes.hadoop.conf.config-map.name"
-    value = _conf_value(conf, key)
-    if isinstance(value, str) and _unquote(value):
-        out.append(("ConfigMap", _unquote(value), field(key)))
+    add("ConfigMap", conf.get(key, ""), key)
     return out
 
 

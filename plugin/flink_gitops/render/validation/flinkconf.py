@@ -15,6 +15,9 @@ import re
 from functools import lru_cache
 from typing import Iterable, Mapping
 
+from flink_gitops import yamlio
+from flink_gitops.errors import UserError
+
 OPERATOR_PREFIX = "kubernetes.operator."
 DEFAULT_CONF_PREFIX = OPERATOR_PREFIX + "default-configuration."
 NAMESPACE_CONF_PREFIX = DEFAULT_CONF_PREFIX + "namespace."
@@ -61,7 +64,8 @@ def _flatten_into(node: dict, parent: str, out: dict[str, str]) -> None:
 
 def parse_operator_config(text: str) -> dict[str, str]:
     """The ``validate-operator-config`` parameter: the operator's default configuration as
-    ``key: value`` lines (flink-conf.yaml style; ``#`` comments), or a JSON object.
+    ``key: value`` lines (flink-conf.yaml style; ``#`` comments), nested YAML (the Helm chart's
+    ``config.yaml`` format, Flink 2: indented keys are joined with ``.``), or a JSON object.
 
     Raises ValueError naming the bad line.
     """
@@ -76,6 +80,8 @@ def parse_operator_config(text: str) -> dict[str, str]:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         return flatten(data)
+    if any(line[:1].isspace() and line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        return _nested_yaml(text)
     out: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -91,6 +97,17 @@ def parse_operator_config(text: str) -> dict[str, str]:
             value = value[1:-1]
         out[key.strip()] = value
     return out
+
+
+def _nested_yaml(text: str) -> dict[str, str]:
+    """config.yaml: standard YAML, read as Flink 2 reads it (nested keys joined with ``.``)."""
+    try:
+        docs = yamlio.load_documents(text, "config.yaml")
+    except UserError as exc:
+        raise ValueError(exc.problems[0].message) from None
+    if len(docs) != 1 or not isinstance(docs[0][1], dict):
+        raise ValueError("indented lines, so read as config.yaml, but it is not one YAML mapping")
+    return flatten(docs[0][1])
 
 
 def _version_tuple(version: object) -> tuple[int, int] | None:

@@ -44,13 +44,13 @@ def register(id: str, summary: str, *, operator: str, source: str, fix: str, exa
     RULES[id] = rule
     return rule
 
+
 # Upstream sources the rules quote (paths in apache/flink-kubernetes-operator).
 DEFAULT_VALIDATOR = ("flink-kubernetes-operator/src/main/java/org/apache/flink/kubernetes/operator/validation/"
                      "DefaultValidator.java")
 AUTOSCALER_VALIDATOR = "flink-autoscaler/src/main/java/org/apache/flink/autoscaler/validation/AutoscalerValidator.java"
 CRD_DEPLOYMENT = "helm/flink-kubernetes-operator/crds/flinkdeployments.flink.apache.org-v1.yml"
 CRD_DIRECTORY = "helm/flink-kubernetes-operator/crds/"
-CRD_BLUE_GREEN = "helm/flink-kubernetes-operator/crds/flinkbluegreendeployments.flink.apache.org-v1.yml"
 SESSION_JOB_RECONCILER = ("flink-kubernetes-operator/src/main/java/org/apache/flink/kubernetes/operator/reconciler/"
                           "sessionjob/SessionJobReconciler.java")
 BLUE_GREEN_HANDLER = ("flink-kubernetes-operator/src/main/java/org/apache/flink/kubernetes/operator/controller/"

@@ -121,3 +121,23 @@ def test_render_lists_its_parameters(cli_env, repo):
         assert f"\n{spec.name}  (default: " in "\n" + text
     assert "log4j-strategy  (default: configmap; one of configmap, inline)" in text
     assert "--list-params" in run(["render", "--help"], cli_env, repo).stdout.decode()
+
+
+def test_render_a_file_it_may_not_read_is_one_error_line(repo, monkeypatch):
+    # As root every file is readable, so the refusal an ordinary user meets is made here.
+    import builtins
+
+    from tests.conftest import run_cli
+
+    real_open = builtins.open
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file).endswith("flinkdeployment.yaml"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    code, out, err = run_cli("render", FD)
+    assert (code, out) == (2, "")
+    assert err == f"flink-gitops render: error: {FD}: cannot read: Permission denied\n"

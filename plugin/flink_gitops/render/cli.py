@@ -64,6 +64,13 @@ def _app_dir(path: str) -> str | None:
     return real
 
 
+def _open_manifest(path: str):
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise UserError(Problem(f"cannot read: {exc.strerror}", file=path)) from None
+
+
 def list_params() -> str:
     """Every parameter, its default and its help, as plugin.yaml announces them to Argo CD."""
     from flink_gitops.render.params import PARAMETERS
@@ -101,7 +108,7 @@ def run(args) -> int:
     contexts: list = []
     try:
         if app_dir is None and args.path != "-":
-            with open(args.path, "rb") as stream:  # one manifest file, read as a named stream
+            with _open_manifest(args.path) as stream:  # one manifest file, read as a named stream
                 text = render_text(None, params, env, args.output, stream, contexts)
         else:
             text = render_text(app_dir, params, env, args.output, sys.stdin, contexts)

@@ -30,7 +30,8 @@ from flink_gitops.render.objects import annotations_of, dig, name_of, where, wit
 
 #: Parameters only the Flux target knows (they are not announced to Argo CD).
 FLUX_PARAMETERS = {"flux-version": ""}
-#: Defaults that differ from the Argo CD target; anything set explicitly still wins.
+#: Defaults that differ from the Argo CD target; anything set explicitly still wins (but no wave survives:
+#: sync-waves=true only earns a warning, as every argocd.argoproj.io annotation is removed).
 FLUX_DEFAULTS = {"sync-waves": "false", "log4j-strategy": "inline", "ignore-differences": "false"}
 STEP = "flux-target"
 SPEC_IGNORE_SINCE = (2, 9)  # kustomize-controller 1.9

@@ -245,3 +245,13 @@ def test_sync_waves_turned_on_still_gives_flux_no_annotation(render):
     code, out, err = render(SESSION, "--target", "flux", "-p", "sync-waves=true")
     assert code == 0 and "argocd.argoproj.io" not in out
     assert "sync-waves=true has no effect with --target flux" in err
+
+
+def test_no_replicas_in_the_manifest_needs_no_ignore_rule(render):
+    # Flux never owns a field its manifest lacks, so the autoscaler's value is safe on any version.
+    unsized = DEPLOYMENT.replace("replicas: 2, ", "")
+    for version in ("2.8", "2.9"):
+        code, out, err = render(unsized + "---\n" + HPA, "--target", "flux", "--explain", "-p", f"flux-version={version}")
+        assert code == 0 and out == DEPLOYMENT_OUT.format(replicas="") + HPA_OUT
+        assert "spec.ignore:" not in err and "removed spec.taskManager.replicas" not in err
+        assert "HorizontalPodAutoscaler orders-tm scales it; spec.taskManager.replicas not in the manifest" in err

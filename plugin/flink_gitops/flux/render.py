@@ -136,12 +136,17 @@ def apply_flux_target(objs: list[Located], ctx: RenderContext) -> list[Located]:
             continue
         hpa = scaled[key]
         has_replicas = dig(loc.obj, "spec", "taskManager", "replicas") is not None
-        if use_ignore:
+        if not has_replicas:
+            # Flux never owns a field its manifest lacks: nothing reverts the autoscaler's value.
+            plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
+                        "spec.taskManager.replicas not in the manifest, nothing to do")
+            out.append(loc)
+        elif use_ignore:
             rules.append(ignore_rule(*key))
             plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
                         f"spec.taskManager.replicas kept, spec.ignore rule for {SCALE_PATH} (Flux >= 2.9)")
             out.append(loc)
-        elif has_replicas:
+        else:
             parallelism = dig(loc.obj, "spec", "job", "parallelism")
             if isinstance(dig(loc.obj, "spec", "job"), dict) and not (isinstance(parallelism, int) and parallelism >= 1):
                 # Without replicas the operator sizes the job from parallelism, which must then be set.
@@ -159,10 +164,6 @@ def apply_flux_target(objs: list[Located], ctx: RenderContext) -> list[Located]:
                         "spec.taskManager.replicas dropped (flux-version "
                         f"{ctx.params.get('flux-version') or 'not set'}: no spec.ignore before Flux 2.9)")
             out.append(with_obj(loc, obj))
-        else:
-            plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
-                        "spec.taskManager.replicas not in the manifest, nothing to do")
-            out.append(loc)
     if rules:
         import json
 

@@ -133,3 +133,54 @@ def test_a_status_map_never_makes_flux_error(kind, status, metadata, spec):
     assert why != "missing"
     if not why:
         assert flux == expected
+
+
+# --- the generation pre-check, as unstructured.NestedInt64 reads it ------------------------
+
+def _running(observed, generation, metadata_extra=None) -> dict:
+    metadata = {"name": "orders", "namespace": "streaming", **(metadata_extra or {})}
+    if generation is not _ABSENT:
+        metadata["generation"] = generation
+    return {"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment", "metadata": metadata,
+            "spec": {"job": {"jarURI": "local:///x.jar"}},
+            "status": {"observedGeneration": observed, "lifecycleState": "STABLE",
+                       "jobStatus": {"state": "RUNNING"}}}
+
+
+_ABSENT = object()
+
+
+@pytest.mark.parametrize("observed,generation", [(1, 2), (3, 2), (0, 2**63 - 1)],
+                         ids=["behind", "ahead", "int64-max"])
+def test_pre_check_fires_when_both_are_int64_and_differ(observed, generation):
+    result = evaluate(ENTRIES["FlinkDeployment"], _running(observed, generation), ENGINE)
+    assert (result.status, result.decided_by) == ("InProgress", "observedGeneration")
+
+
+@pytest.mark.parametrize("observed,generation", [
+    (2, 2),            # equal: the expressions decide
+    (True, 2),         # a bool is no int64 (Python's True == 1 must not leak in)
+    (1.0, 2),          # a JSON number with a fraction decodes as float64
+    ("1", 2),          # a string (some CRDs type it so): Flux skips its check
+    (2**63, 2),        # beyond int64: decoded as float64
+    (1, 2**63),
+    (1, "2"),
+    (1, _ABSENT),      # no metadata.generation
+], ids=["equal", "bool", "float", "string", "observed-beyond-int64", "generation-beyond-int64",
+        "generation-string", "no-generation"])
+def test_pre_check_skipped_unless_both_are_int64(observed, generation):
+    obj = _running(observed, generation)
+    result = evaluate(ENTRIES["FlinkDeployment"], obj, ENGINE)
+    assert result.decided_by != "observedGeneration"
+    flux, expected, why = flux_vs_evaluator(obj)
+    assert why == "" and flux == expected
+
+
+def test_pre_check_skipped_when_a_parent_is_not_a_map():
+    # NestedInt64 errors on a non-map step; Flux then skips the check (and the guarded CEL decides).
+    for obj in (dict(_running(1, 2), metadata=[{"generation": 2}]),
+                dict(_running(1, 2), status=[{"observedGeneration": 1}])):
+        result = evaluate(ENTRIES["FlinkDeployment"], obj, ENGINE)
+        assert result.decided_by != "observedGeneration" and not result.error
+        flux, expected, why = flux_vs_evaluator(obj)
+        assert why == "" and flux == expected

@@ -101,3 +101,16 @@ def test_failed_and_current_never_both_hold():
         both += failed and current
         checked += 1
     assert checked > 25_000 and both == 0
+
+
+CEL_GO_CODE_POINT_LIMIT = 100_000  # cel-go's parser default (parser/parser.go): longer does not parse
+
+
+def test_each_expression_fits_cel_go_and_docs_give_its_size(repo):
+    assert max(len(expr) for _, _, expr in EXPRESSIONS) < CEL_GO_CODE_POINT_LIMIT
+    docs = (repo / "docs/flux.md").read_text()
+    said = re.search(r"FlinkDeployment entry is about (\d+) KB.*?the four entries add about (\d+) KB", docs, re.S)
+    deployment = sum(len(e) for kind, _, e in EXPRESSIONS if kind == "FlinkDeployment") / 1000
+    total = sum(len(e) for _, _, e in EXPRESSIONS) / 1000
+    for stated, actual in zip(map(int, said.groups()), (deployment, total)):
+        assert abs(stated - actual) <= 0.15 * actual, f"docs/flux.md says {stated} KB, the CEL is {actual:.0f} KB"

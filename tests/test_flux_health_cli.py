@@ -21,6 +21,9 @@ CRASHING = "status: {observedGeneration: 2, lifecycleState: DEPLOYED, jobStatus:
 UPGRADING = "status: {observedGeneration: 2, lifecycleState: UPGRADING, jobManagerDeploymentStatus: DEPLOYING}\n"
 
 
+RUNNING_DOC = _deployment("ok", 2, RUNNING)
+
+
 def _write(tmp_path, text: str):
     path = tmp_path / "objs.yaml"
     path.write_text(text)
@@ -83,3 +86,23 @@ def test_without_the_cel_engine_one_line_names_the_extra(tmp_path, monkeypatch):
     assert (code, out) == (2, "")
     assert err.strip().splitlines() == ["flink-gitops health: error: the Flux engine needs cel-expr-python "
                                         "(fix: pip install 'flink-gitops[flux]')"]
+
+
+@pytest.mark.parametrize("api_version", ["flink.apache.org", "flink.apache.org/v1beta1/extra"])
+def test_an_apiversion_flux_cannot_match_is_one_line_and_exit_2(tmp_path, cli_env, api_version):
+    # apimachinery reads neither as group flink.apache.org, so no entry would match in Flux.
+    path = _write(tmp_path, RUNNING_DOC.replace("flink.apache.org/v1beta1", api_version))
+    run = subprocess.run(["flink-gitops", "health", "--engine", "flux", path], capture_output=True, text=True,
+                         env=cli_env)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.strip().splitlines() == [
+        f"flink-gitops health: error: {path} (document 1): FlinkDeployment ns/ok: apiVersion: '{api_version}' is not "
+        "flink.apache.org/VERSION, so no Flux health check matches it"]
+
+
+def test_any_version_of_the_group_gets_the_checks(tmp_path):
+    # Flux ignores the version in an entry's apiVersion: a v1 object gets the v1beta1 entry.
+    code, out, _ = run_cli("health", "--engine", "flux", "-o", "json",
+                           _write(tmp_path, RUNNING_DOC.replace("flink.apache.org/v1beta1", "flink.apache.org/v1")))
+    assert code == 0 and json.loads(out)[0]["status"] == "Current"
+

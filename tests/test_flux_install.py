@@ -79,3 +79,19 @@ def test_the_component_replaces_a_list_already_there(tmp_path):
     out = subprocess.run([KUBECTL, "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert yaml.safe_load(out.stdout)["spec"]["healthCheckExprs"] == all_health_check_exprs()
+
+
+@needs_kubectl
+def test_own_checks_appended_after_the_component_as_docs_show(tmp_path, repo):
+    # docs/flux.md's recipe for keeping checks of your own next to the Component's.
+    recipe = (repo / "docs/flux.md").read_text().split("kustomize applies it after the Component:", 1)[1]
+    patches = yaml.safe_load(recipe.split("```yaml\n", 1)[1].split("```", 1)[0])
+    (tmp_path / "ks.yaml").write_text(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: x}\nspec: {wait: true}\n")
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
+        "resources": ["ks.yaml"], "components": [os.path.relpath(ROOT / "flux/health-checks", tmp_path)],
+        **patches}))
+    out = subprocess.run([KUBECTL, "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    kinds = [e["kind"] for e in yaml.safe_load(out.stdout)["spec"]["healthCheckExprs"]]
+    assert kinds == [e["kind"] for e in all_health_check_exprs()] + ["Widget"]

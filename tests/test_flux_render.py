@@ -207,3 +207,51 @@ def test_the_flux_render_path_imports_nothing_heavy(repo):
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "0 []", proc.stderr
+
+
+WRITTEN_FOR_ARGOCD = DEPLOYMENT.replace(
+    "metadata: {name: orders, namespace: streaming}",
+    "metadata:\n  name: orders\n  namespace: streaming\n"
+    "  annotations: {argocd.argoproj.io/sync-wave: '5', argocd.argoproj.io/sync-options: Prune=false, team: data}")
+SAVEPOINT_HOOK = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pre-sync-check
+  namespace: streaming
+  annotations: {argocd.argoproj.io/hook: PreSync}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: check, image: busybox}]
+"""
+
+
+def test_argocd_annotations_written_by_hand_are_removed_and_named(render):
+    code, out, err = render(WRITTEN_FOR_ARGOCD + "---\n" + SAVEPOINT_HOOK, "--target", "flux")
+    assert code == 0
+    assert "argocd.argoproj.io" not in out
+    assert out.startswith(DEPLOYMENT_OUT.format(replicas="    replicas: 2\n").replace(
+        "  namespace: streaming\n", "  namespace: streaming\n  annotations:\n    team: data\n", 1))
+    assert ("FlinkDeployment streaming/orders: removed Argo CD annotations argocd.argoproj.io/sync-wave, "
+            "argocd.argoproj.io/sync-options (Flux ignores them)") in err
+    # A hook is applied by Flux as an ordinary object: say so, since the annotation no longer shows it.
+    assert "Job streaming/pre-sync-check: an Argo CD PreSync hook; Flux has no hooks" in err
+    assert "\nmetadata:\n  name: pre-sync-check\n  namespace: streaming\nspec:" in out
+
+
+def test_sync_waves_turned_on_still_gives_flux_no_annotation(render):
+    code, out, err = render(SESSION, "--target", "flux", "-p", "sync-waves=true")
+    assert code == 0 and "argocd.argoproj.io" not in out
+    assert "sync-waves=true has no effect with --target flux" in err
+
+
+def test_no_replicas_in_the_manifest_needs_no_ignore_rule(render):
+    # Flux never owns a field its manifest lacks, so the autoscaler's value is safe on any version.
+    unsized = DEPLOYMENT.replace("replicas: 2, ", "")
+    for version in ("2.8", "2.9"):
+        code, out, err = render(unsized + "---\n" + HPA, "--target", "flux", "--explain", "-p", f"flux-version={version}")
+        assert code == 0 and out == DEPLOYMENT_OUT.format(replicas="") + HPA_OUT
+        assert "spec.ignore:" not in err and "removed spec.taskManager.replicas" not in err
+        assert "HorizontalPodAutoscaler orders-tm scales it; spec.taskManager.replicas not in the manifest" in err

@@ -11,7 +11,8 @@ _HEADER = ("KIND", "NAMESPACE", "NAME", "FLUX", "DECIDED-BY", "MESSAGE")
 
 
 def assess_all(objs: list[Located]) -> list[dict]:
-    from flink_gitops.flink import is_flink
+    from flink_gitops.errors import UserError
+    from flink_gitops.flink import API_GROUP, is_flink
     from flink_gitops.flux.celgen import all_health_check_exprs
     from flink_gitops.flux.evaluate import CelEngine, entry_for, evaluate
     from flink_gitops.health.evaluate import decide
@@ -24,7 +25,12 @@ def assess_all(objs: list[Located]) -> list[dict]:
         obj = loc.obj
         if not is_flink(obj):
             continue
-        result = evaluate(entry_for(obj, entries), obj, engine)
+        entry = entry_for(obj, entries)
+        if entry is None:
+            # Only an apiVersion that is not GROUP/VERSION gets here; the API server refuses it.
+            raise UserError(loc.problem(f"{obj.get('apiVersion')!r} is not {API_GROUP}/VERSION, so no "
+                                        "Flux health check matches it", "apiVersion"))
+        result = evaluate(entry, obj, engine)
         table_status, message, rule = decide(TABLES[obj["kind"]], obj)
         if result.decided_by == "observedGeneration":
             message = (f"status.observedGeneration {obj['status']['observedGeneration']} differs from "

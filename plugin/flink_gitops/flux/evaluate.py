@@ -129,13 +129,20 @@ def evaluate(entry: dict, obj: dict, engine: CelEngine) -> FluxResult:
     return FluxResult(IN_PROGRESS, "none")
 
 
+def group_of(api_version: str) -> str:
+    """The API group as apimachinery's ``schema.ParseGroupVersion`` reads it (Flux matches entries by
+    group and kind): no slash is a core-group version, more than one slash no group at all."""
+    parts = api_version.split("/")
+    return parts[0] if len(parts) == 2 else ""
+
+
 def entry_for(obj: dict, entries: list[dict]) -> dict | None:
     """The entry Flux uses for ``obj``: same API group and kind (the version is ignored)."""
     api, kind = obj.get("apiVersion"), obj.get("kind")
     if not isinstance(api, str) or not isinstance(kind, str):
         return None
-    group = api.rpartition("/")[0]
+    group = group_of(api)
     for entry in entries:
-        if entry.get("kind") == kind and str(entry.get("apiVersion", "")).rpartition("/")[0] == group:
+        if entry.get("kind") == kind and group_of(str(entry.get("apiVersion", ""))) == group:
             return entry
     return None

@@ -9,6 +9,10 @@ What changes against the Argo CD target (docs/flux.md has the long form):
 * log4j ``inline`` by default: a ``flink-config-<name>`` ConfigMap cannot be applied after its
   FlinkDeployment, so the operator and Flux would overwrite each other's copy;
 * no ``ignoreDifferences`` step (it edits Argo CD Applications);
+* no Argo CD annotations at all: ``argocd.argoproj.io/*`` annotations written for Argo CD (a
+  wave, sync options, a hook, a tracking id pasted from a live object) are removed, since Flux
+  ignores them and a reader of the committed output would expect an order or a hook Flux does
+  not give; Argo CD's own objects (``argoproj.io``) keep theirs;
 * a FlinkDeployment scaled by a HorizontalPodAutoscaler (scale subresource
   ``spec.taskManager.replicas``): with Flux >= 2.9 the field stays and a ``spec.ignore`` rule for
   the Kustomization is printed; before 2.9 the field is dropped from the manifest, the Flux FAQ's
@@ -22,16 +26,19 @@ import re
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP, Located, in_api_group
 from flink_gitops.render.context import RenderContext
-from flink_gitops.render.objects import dig, name_of, where, with_obj
+from flink_gitops.render.objects import annotations_of, dig, name_of, where, with_obj
 
 #: Parameters only the Flux target knows (they are not announced to Argo CD).
 FLUX_PARAMETERS = {"flux-version": ""}
-#: Defaults that differ from the Argo CD target; anything set explicitly still wins.
+#: Defaults that differ from the Argo CD target; anything set explicitly still wins (but no wave survives:
+#: sync-waves=true only earns a warning, as every argocd.argoproj.io annotation is removed).
 FLUX_DEFAULTS = {"sync-waves": "false", "log4j-strategy": "inline", "ignore-differences": "false"}
 STEP = "flux-target"
 SPEC_IGNORE_SINCE = (2, 9)  # kustomize-controller 1.9
 SCALE_PATH = "/spec/taskManager/replicas"
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?")
+ARGOCD_ANNOTATION_PREFIX = "argocd.argoproj.io/"
+ARGOCD_HOOK = "argocd.argoproj.io/hook"
 
 
 def collect_params(collect, app_dir, env, cli_pairs: list[str], explain: bool) -> dict:
@@ -84,6 +91,27 @@ def ignore_rule(namespace: str, name: str) -> dict:
     return {"paths": [SCALE_PATH], "target": target}
 
 
+def _without_argocd_annotations(loc: Located, ctx: RenderContext, plan: list[str]) -> Located:
+    """``loc`` without ``argocd.argoproj.io/*`` annotations (Argo CD's own objects keep theirs)."""
+    if str(loc.obj.get("apiVersion", "")).split("/")[0].endswith("argoproj.io"):
+        return loc
+    ann = annotations_of(loc.obj)
+    gone = [k for k in ann if isinstance(k, str) and k.startswith(ARGOCD_ANNOTATION_PREFIX)]
+    if not gone:
+        return loc
+    if ARGOCD_HOOK in ann:
+        ctx.warn(f"{where(loc)}: an Argo CD {ann[ARGOCD_HOOK]} hook; Flux has no hooks and applies it with "
+                 "everything else (run it from a separate Kustomization with dependsOn, or drop it)")
+    kept = {k: v for k, v in ann.items() if k not in gone}
+    meta = {k: v for k, v in loc.obj["metadata"].items() if k != "annotations"}
+    if kept:
+        meta["annotations"] = kept
+    ctx.note(f"{where(loc)}: removed Argo CD annotation{'s' if len(gone) > 1 else ''} {', '.join(gone)} "
+             "(Flux ignores them)")
+    plan.append(f"flux target: {where(loc)}: removed {', '.join(gone)} (Argo CD only)")
+    return with_obj(loc, {**loc.obj, "metadata": meta})
+
+
 def apply_flux_target(objs: list[Located], ctx: RenderContext) -> list[Located]:
     version = parse_flux_version(str(ctx.params.get("flux-version", "")))
     use_ignore = version is not None and version >= SPEC_IGNORE_SINCE
@@ -95,6 +123,10 @@ def apply_flux_target(objs: list[Located], ctx: RenderContext) -> list[Located]:
     if ctx.params.get("log4j-strategy") == "configmap" and ctx.on("log4j"):
         ctx.warn("log4j-strategy=configmap with Flux: nothing orders a flink-config-<name> ConfigMap after its "
                  "FlinkDeployment, so the operator and Flux overwrite each other's copy (use the inline strategy)")
+    if ctx.on("sync-waves"):
+        ctx.warn("sync-waves=true has no effect with --target flux: Flux has no sync waves, so the annotations are "
+                 "removed; order groups of objects with Kustomizations and dependsOn")
+    objs = [_without_argocd_annotations(loc, ctx, plan) for loc in objs]
     scaled = _hpa_targets(objs, ctx)
     rules, out = [], []
     for loc in objs:
@@ -104,12 +136,17 @@ def apply_flux_target(objs: list[Located], ctx: RenderContext) -> list[Located]:
             continue
         hpa = scaled[key]
         has_replicas = dig(loc.obj, "spec", "taskManager", "replicas") is not None
-        if use_ignore:
+        if not has_replicas:
+            # Flux never owns a field its manifest lacks: nothing reverts the autoscaler's value.
+            plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
+                        "spec.taskManager.replicas not in the manifest, nothing to do")
+            out.append(loc)
+        elif use_ignore:
             rules.append(ignore_rule(*key))
             plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
                         f"spec.taskManager.replicas kept, spec.ignore rule for {SCALE_PATH} (Flux >= 2.9)")
             out.append(loc)
-        elif has_replicas:
+        else:
             parallelism = dig(loc.obj, "spec", "job", "parallelism")
             if isinstance(dig(loc.obj, "spec", "job"), dict) and not (isinstance(parallelism, int) and parallelism >= 1):
                 # Without replicas the operator sizes the job from parallelism, which must then be set.
@@ -127,10 +164,6 @@ def apply_flux_target(objs: list[Located], ctx: RenderContext) -> list[Located]:
                         "spec.taskManager.replicas dropped (flux-version "
                         f"{ctx.params.get('flux-version') or 'not set'}: no spec.ignore before Flux 2.9)")
             out.append(with_obj(loc, obj))
-        else:
-            plan.append(f"flux target: {where(loc)}: HorizontalPodAutoscaler {hpa} scales it; "
-                        "spec.taskManager.replicas not in the manifest, nothing to do")
-            out.append(loc)
     if rules:
         import json
 

@@ -141,3 +141,11 @@ def test_render_a_file_it_may_not_read_is_one_error_line(repo, monkeypatch):
     code, out, err = run_cli("render", FD)
     assert (code, out) == (2, "")
     assert err == f"flink-gitops render: error: {FD}: cannot read: Permission denied\n"
+
+
+def test_list_params_for_flux_shows_flux_defaults_and_flux_version(cli_env, repo):
+    text = run(["render", "--list-params", "--target", "flux"], cli_env, repo).stdout.decode()
+    assert "sync-waves  (default: false)" in text and "log4j-strategy  (default: inline;" in text
+    assert "\nflux-version  (default: empty)\n" in text
+    argocd = run(["render", "--list-params"], cli_env, repo).stdout.decode()
+    assert "sync-waves  (default: true)" in argocd and "flux-version" not in argocd

@@ -97,7 +97,9 @@ def test_an_apiversion_flux_cannot_match_is_one_line_and_exit_2(tmp_path, cli_en
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.strip().splitlines() == [
         f"flink-gitops health: error: {path} (document 1): FlinkDeployment ns/ok: apiVersion: '{api_version}' is not "
-        "flink.apache.org/VERSION, so no Flux health check matches it"]
+        "flink.apache.org/VERSION, so no health check (Argo CD's or Flux's) matches it"]
+    argocd = subprocess.run(["flink-gitops", "health", path], capture_output=True, text=True, env=cli_env)
+    assert (argocd.returncode, argocd.stderr) == (run.returncode, run.stderr)  # both engines say the same
 
 
 def test_any_version_of_the_group_gets_the_checks(tmp_path):

@@ -65,14 +65,9 @@ def resolve_kind(text: str) -> KindName | None:
 def is_flink(obj: object, kind: str | None = None) -> bool:
     """True for an object of the operator's API group whose kind has a health table
     (and, when ``kind`` is given, of that kind)."""
-    if not isinstance(obj, dict):
+    if not isinstance(obj, dict) or not in_api_group(obj, kind):
         return False
-    api, obj_kind = obj.get("apiVersion"), obj.get("kind")
-    if not isinstance(api, str) or api.split("/", 1)[0] != API_GROUP or not isinstance(obj_kind, str):
-        return False
-    if kind is not None:
-        return obj_kind == kind
-    return obj_kind in kind_names()
+    return kind is not None or obj.get("kind") in kind_names()
 
 
 def group_of(obj: dict) -> str:
@@ -90,8 +85,12 @@ def in_api_group(obj: dict, kind: str | None = None) -> bool:
     # Called for every object by several render steps: the kind test first, no string splitting.
     if kind is not None and obj.get("kind") != kind:
         return False
+    # As Kubernetes parses apiVersion: exactly "<group>/<version>", the version not empty.
     api = obj.get("apiVersion")
-    return isinstance(api, str) and api.startswith(_GROUP_PREFIX) and "/" not in api[len(_GROUP_PREFIX):]
+    if not isinstance(api, str) or not api.startswith(_GROUP_PREFIX):
+        return False
+    version = api[len(_GROUP_PREFIX):]
+    return bool(version) and "/" not in version
 
 
 def describe(obj: object) -> str | None:

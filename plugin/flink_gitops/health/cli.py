@@ -101,6 +101,20 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def _refuse_malformed_api_versions(objs) -> None:
+    """An apiVersion that starts with the operator's group but is not GROUP/VERSION: the API server
+    refuses it, and neither Argo CD nor Flux would apply a health check. Say so instead of skipping it."""
+    from flink_gitops.flink import in_api_group
+
+    problems = [loc.problem(f"{loc.obj['apiVersion']!r} is not {API_GROUP}/VERSION, so no health check "
+                            "(Argo CD's or Flux's) matches it", "apiVersion")
+                for loc in objs
+                if isinstance(loc.obj.get("apiVersion"), str) and loc.obj["apiVersion"].split("/", 1)[0] == API_GROUP
+                and not in_api_group(loc.obj)]
+    if problems:
+        raise UserError(problems)
+
+
 def run(args) -> int:
     from flink_gitops.cluster.cli import run_cluster_health, wants_cluster
     from flink_gitops.manifests import read_objects
@@ -117,6 +131,7 @@ def run(args) -> int:
     if not objs:  # an empty List: `kubectl get ... -o yaml` on a namespace with nothing in it
         print(f"flink-gitops health: note: no objects in {where}; nothing to assess", file=sys.stderr)
         return EXIT_HEALTHY
+    _refuse_malformed_api_versions(objs)
     if args.engine == "flux":  # Flux's CEL checks and rules (docs/flux.md)
         from flink_gitops.flux import cli as flux
 

@@ -34,7 +34,9 @@ def register(sub) -> None:
     p.add_argument("--target", choices=("argocd", "flux"), default="argocd",
                    help="argocd (default): the plugin's output; flux: no sync waves, log4j inline, HPA-owned "
                    "replicas handled per --param flux-version (see docs/flux.md)")
-    p.add_argument("--explain", action="store_true", help="print the sync-wave plan on stderr")
+    p.add_argument("--explain", action="store_true",
+                   help="print on stderr what the render did and why (Argo CD: the sync-wave plan; Flux: what it "
+                        "removed and how HPA-owned replicas are handled)")
     p.add_argument("--discover", action="store_true",
                    help="print the file that makes PATH a Flink app, nothing otherwise (the discovery rule of "
                         "the discover-by-content install variant only)")
@@ -71,16 +73,29 @@ def _open_manifest(path: str):
         raise UserError(Problem(f"cannot read: {exc.strerror}", file=path)) from None
 
 
-def list_params() -> str:
-    """Every parameter, its default and its help, as plugin.yaml announces them to Argo CD."""
+FLUX_VERSION_HELP = ("Flux version (--target flux only): 2.9 or later keeps HPA-owned spec.taskManager.replicas "
+                     "and prints the Kustomization's spec.ignore rule; older or unset drops the field")
+
+
+def list_params(target: str = "argocd") -> str:
+    """Every parameter, its default for ``target`` and its help (for Argo CD: as plugin.yaml announces them)."""
     from flink_gitops.render.params import PARAMETERS
 
+    overrides: dict = {}
+    if target == "flux":
+        from flink_gitops.flux.render import FLUX_DEFAULTS
+
+        overrides = FLUX_DEFAULTS
     rows = []
     for spec in PARAMETERS:
-        default = ",".join(spec.default) if isinstance(spec.default, tuple) else spec.default
+        default = overrides.get(spec.name, spec.default)
+        default = ",".join(default) if isinstance(default, tuple) else default
         choices = f"; one of {', '.join(spec.choices)}" if spec.choices else ""
         rows.append(f"{spec.name}  (default: {default or 'empty'}{choices})")
         rows.append(f"    {spec.title}: {spec.tooltip}")
+    if target == "flux":
+        rows.append("flux-version  (default: empty)")
+        rows.append(f"    {FLUX_VERSION_HELP}")
     return "\n".join(rows) + "\n"
 
 
@@ -88,7 +103,7 @@ def run(args) -> int:
     from flink_gitops.render.api import collect_params, discover, render_text
 
     if args.list_params:
-        sys.stdout.write(list_params())
+        sys.stdout.write(list_params(args.target))
         return 0
     env = os.environ
     app_dir = _app_dir(args.path)

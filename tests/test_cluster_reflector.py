@@ -116,14 +116,36 @@ def test_relists_when_history_was_compacted_during_an_outage(server, tmp_path):
         server.update("FlinkDeployment", "streaming", "app-1", status=job_failed_status())
         seed(server, DEGRADED, "streaming", "app-new")
         server.compact()
-        # during the outage the kind keeps serving what it had: it was synced once
-        assert store.kind_states()["FlinkDeployment"].state == SYNCED
+        # during the outage the kind says it is failing and why, and keeps serving what it had
+        until(store, lambda: store.kind_states()["FlinkDeployment"].state == FAILING, what="FAILING")
+        state = store.kind_states()["FlinkDeployment"]
+        assert state.code == 503 and state.reason.startswith("503 Service Unavailable")
+        assert store.ready() and not store.synced()
         assert store.get("streaming", "FlinkDeployment", "app-0") is not None
         server.outage(False)
         until(store, lambda: stored(store) == served(server), what="the store to match the server")
+        until(store, store.synced, what="the kind to be current again")
         assert store.get("streaming", "FlinkDeployment", "app-1").status == "Degraded"
         assert store.watch_restarts()[("FlinkDeployment", "expired")] == 1
         assert server.count("FlinkDeployment", "list") == 2
+    finally:
+        watcher.stop()
+
+
+def test_an_unreachable_server_after_the_first_sync_is_failing_until_a_watch_is_accepted(server, tmp_path):
+    seed(server, HEALTHY, "streaming", "orders")
+    watcher, store = start(server, tmp_path, kinds=["FlinkDeployment"], store=HealthStore(kinds=["FlinkDeployment"]))
+    try:
+        until(store, store.synced)
+        server.outage(True)  # every new watch request is refused with 503
+        until(store, lambda: store.kind_states()["FlinkDeployment"].state == FAILING, what="FAILING")
+        assert store.kind_states()["FlinkDeployment"].code == 503
+        assert store.ready() and store.get("streaming", "FlinkDeployment", "orders").status == "Healthy"
+        server.outage(False)
+        until(store, store.synced, what="SYNCED again once a watch is accepted")
+        assert server.count("FlinkDeployment", "list") == 1  # watched again from where it was: no relist
+        server.update("FlinkDeployment", "streaming", "orders", status=job_failed_status())
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "orders").status == "Degraded")
     finally:
         watcher.stop()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,25 @@ def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
             assert browser.find_element(By.ID, "sync").text == "live"
             assert browser.save_screenshot(str(out / "dashboard-after-change.png"))
             print(f"dashboard screenshot: {out / 'dashboard-after-change.png'}")
+
+            # the API server goes away: the rows stay, the page says they are not current, and why
+            def badge():
+                return browser.find_element(By.ID, "sync").text
+
+            api.outage(True)
+            wait_until(lambda: badge() == "not current: cannot watch the cluster", 20, "the page to say so")
+            problems = browser.find_element(By.ID, "problems").text
+            assert "FlinkDeployment: failing (503 Service Unavailable" in problems
+            assert len(rows(browser)) == 5
+            api.outage(False)
+            wait_until(lambda: badge() == "live", 30, "the page to be live again")
+
+            # the service stops answering (a stopped worker, a half-open port-forward): the page
+            # must not keep saying "live" on a request that never returns
+            worker = int(Path(f"/proc/{svc.proc.pid}/task/{svc.proc.pid}/children").read_text().split()[0])
+            os.kill(worker, signal.SIGSTOP)
+            try:
+                wait_until(lambda: badge() == "service unreachable", 25, "the page to notice")
+            finally:
+                os.kill(worker, signal.SIGCONT)
+            wait_until(lambda: badge() == "live", 20, "the page to be live again")

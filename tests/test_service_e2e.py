@@ -137,8 +137,18 @@ def test_relists_after_history_was_compacted_during_an_outage(api, tmp_path):
     with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
         svc.wait_ready()
         lists_before = api.count("FlinkDeployment", "list")
-        api.outage(True)
-        time.sleep(1.5)  # the watches are cut and retried against a server that answers 503
+        api.outage(True)  # the watches are cut and retried against a server that answers 503
+
+        def failing():
+            code, body = svc.get("/readyz")
+            return body if all(s["state"] == "failing" for s in body["kinds"].values() if s["state"] != "absent") \
+                and code == 200 else None
+
+        # still ready (the last known health is served) but every watched kind says why it is not current
+        body = wait_until(failing, 20, "/readyz to say the watches fail")
+        assert body["kinds"]["FlinkDeployment"]["code"] == 503
+        assert scrape(svc)["flink_gitops_watch_state"][(("kind", "FlinkDeployment"), ("state", "failing"))] == 1.0
+        assert svc.get("/api/v1/resources")[1]["synced"] is False
         api.update("FlinkDeployment", "streaming", "pricing",
                    status=deployment("pricing", "streaming", "Healthy").get("status"))
         api.delete("FlinkDeployment", "streaming", "orders")
@@ -147,6 +157,7 @@ def test_relists_after_history_was_compacted_during_an_outage(api, tmp_path):
         api.outage(False)
         want = expected(api)
         wait_until(lambda: svc.statuses() == want, 60, "the service to relist after the outage")
+        wait_until(lambda: svc.get("/api/v1/resources")[1]["synced"], 30, "every kind to be current again")
         assert ("streaming", "FlinkDeployment", "orders") not in svc.statuses()
         assert api.count("FlinkDeployment", "list") > lists_before
         _, text, _ = request(svc.url("/metrics"))

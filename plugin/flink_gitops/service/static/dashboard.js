@@ -4,6 +4,9 @@
 "use strict";
 
 const POLL_MS = 2000;
+// A request that hangs (a half-open port-forward, a stopped process) would otherwise stop the
+// polling for good while the page still says "live".
+const REQUEST_TIMEOUT_MS = 10000;
 const MAX_ROWS = 2000; // beyond this the page gets slow to scroll; filters narrow it
 // Degraded first, then Progressing/Unknown, then the rest.
 const RANK = { Degraded: 0, Progressing: 1, Unknown: 1, Missing: 2, Suspended: 3, Healthy: 4 };
@@ -145,7 +148,8 @@ function setSync(text, cls) {
 async function poll() {
   try {
     const headers = state.etag ? { "If-None-Match": state.etag } : {};
-    const resp = await fetch("api/v1/resources", { headers, cache: "no-store" });
+    const resp = await fetch("api/v1/resources",
+      { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     if (resp.status === 200) {
       state.data = await resp.json();
       state.etag = resp.headers.get("ETag");
@@ -155,7 +159,9 @@ async function poll() {
       throw new Error("HTTP " + resp.status);
     }
     state.lastOk = new Date();
+    const failing = state.data ? Object.values(state.data.kinds || {}).some((k) => k.state === "failing") : false;
     if (state.data && state.data.synced) setSync("live", "ok");
+    else if (failing) setSync("not current: cannot watch the cluster", "bad");
     else setSync("syncing with the cluster", "");
     setText($("updated"), "checked " + state.lastOk.toLocaleTimeString());
   } catch (err) {

@@ -265,6 +265,23 @@ def test_sigterm_stops_it_within_seconds_and_closes_its_watches(api, tmp_path):
     assert not (tmp_path / ".gunicorn").exists()  # no control socket in $HOME to resize the one worker
 
 
+def test_sigterm_during_a_relist_stops_it_within_seconds(api, tmp_path):
+    seed(api)
+    with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
+        svc.wait_ready()
+        lists = api.count("FlinkDeployment", "list")
+        api.slow_lists(30)
+        api.outage(True)  # the watches are cut; what happens meanwhile is compacted away
+        api.delete("FlinkDeployment", "batch", "audit")
+        api.compact()
+        api.outage(False)  # every kind re-watches, gets 410 and lists again, slowly
+        wait_until(lambda: api.count("FlinkDeployment", "list") > lists, 20, "a relist in flight")
+        started = time.monotonic()
+        assert svc.terminate(timeout=20) == 0
+        assert time.monotonic() - started < 15
+        assert "Traceback" not in svc.log_text()
+
+
 def test_plain_gunicorn_with_preload_still_watches_in_the_worker_only(api, tmp_path):
     seed(api)
     gunicorn = shutil.which("gunicorn", path=str(BIN))

@@ -63,6 +63,11 @@ def rows(driver) -> list[tuple[str, str, str, str]]:
         "['status', 'namespace', 'name', 'message'].map(c => tr.querySelector('td.' + c).textContent))")]
 
 
+def namespaces(driver) -> list[str]:
+    """The namespace filter's choices ("" is all)."""
+    return driver.execute_script("return [...document.querySelectorAll('#f-namespace option')].map(o => o.value)")
+
+
 def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -114,11 +119,17 @@ def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
             api.update("FlinkDeployment", "streaming", "pricing",
                        status=deployment("pricing", "streaming", "Healthy")["status"])
             api.delete("FlinkDeployment", "batch", "reports")
-            put(api, deployment("fresh", "streaming", "Degraded", error="new trouble"))
+            trace = "new trouble " + "at org.apache.flink.Frame(Frame.java:1)\n" * 5000  # a 200 KB stack trace
+            put(api, deployment("fresh", "payments", "Degraded", error=trace))
             wait_until(lambda: {r[2]: r[0] for r in rows(browser)} == {
                 "audit": "Degraded", "fresh": "Degraded", "backfill": "Progressing", "orders": "Healthy",
                 "pricing": "Healthy"}, 15, "the dashboard to show the cluster's change")
             assert browser.execute_script("return window.__sameDocument") is True
+            # the huge message is cut in the page (whole in the API), so the other rows stay in view
+            fresh = next(r for r in rows(browser) if r[2] == "fresh")
+            assert "new trouble" in fresh[3] and len(fresh[3]) < 2100 and fresh[3].endswith("more characters in the API)")
+            assert len(svc.get("/api/v1/resources/payments/flinkdep/fresh")[1]["message"]) > 100_000
+            assert namespaces(browser) == ["", "batch", "payments", "streaming"]
             assert browser.find_element(By.ID, "sync").text == "live"
             assert browser.save_screenshot(str(out / "dashboard-after-change.png"))
             print(f"dashboard screenshot: {out / 'dashboard-after-change.png'}")
@@ -144,3 +155,7 @@ def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
             finally:
                 os.kill(worker, signal.SIGCONT)
             wait_until(lambda: badge() == "live", 20, "the page to be live again")
+
+            # a namespace whose last resource is gone leaves the filter's choices
+            api.delete("FlinkDeployment", "payments", "fresh")
+            wait_until(lambda: namespaces(browser) == ["", "batch", "streaming"], 15, "payments to leave the list")

@@ -255,8 +255,8 @@ def test_evaluate_over_http_400_and_413(api, tmp_path):
 def test_sigterm_stops_it_within_seconds_and_closes_its_watches(api, tmp_path):
     seed(api)
     with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
-        svc.wait_ready()
-        assert api.open_watches == 3
+        svc.wait_ready()  # ready once listed: each watch opens right after its list
+        wait_until(lambda: api.open_watches == 3, 10, "a watch per installed kind")
         started = time.monotonic()
         assert svc.terminate(timeout=20) == 0
         assert time.monotonic() - started < 15

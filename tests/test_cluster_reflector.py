@@ -116,14 +116,36 @@ def test_relists_when_history_was_compacted_during_an_outage(server, tmp_path):
         server.update("FlinkDeployment", "streaming", "app-1", status=job_failed_status())
         seed(server, DEGRADED, "streaming", "app-new")
         server.compact()
-        # during the outage the kind keeps serving what it had: it was synced once
-        assert store.kind_states()["FlinkDeployment"].state == SYNCED
+        # during the outage the kind says it is failing and why, and keeps serving what it had
+        until(store, lambda: store.kind_states()["FlinkDeployment"].state == FAILING, what="FAILING")
+        state = store.kind_states()["FlinkDeployment"]
+        assert state.code == 503 and state.reason.startswith("503 Service Unavailable")
+        assert store.ready() and not store.synced()
         assert store.get("streaming", "FlinkDeployment", "app-0") is not None
         server.outage(False)
         until(store, lambda: stored(store) == served(server), what="the store to match the server")
+        until(store, store.synced, what="the kind to be current again")
         assert store.get("streaming", "FlinkDeployment", "app-1").status == "Degraded"
         assert store.watch_restarts()[("FlinkDeployment", "expired")] == 1
         assert server.count("FlinkDeployment", "list") == 2
+    finally:
+        watcher.stop()
+
+
+def test_an_unreachable_server_after_the_first_sync_is_failing_until_a_watch_is_accepted(server, tmp_path):
+    seed(server, HEALTHY, "streaming", "orders")
+    watcher, store = start(server, tmp_path, kinds=["FlinkDeployment"], store=HealthStore(kinds=["FlinkDeployment"]))
+    try:
+        until(store, store.synced)
+        server.outage(True)  # every new watch request is refused with 503
+        until(store, lambda: store.kind_states()["FlinkDeployment"].state == FAILING, what="FAILING")
+        assert store.kind_states()["FlinkDeployment"].code == 503
+        assert store.ready() and store.get("streaming", "FlinkDeployment", "orders").status == "Healthy"
+        server.outage(False)
+        until(store, store.synced, what="SYNCED again once a watch is accepted")
+        assert server.count("FlinkDeployment", "list") == 1  # watched again from where it was: no relist
+        server.update("FlinkDeployment", "streaming", "orders", status=job_failed_status())
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "orders").status == "Degraded")
     finally:
         watcher.stop()
 
@@ -333,3 +355,36 @@ def test_list_once_reads_every_page_and_names_absent_kinds(tmp_path):
         objects, _ = list_once(cluster.api_client, kinds=["flinkdep"], namespaces=["a"])
         assert sorted(o["metadata"]["name"] for o in objects) == ["d1", "d3", "d5"]
         assert all(o["kind"] == "FlinkDeployment" for o in objects)
+
+
+def test_an_expiring_token_from_an_exec_plugin_is_fetched_again_on_the_next_watch(server, tmp_path):
+    """Cloud logins (EKS, GKE, OIDC helpers) hand out tokens that expire: the watch that follows a
+    rotation must ask the plugin again, not fail with 401 forever."""
+    import sys
+
+    current = tmp_path / "current-token"
+    current.write_text(server.token)
+    plugin = tmp_path / "get-token"
+    plugin.write_text(
+        f"#!{sys.executable}\nimport datetime, json, pathlib\n"
+        "soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)\n"
+        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1', 'kind': 'ExecCredential',\n"
+        f"  'status': {{'token': pathlib.Path({str(current)!r}).read_text(),\n"
+        "             'expirationTimestamp': soon.strftime('%Y-%m-%dT%H:%M:%SZ')}}))\n")
+    plugin.chmod(0o755)
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": str(plugin),
+                     "interactiveMode": "Never"}}
+    cluster = connect(server.kubeconfig(tmp_path / "kubeconfig", user=user))
+    store = HealthStore(kinds=["FlinkDeployment"])
+    watcher = Watcher(cluster.api_client, store, kinds=["FlinkDeployment"], timeouts=FAST, backoff=QUICK).start()
+    try:
+        until(store, store.synced)
+        current.write_text("rotated-token")  # the identity provider rotates the token ...
+        server.token = "rotated-token"  # ... and the API server accepts only the new one
+        server.drop_watches()
+        seed(server, HEALTHY, "streaming", "after-rotation")
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "after-rotation") is not None,
+              what="the object created after the rotation")
+        assert store.synced() and server.count("FlinkDeployment", "list") == 1
+    finally:
+        watcher.stop()

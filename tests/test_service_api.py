@@ -52,6 +52,16 @@ def test_readyz_is_503_until_every_kind_is_listed_and_says_why_per_kind(client, 
     assert resp.status_code == 200 and resp.json["ready"] is True
     assert resp.json["kinds"]["FlinkStateSnapshot"] == {"state": "absent", "reason": "CRD not installed"}
     assert resp.json["kinds"]["FlinkSessionJob"] == {"state": "synced"}
+    # listed once, then the API server goes away: still ready (its last state is served), but says so
+    store.set_kind_state("FlinkSessionJob", FAILING, "cannot reach the API server: connection refused")
+    resp = client.get("/readyz")
+    assert resp.status_code == 200
+    assert resp.json["kinds"]["FlinkSessionJob"] == {
+        "state": "failing", "reason": "cannot reach the API server: connection refused"}
+    assert client.get("/api/v1/resources").json["synced"] is False
+    # credentials refused later (a revoked token): not ready
+    store.set_kind_state("FlinkSessionJob", FAILING, "401 Unauthorized", 401)
+    assert client.get("/readyz").status_code == 503
 
 
 def test_livez_answers_while_the_process_serves(client):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,11 @@ def rows(driver) -> list[tuple[str, str, str, str]]:
     return [tuple(r) for r in driver.execute_script(
         "return [...document.querySelectorAll('#resources tbody tr')].map(tr => "
         "['status', 'namespace', 'name', 'message'].map(c => tr.querySelector('td.' + c).textContent))")]
+
+
+def namespaces(driver) -> list[str]:
+    """The namespace filter's choices ("" is all)."""
+    return driver.execute_script("return [...document.querySelectorAll('#f-namespace option')].map(o => o.value)")
 
 
 def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
@@ -113,11 +119,43 @@ def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
             api.update("FlinkDeployment", "streaming", "pricing",
                        status=deployment("pricing", "streaming", "Healthy")["status"])
             api.delete("FlinkDeployment", "batch", "reports")
-            put(api, deployment("fresh", "streaming", "Degraded", error="new trouble"))
+            trace = "new trouble " + "at org.apache.flink.Frame(Frame.java:1)\n" * 5000  # a 200 KB stack trace
+            put(api, deployment("fresh", "payments", "Degraded", error=trace))
             wait_until(lambda: {r[2]: r[0] for r in rows(browser)} == {
                 "audit": "Degraded", "fresh": "Degraded", "backfill": "Progressing", "orders": "Healthy",
                 "pricing": "Healthy"}, 15, "the dashboard to show the cluster's change")
             assert browser.execute_script("return window.__sameDocument") is True
+            # the huge message is cut in the page (whole in the API), so the other rows stay in view
+            fresh = next(r for r in rows(browser) if r[2] == "fresh")
+            assert "new trouble" in fresh[3] and len(fresh[3]) < 2100 and fresh[3].endswith("more characters in the API)")
+            assert len(svc.get("/api/v1/resources/payments/flinkdep/fresh")[1]["message"]) > 100_000
+            assert namespaces(browser) == ["", "batch", "payments", "streaming"]
             assert browser.find_element(By.ID, "sync").text == "live"
             assert browser.save_screenshot(str(out / "dashboard-after-change.png"))
             print(f"dashboard screenshot: {out / 'dashboard-after-change.png'}")
+
+            # the API server goes away: the rows stay, the page says they are not current, and why
+            def badge():
+                return browser.find_element(By.ID, "sync").text
+
+            api.outage(True)
+            wait_until(lambda: badge() == "not current: cannot watch the cluster", 20, "the page to say so")
+            problems = browser.find_element(By.ID, "problems").text
+            assert "FlinkDeployment: failing (503 Service Unavailable" in problems
+            assert len(rows(browser)) == 5
+            api.outage(False)
+            wait_until(lambda: badge() == "live", 30, "the page to be live again")
+
+            # the service stops answering (a stopped worker, a half-open port-forward): the page
+            # must not keep saying "live" on a request that never returns
+            worker = int(Path(f"/proc/{svc.proc.pid}/task/{svc.proc.pid}/children").read_text().split()[0])
+            os.kill(worker, signal.SIGSTOP)
+            try:
+                wait_until(lambda: badge() == "service unreachable", 25, "the page to notice")
+            finally:
+                os.kill(worker, signal.SIGCONT)
+            wait_until(lambda: badge() == "live", 20, "the page to be live again")
+
+            # a namespace whose last resource is gone leaves the filter's choices
+            api.delete("FlinkDeployment", "payments", "fresh")
+            wait_until(lambda: namespaces(browser) == ["", "batch", "streaming"], 15, "payments to leave the list")

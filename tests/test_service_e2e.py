@@ -137,8 +137,18 @@ def test_relists_after_history_was_compacted_during_an_outage(api, tmp_path):
     with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
         svc.wait_ready()
         lists_before = api.count("FlinkDeployment", "list")
-        api.outage(True)
-        time.sleep(1.5)  # the watches are cut and retried against a server that answers 503
+        api.outage(True)  # the watches are cut and retried against a server that answers 503
+
+        def failing():
+            code, body = svc.get("/readyz")
+            return body if all(s["state"] == "failing" for s in body["kinds"].values() if s["state"] != "absent") \
+                and code == 200 else None
+
+        # still ready (the last known health is served) but every watched kind says why it is not current
+        body = wait_until(failing, 20, "/readyz to say the watches fail")
+        assert body["kinds"]["FlinkDeployment"]["code"] == 503
+        assert scrape(svc)["flink_gitops_watch_state"][(("kind", "FlinkDeployment"), ("state", "failing"))] == 1.0
+        assert svc.get("/api/v1/resources")[1]["synced"] is False
         api.update("FlinkDeployment", "streaming", "pricing",
                    status=deployment("pricing", "streaming", "Healthy").get("status"))
         api.delete("FlinkDeployment", "streaming", "orders")
@@ -147,6 +157,7 @@ def test_relists_after_history_was_compacted_during_an_outage(api, tmp_path):
         api.outage(False)
         want = expected(api)
         wait_until(lambda: svc.statuses() == want, 60, "the service to relist after the outage")
+        wait_until(lambda: svc.get("/api/v1/resources")[1]["synced"], 30, "every kind to be current again")
         assert ("streaming", "FlinkDeployment", "orders") not in svc.statuses()
         assert api.count("FlinkDeployment", "list") > lists_before
         _, text, _ = request(svc.url("/metrics"))
@@ -244,14 +255,31 @@ def test_evaluate_over_http_400_and_413(api, tmp_path):
 def test_sigterm_stops_it_within_seconds_and_closes_its_watches(api, tmp_path):
     seed(api)
     with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
-        svc.wait_ready()
-        assert api.open_watches == 3
+        svc.wait_ready()  # ready once listed: each watch opens right after its list
+        wait_until(lambda: api.open_watches == 3, 10, "a watch per installed kind")
         started = time.monotonic()
         assert svc.terminate(timeout=20) == 0
         assert time.monotonic() - started < 15
         wait_until(lambda: api.open_watches == 0, 10, "the stand-in to see the watches closed")
         assert "Traceback" not in svc.log_text()
     assert not (tmp_path / ".gunicorn").exists()  # no control socket in $HOME to resize the one worker
+
+
+def test_sigterm_during_a_relist_stops_it_within_seconds(api, tmp_path):
+    seed(api)
+    with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
+        svc.wait_ready()
+        lists = api.count("FlinkDeployment", "list")
+        api.slow_lists(30)
+        api.outage(True)  # the watches are cut; what happens meanwhile is compacted away
+        api.delete("FlinkDeployment", "batch", "audit")
+        api.compact()
+        api.outage(False)  # every kind re-watches, gets 410 and lists again, slowly
+        wait_until(lambda: api.count("FlinkDeployment", "list") > lists, 20, "a relist in flight")
+        started = time.monotonic()
+        assert svc.terminate(timeout=20) == 0
+        assert time.monotonic() - started < 15
+        assert "Traceback" not in svc.log_text()
 
 
 def test_plain_gunicorn_with_preload_still_watches_in_the_worker_only(api, tmp_path):

@@ -92,6 +92,19 @@ def test_exits_1_as_soon_as_one_is_degraded(server, env, tmp_path):
     assert "Degraded" in out and "Progressing" in out
 
 
+def test_an_api_server_outage_after_the_first_list_is_waited_through(server, env, tmp_path):
+    seed(server, HEALTHY, "streaming", "orders")
+    server.update("FlinkDeployment", "streaming", "orders", spec=dict(load(HEALTHY)["spec"], restartNonce=1))
+    w = Waiting(env, "flinkdep/orders", "-n", "streaming", "--kubeconfig", server.kubeconfig(tmp_path / "kc"))
+    w.expect("orders: Progressing")
+    server.outage(True)
+    w.expect("FlinkDeployment: watch failing (namespace streaming: 503 Service Unavailable")
+    server.outage(False)
+    server.update("FlinkDeployment", "streaming", "orders", status=status_of(HEALTHY, observed_generation=4))
+    w.expect("FlinkDeployment streaming/orders: Healthy")
+    assert w.finish()[0] == 0
+
+
 def test_a_resource_created_later_is_waited_for(server, env, tmp_path):
     w = Waiting(env, "flinkdep/late", "-n", "streaming", "--kubeconfig", server.kubeconfig(tmp_path / "kc"))
     w.expect("FlinkDeployment streaming/late: Missing: not found")

@@ -5,7 +5,8 @@ discovery, list (resourceVersion, limit/continue), get, watch as chunked JSON li
 events, ``timeoutSeconds``, ERROR 410 after a compaction), 401 without the bearer token, 403 for a
 forbidden kind, 503 in an outage (open watches are cut), 404 for a kind whose CRD is not installed.
 Tests drive it from Python: create/update/delete objects, compact(), outage(), install/uninstall(),
-forbid(), drop_watches(), stall(), short_watches(), and read count() of requests per kind and verb.
+forbid(), drop_watches(), stall(), short_watches(), slow_lists(), and read count() of requests per kind
+and verb.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class FakeApiServer:
         self._outage = False
         self._stalled = False  # watches send nothing and ignore timeoutSeconds (a half-open connection)
         self._short = False  # watches end cleanly at once, without an event
+        self._list_delay = 0.0  # seconds each list page takes (a large, slow list)
         self._epoch = 0  # bumped to cut every open watch
         self._stopping = False
         self._snapshots: dict[str, tuple[int, list[dict]]] = {}  # list id -> (rv, items) for continue
@@ -251,6 +253,11 @@ class FakeApiServer:
         """While on, every new watch ends cleanly right after its headers, without an event."""
         with self._cond:
             self._short = on
+
+    def slow_lists(self, seconds: float) -> None:
+        """Every list page from now on is answered after ``seconds``."""
+        with self._cond:
+            self._list_delay = seconds
 
     def install(self, kind: str) -> None:
         with self._cond:
@@ -475,6 +482,9 @@ class FakeApiServer:
             except (_Dropped, OSError):
                 handler.cut()
             return
+        with self._lock:
+            delay = self._list_delay
+        time.sleep(delay)
         return handler.send_json(*self._list(plural, namespace, query))
 
 

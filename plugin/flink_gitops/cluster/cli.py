@@ -204,14 +204,19 @@ def run_wait(args) -> int:
     # --timeout 0 checks once: the first list still gets a fair chance to answer
     first_answer_by = deadline if timeout > 0 else started + 30.0
     shown: dict[Target, tuple[str, str]] = {}
+    troubles: dict[str, str | None] = {}  # per kind, the reason its watch fails (noted once)
     watcher.start()
     try:
         version = store.version
         while True:
             states = store.kind_states()
             for kind in kinds:
-                if states[kind].state == FAILING:
-                    raise UserError(f"{cluster.describe()}: {kind}: {states[kind].reason}")
+                st = states[kind]
+                if st.state == FAILING and (st.refused or not st.listed):
+                    raise UserError(f"{cluster.describe()}: {kind}: {st.reason}")
+                if st.state == FAILING and troubles.get(kind) != st.reason:  # a flap after the first list
+                    _note("wait", f"{kind}: watch failing ({st.reason}); still waiting")
+                troubles[kind] = st.reason if st.state == FAILING else None
             ready = all(states[k].state != PENDING for k in kinds)
             if ready:
                 current = {t: _describe_status(store.get(namespace, t.kind, t.name), states[t.kind]) for t in targets}

@@ -13,11 +13,14 @@ Python client's traps are avoided:
   ``Watch.stream`` from silently re-watching on its own; ``_request_timeout`` bounds every read,
   so a half-open connection ends in a urllib3 ``ReadTimeoutError`` instead of hanging;
 - 404 on list: the kind's CRD is not installed -> ABSENT, looked for again within 30 s;
-  401/403 -> FAILING with the code and message (logged), retried with backoff; never a crash.
+- a list or watch request that fails (401/403, 5xx, refused, TLS) -> FAILING with the code and
+  message (logged), retried with backoff; the next list or watch the server accepts -> SYNCED
+  again. A kind listed once keeps its objects meanwhile (``HealthStore.ready``); never a crash.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -26,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flink_gitops.cluster.store import ABSENT, FAILING, SYNCED, HealthStore
+from flink_gitops.cluster.store import ABSENT, FAILING, PENDING, SYNCED, HealthStore
 from flink_gitops.flink import API_GROUP, API_VERSION, KindName
 
 log = logging.getLogger(__name__)
@@ -111,6 +114,7 @@ class Reflector:
         self._watch = None  # the open Watch, so stop() can cut its connection
         self.synced_once = False
         self._logged: tuple[str, str] | None = None
+        self.state = PENDING  # as last reported to the store
         self.resource_version = ""  # the last one seen (list, event or bookmark)
         self._lock = threading.Lock()
         self.name = f"reflector-{kind.plural}" + (f"-{namespace}" if namespace else "")
@@ -143,7 +147,8 @@ class Reflector:
         self._log_state(state, reason)
 
     def _log_state(self, state: str, reason: str = "") -> None:
-        """Log this reflector's standing when it changes (not on every retry)."""
+        """Remember this reflector's standing; log it when it changes (not on every retry)."""
+        self.state = state
         if self._logged != (state, reason):
             self._logged = (state, reason)
             level = logging.WARNING if state == FAILING else logging.INFO
@@ -153,13 +158,18 @@ class Reflector:
         self._stop.wait(seconds)
 
     def _fail(self, exc: BaseException) -> None:
-        """A failed list or watch: FAILING for 401/403 (and before the first sync), then backoff."""
+        """A list or watch request the API server refused or never answered: FAILING, then backoff.
+
+        Also after the first sync: the cached health is then no longer current, and /readyz, the
+        dashboard and the watch-state metric (its alert) must say so."""
         status, text = api_error(exc)
-        if status in (401, 403) or not self.synced_once:
-            self._set_state(FAILING, text, status)
-        else:  # a synced kind keeps serving what it has while the API server is unwell
-            log.warning("%s: %s", self.name, text)
+        self._set_state(FAILING, text, status)
         self._wait(self.backoff.next())
+
+    def _accepted(self) -> None:
+        """The API server answered a watch request with 200: a failing kind is current again."""
+        if self.state == FAILING:
+            self._set_state(SYNCED)
 
     def list_all(self) -> tuple[list[dict], str]:
         """Every object of the kind, page by page: (objects, the list's resourceVersion)."""
@@ -222,8 +232,19 @@ class Reflector:
             self._watch = w
         started, events = time.monotonic(), 0
         kind = self.kind.kind
+        list_fn = self._list_fn()
+        accepted = False
+
+        @functools.wraps(list_fn)  # Watch.stream reads the function's name and docstring
+        def request(*args, **kwargs):
+            nonlocal accepted
+            response = list_fn(*args, **kwargs)  # an ApiException when refused
+            accepted = True
+            self._accepted()
+            return response
+
         try:
-            stream = w.stream(self._list_fn(), *self._args(), resource_version=rv, allow_watch_bookmarks=True,
+            stream = w.stream(request, *self._args(), resource_version=rv, allow_watch_bookmarks=True,
                               timeout_seconds=timeout,
                               _request_timeout=(self.timeouts.connect, timeout + self.timeouts.read_margin))
             for event in stream:
@@ -267,6 +288,9 @@ class Reflector:
             else:
                 reason = ERROR
             self.store.note_watch_restart(kind, reason)
+            if not accepted:  # the request itself failed: refused, unreachable, TLS, no answer
+                self._fail(exc)
+                return rv
             log.info("%s: watch %s (%s); watching again from %s", self.name, reason, api_error(exc)[1], rv)
             self._wait(self.backoff.next())
             return rv

@@ -63,6 +63,13 @@ class KindState:
     code: int | None = None  # the API server's status code, when it gave one
     since: float = 0.0
     last_event: float | None = None  # epoch seconds of the last list or watch event
+    # a list has succeeded once: the cache holds this kind, if perhaps no longer current
+    listed: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """Failing because the API server refuses our credentials (401) or our rights (403)."""
+        return self.state == FAILING and self.code in (401, 403)
 
     def as_json(self) -> dict:
         out = {"state": self.state}
@@ -118,7 +125,7 @@ def _worst(scopes: dict[str, KindState]) -> KindState:
     ns, st = min(scopes.items(), key=lambda item: (_RANK.get(item[1].state, 0), item[0]))
     events = [s.last_event for s in scopes.values() if s.last_event is not None]
     reason = f"namespace {ns}: {st.reason}" if ns and st.reason else st.reason
-    return KindState(st.state, reason, st.code, st.since, max(events) if events else None)
+    return KindState(st.state, reason, st.code, st.since, max(events) if events else None, st.listed)
 
 
 class HealthStore:
@@ -254,6 +261,7 @@ class HealthStore:
                 del self._records[key]
             if st.state != SYNCED:
                 st.state, st.reason, st.code, st.since = SYNCED, "", None, now
+            st.listed = True
             self._bump(kind, now)
 
     def upsert(self, kind: str, obj: dict) -> None:
@@ -330,9 +338,18 @@ class HealthStore:
             return {k: _worst(scopes) for k, scopes in self._states.items()}
 
     def synced(self) -> bool:
-        """Every kind has been listed once or is known to be absent, and none is failing."""
+        """Every kind is current: listed and watched, or known to be absent; none is failing."""
         with self._lock:
             return all(s.state in (SYNCED, ABSENT) for scopes in self._states.values() for s in scopes.values())
+
+    def ready(self) -> bool:
+        """Every kind has been listed once or is known to be absent, and no credentials or rights are
+        refused (``/readyz``). A kind whose watch fails later (the API server is down or unreachable)
+        keeps serving its last state: every replica would fail alike, and taking them all out of the
+        Service would hide that state from the people who need it."""
+        with self._lock:
+            return all((s.listed or s.state == ABSENT) and not s.refused
+                       for scopes in self._states.values() for s in scopes.values())
 
     def transitions(self) -> dict[tuple[str, str, str], int]:
         with self._lock:

@@ -19,8 +19,9 @@ def livez():
 
 @bp.get("/readyz")
 def readyz():
-    """503 until every installed kind has been listed once; per kind: synced, absent, or failing and why."""
+    """503 until every installed kind has been listed once, and while credentials or rights are refused
+    (401/403); per kind: synced, absent, or failing and why."""
     svc = service()
-    ready = svc.store.synced() and svc.runner.alive()
+    ready = svc.store.ready() and svc.runner.alive()
     kinds = {kind: state.as_json() for kind, state in svc.store.kind_states().items()}
     return jsonify(ready=ready, watch=svc.runner.state(), kinds=kinds), 200 if ready else 503

@@ -4,7 +4,12 @@
 "use strict";
 
 const POLL_MS = 2000;
+// A request that hangs (a half-open port-forward, a stopped process) would otherwise stop the
+// polling for good while the page still says "live".
+const REQUEST_TIMEOUT_MS = 10000;
 const MAX_ROWS = 2000; // beyond this the page gets slow to scroll; filters narrow it
+// An operator error can carry a whole stack trace; one such row must not push the others off the page.
+const MAX_MESSAGE = 2000;
 // Degraded first, then Progressing/Unknown, then the rest.
 const RANK = { Degraded: 0, Progressing: 1, Unknown: 1, Missing: 2, Suspended: 3, Healthy: 4 };
 
@@ -73,7 +78,9 @@ function rowFor(r) {
     setText(c.namespace, r.namespace);
     setText(c.kind, r.kind);
     setText(c.name, r.name);
-    setText(c.message, r.message);
+    setText(c.message, r.message.length > MAX_MESSAGE
+      ? r.message.slice(0, MAX_MESSAGE) + " … (" + (r.message.length - MAX_MESSAGE) + " more characters in the API)"
+      : r.message);
     setText(c.rule, r.rule);
     const behind = r.generation != null && r.observedGeneration != null && r.observedGeneration < r.generation;
     entry.tr.title = behind ? "the operator has not observed generation " + r.generation + " yet" : "";
@@ -103,10 +110,18 @@ function render() {
     namespaces.add(r.namespace);
   }
   for (const s of state.statuses) setText($("count-" + s), String(counts[s] || 0));
+  // the namespaces that hold resources now (and the one filtered on): a page left open for days
+  // does not collect every namespace that ever existed
+  if (filters.namespace) namespaces.add(filters.namespace);
   const select = $("f-namespace");
-  const have = new Set([...select.options].map((o) => o.value));
-  for (const ns of [...namespaces].sort()) {
-    if (!have.has(ns)) { const o = document.createElement("option"); o.value = ns; o.text = ns; select.add(o); }
+  const wantedNs = ["", ...[...namespaces].sort()];
+  if ([...select.options].map((o) => o.value).join("\u0000") !== wantedNs.join("\u0000")) {
+    select.replaceChildren(...wantedNs.map((ns) => {
+      const o = document.createElement("option");
+      o.value = ns;
+      o.text = ns || "all";
+      return o;
+    }));
   }
   select.value = filters.namespace;
 
@@ -145,7 +160,8 @@ function setSync(text, cls) {
 async function poll() {
   try {
     const headers = state.etag ? { "If-None-Match": state.etag } : {};
-    const resp = await fetch("api/v1/resources", { headers, cache: "no-store" });
+    const resp = await fetch("api/v1/resources",
+      { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     if (resp.status === 200) {
       state.data = await resp.json();
       state.etag = resp.headers.get("ETag");
@@ -155,7 +171,9 @@ async function poll() {
       throw new Error("HTTP " + resp.status);
     }
     state.lastOk = new Date();
+    const failing = state.data ? Object.values(state.data.kinds || {}).some((k) => k.state === "failing") : false;
     if (state.data && state.data.synced) setSync("live", "ok");
+    else if (failing) setSync("not current: cannot watch the cluster", "bad");
     else setSync("syncing with the cluster", "");
     setText($("updated"), "checked " + state.lastOk.toLocaleTimeString());
   } catch (err) {

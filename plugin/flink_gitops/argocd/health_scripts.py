@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flink_gitops.argocd.sandbox import HealthResult, LuaSandbox
+from flink_gitops.argocd.sandbox import HealthResult, LuaSandbox, LuaScriptError
 from flink_gitops.flink import API_GROUP
 from flink_gitops.health.tables import TABLES
 
@@ -27,3 +27,12 @@ def assess(obj: dict, sandbox: LuaSandbox | None = None) -> HealthResult:
     box = sandbox or LuaSandbox.for_thread()
     kind = obj["kind"]
     return box.health(script_for(kind), obj, name=f"{API_GROUP}/{kind}/health.lua")
+
+
+def shown_health(obj: dict, sandbox: LuaSandbox | None = None) -> tuple[str, str]:
+    """(status, message) as Argo CD shows them: a script error is the resource's health, not a crash."""
+    try:
+        result = assess(obj, sandbox)
+    except LuaScriptError as exc:
+        return "Unknown", f"health check failed: {exc}"
+    return result.status, result.message

@@ -6,7 +6,6 @@ building the parser (every command, ``render`` too) never loads it.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
@@ -104,20 +103,11 @@ def _note(command: str, text: str) -> None:
     print(f"flink-gitops {command}: {text}", file=sys.stderr)
 
 
-def _print_rows(rows: list[dict], output: str, format_table=None) -> None:
-    if format_table is None:
-        from flink_gitops.health.cli import format_table
-    if output == "json":
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(format_table(rows))
-
-
 def run_cluster_health(args) -> int:
     """``health --cluster``: list once, print exactly what file mode prints, same exit codes."""
     from flink_gitops.cluster.watcher import ListError, list_once
     from flink_gitops.flink import Located, kind_names
-    from flink_gitops.health.cli import EXIT_NOT_HEALTHY, assess_all, exit_code, format_table
+    from flink_gitops.health.cli import EXIT_NOT_HEALTHY, assess_rows, print_rows
 
     if args.all_namespaces and args.namespace:
         raise UserError("--namespace and --all-namespaces exclude each other")
@@ -139,12 +129,7 @@ def run_cluster_health(args) -> int:
     for kind in absent:
         _note("health", f"note: {kind} is not installed in {cluster.describe()} (no CustomResourceDefinition)")
     located = [Located(o, cluster.describe(), i + 1) for i, o in enumerate(objects)]
-    if args.engine == "flux":  # what Flux's healthCheckExprs decide for the same live objects
-        from flink_gitops.flux import cli as flux
-
-        rows, format_table, exit_code = flux.assess_all(located), flux.format_table, flux.exit_code
-    else:
-        rows = assess_all(located, open_libs=args.lua_libs == "open", why=args.why)
+    rows, format_rows, exit_code = assess_rows(located, args)  # the same rows as file mode, either engine
     found = {(r["kind"], r["name"]) for r in rows}
     missing = [t for t in targets if t.name and (t.kind, t.name) not in found]
     for t in missing:
@@ -154,7 +139,7 @@ def run_cluster_health(args) -> int:
             _note("health", f"no Flink resources found in {where} of {cluster.describe()}")
             return 0
         return EXIT_NOT_HEALTHY
-    _print_rows(rows, args.output, format_table)
+    print_rows(rows, args.output, format_rows)
     code = exit_code(rows)
     return EXIT_NOT_HEALTHY if missing and code == 0 else code
 
@@ -249,7 +234,9 @@ def run_wait(args) -> int:
 def _finish(current: dict, namespace: str, output: str, code: int) -> int:
     rows = [{"kind": t.kind, "namespace": namespace, "name": t.name, "status": s, "message": m}
             for t, (s, m) in current.items()]
-    _print_rows(rows, output)
+    from flink_gitops.health.cli import print_rows
+
+    print_rows(rows, output)
     return code
 
 

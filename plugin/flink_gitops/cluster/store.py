@@ -88,19 +88,15 @@ def lua_evaluator(open_libs: bool = False) -> Evaluator:
 
     Thread-safe: each calling thread gets its own Lua runtime.
     """
-    from flink_gitops.argocd.health_scripts import assess
-    from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
+    from flink_gitops.argocd.health_scripts import shown_health
+    from flink_gitops.argocd.sandbox import LuaSandbox
     from flink_gitops.health.evaluate import decide
     from flink_gitops.health.tables import TABLES
 
     def evaluate(obj: dict) -> tuple[str, str, str]:
-        table = TABLES[obj["kind"]]
-        _, _, rule = decide(table, obj)
-        try:
-            result = assess(obj, LuaSandbox.for_thread(open_libs=open_libs))
-            return result.status, result.message, rule
-        except LuaScriptError as exc:  # Argo CD shows a script error as the resource's health error
-            return "Unknown", f"health check failed: {exc}", rule
+        _, _, rule = decide(TABLES[obj["kind"]], obj)
+        status, message = shown_health(obj, LuaSandbox.for_thread(open_libs=open_libs))
+        return status, message, rule
 
     return evaluate
 

@@ -30,6 +30,10 @@ from flink_gitops.render.objects import annotations_of, dig, name_of, where, wit
 
 #: Parameters only the Flux target knows (they are not announced to Argo CD).
 FLUX_PARAMETERS = {"flux-version": ""}
+FLUX_PARAMETER_HELP = {
+    "flux-version": "Flux version: 2.9 or later keeps HPA-owned spec.taskManager.replicas and prints the "
+                    "Kustomization's spec.ignore rule; older or unset drops the field",
+}
 #: Defaults that differ from the Argo CD target; anything set explicitly still wins (but no wave survives:
 #: sync-waves=true only earns a warning, as every argocd.argoproj.io annotation is removed).
 FLUX_DEFAULTS = {"sync-waves": "false", "log4j-strategy": "inline", "ignore-differences": "false"}

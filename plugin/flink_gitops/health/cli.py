@@ -52,8 +52,8 @@ def _explain(obj: dict) -> dict:
 
 
 def assess_all(objs, open_libs: bool = False, why: bool = False) -> list[dict]:
-    from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
-    from flink_gitops.argocd.health_scripts import assess
+    from flink_gitops.argocd.health_scripts import shown_health
+    from flink_gitops.argocd.sandbox import LuaSandbox
 
     box = LuaSandbox.for_thread(open_libs=open_libs)
     rows = []
@@ -62,11 +62,7 @@ def assess_all(objs, open_libs: bool = False, why: bool = False) -> list[dict]:
         if not is_flink(obj):
             continue
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        try:
-            result = assess(obj, box)
-            status, message = result.status, result.message
-        except LuaScriptError as exc:  # Argo CD shows a script error as the resource's health error
-            status, message = "Unknown", f"health check failed: {exc}"
+        status, message = shown_health(obj, box)
         row = {
             "kind": obj["kind"],
             "namespace": meta.get("namespace") if isinstance(meta.get("namespace"), str) else "",
@@ -101,6 +97,23 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def assess_rows(objs, args):
+    """(rows, table formatter, exit code of rows) for ``--engine``: Argo CD's Lua (default) or Flux's CEL."""
+    if args.engine == "flux":  # Flux's CEL checks and rules (docs/flux.md)
+        from flink_gitops.flux import cli as flux
+
+        return flux.assess_all(objs), flux.format_table, flux.exit_code
+    return assess_all(objs, open_libs=args.lua_libs == "open", why=args.why), format_table, exit_code
+
+
+def print_rows(rows: list[dict], output: str, format_rows=format_table) -> None:
+    """The rows on stdout, as JSON or as the table ``format_rows`` lays out."""
+    if output == "json":
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(format_rows(rows))
+
+
 def _refuse_malformed_api_versions(objs) -> None:
     """An apiVersion that starts with the operator's group but is not GROUP/VERSION: the API server
     refuses it, and neither Argo CD nor Flux would apply a health check. Say so instead of skipping it."""
@@ -132,23 +145,14 @@ def run(args) -> int:
         print(f"flink-gitops health: note: no objects in {where}; nothing to assess", file=sys.stderr)
         return EXIT_HEALTHY
     _refuse_malformed_api_versions(objs)
-    if args.engine == "flux":  # Flux's CEL checks and rules (docs/flux.md)
-        from flink_gitops.flux import cli as flux
-
-        rows, format_rows, code_of = flux.assess_all(objs), flux.format_table, flux.exit_code
-    else:
-        rows = assess_all(objs, open_libs=args.lua_libs == "open", why=args.why)
-        format_rows, code_of = format_table, exit_code
+    rows, format_rows, code_of = assess_rows(objs, args)
     if not rows:
         raise UserError(Problem(f"no {API_GROUP} resources found (kinds: {', '.join(kind_names())})", file=where))
     skipped = len(objs) - len(rows)
     if skipped:
         print(f"flink-gitops health: skipped {skipped} object(s) that are not Flink resources", file=sys.stderr)
-    if args.output == "json":
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(format_rows(rows))
+    print_rows(rows, args.output, format_rows)
     return code_of(rows)
 
 
-__all__ = ["register", "run", "assess_all", "exit_code"]
+__all__ = ["register", "run", "assess_all", "assess_rows", "print_rows", "exit_code"]

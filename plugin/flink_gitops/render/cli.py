@@ -73,19 +73,17 @@ def _open_manifest(path: str):
         raise UserError(Problem(f"cannot read: {exc.strerror}", file=path)) from None
 
 
-FLUX_VERSION_HELP = ("Flux version (--target flux only): 2.9 or later keeps HPA-owned spec.taskManager.replicas "
-                     "and prints the Kustomization's spec.ignore rule; older or unset drops the field")
-
-
 def list_params(target: str = "argocd") -> str:
     """Every parameter, its default for ``target`` and its help (for Argo CD: as plugin.yaml announces them)."""
     from flink_gitops.render.params import PARAMETERS
 
     overrides: dict = {}
+    extra: dict = {}
     if target == "flux":
-        from flink_gitops.flux.render import FLUX_DEFAULTS
+        from flink_gitops.flux.render import FLUX_DEFAULTS, FLUX_PARAMETER_HELP, FLUX_PARAMETERS
 
         overrides = FLUX_DEFAULTS
+        extra = {name: (default, FLUX_PARAMETER_HELP[name]) for name, default in FLUX_PARAMETERS.items()}
     rows = []
     for spec in PARAMETERS:
         default = overrides.get(spec.name, spec.default)
@@ -93,9 +91,9 @@ def list_params(target: str = "argocd") -> str:
         choices = f"; one of {', '.join(spec.choices)}" if spec.choices else ""
         rows.append(f"{spec.name}  (default: {default or 'empty'}{choices})")
         rows.append(f"    {spec.title}: {spec.tooltip}")
-    if target == "flux":
-        rows.append("flux-version  (default: empty)")
-        rows.append(f"    {FLUX_VERSION_HELP}")
+    for name, (default, text) in extra.items():
+        rows.append(f"{name}  (default: {default or 'empty'})")
+        rows.append(f"    {text}")
     return "\n".join(rows) + "\n"
 
 

@@ -7,6 +7,13 @@ from dataclasses import dataclass
 
 #: Largest body POST /api/v1/evaluate accepts (larger gets 413).
 MAX_EVALUATE_BYTES = 4 * 1024 * 1024
+#: Where ``serve`` listens without ``--bind`` or ``FLINK_GITOPS_BIND``.
+DEFAULT_BIND = "127.0.0.1:8080"
+#: gunicorn's request threads without ``--threads`` or ``FLINK_GITOPS_THREADS``. A thread is held while
+#: a request is read and answered: requests take milliseconds, so most of these wait for slow or idle
+#: clients. 32 leaves room for the probes behind 16 idle connections and a few slow clients at once
+#: (docs/service.md, "Limits"); a thread costs about 100 KiB.
+DEFAULT_THREADS = 32
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,21 @@ def from_env(environ=os.environ) -> Settings:
         namespaces=_split(environ.get("FLINK_GITOPS_NAMESPACES", "")),
         watch=environ.get("FLINK_GITOPS_WATCH", "1").strip().lower() not in ("0", "false", "no", "off"),
     )
+
+
+def server_from_env(environ=os.environ) -> dict:
+    """The gunicorn settings ``FLINK_GITOPS_BIND`` and ``FLINK_GITOPS_THREADS`` give, those that are set.
+    A bad value is a ValueError naming the variable."""
+    settings: dict = {}
+    bind = environ.get("FLINK_GITOPS_BIND", "").strip()
+    if bind:
+        settings["bind"] = [bind]
+    threads = environ.get("FLINK_GITOPS_THREADS", "").strip()
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise ValueError(f"FLINK_GITOPS_THREADS must be a whole number of at least 1, got {threads!r}")
+        settings["threads"] = int(threads)
+    return settings
 
 
 def resolve(config: dict | None, environ=os.environ) -> Settings:

@@ -140,7 +140,7 @@ def breakdown(api: FakeApiServer, tmp: Path) -> None:
     """What getting ready is made of, measured in this process: the paged list, then the evaluation."""
     from flink_gitops.cluster.config import connect
     from flink_gitops.assess import evaluator
-from flink_gitops.cluster.store import HealthStore
+    from flink_gitops.cluster.store import HealthStore
     from flink_gitops.cluster.watcher import list_once
 
     cluster = connect(api.kubeconfig(tmp / "kubeconfig-breakdown"))

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP, Located, is_flink, kind_names, names_api_group, in_api_group
-from flink_gitops.health.status import (ARGOCD, DEGRADED, DONE, FAILED_STATUS, FLUX, SEVERITY, UNKNOWN)
+from flink_gitops.health.status import ARGOCD, DONE, FAILED_STATUS, FLUX, SEVERITY, UNKNOWN
 
 #: Exit codes of every command that reports health (``health``, ``health --cluster``, ``wait``).
 EXIT_HEALTHY = 0  # all Healthy (Flux: Current)
@@ -221,4 +221,4 @@ def print_verdicts(verdicts: list[Verdict], output: str, engine: str = ARGOCD, w
 
 __all__ = ["Verdict", "assess", "evaluator", "exit_code", "format_table", "print_verdicts", "statuses",
            "identity", "refuse_malformed_api_versions", "no_flink_resources", "ENGINES", "EXIT_HEALTHY",
-           "EXIT_DEGRADED", "EXIT_BAD_INPUT", "EXIT_NOT_HEALTHY", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE", "DEGRADED"]
+           "EXIT_DEGRADED", "EXIT_BAD_INPUT", "EXIT_NOT_HEALTHY", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]

@@ -25,7 +25,7 @@ from flink_gitops.service.server import ServiceApplication
 from flink_gitops.service.settings import DEFAULT_THREADS
 from flink_gitops.service.worker import REQUEST_HEAD_SECONDS, HeadDeadlines
 from kubeapi import FakeApiServer
-from service_objects import deployment
+from service_objects import client_for, deployment, store  # noqa: F401 (fixture)
 from service_process import BIN, free_port, serve, wait_until
 from service_process import http as request
 
@@ -224,12 +224,9 @@ def test_a_body_that_does_not_arrive_in_time_is_408_and_frees_its_slot(api, tmp_
         assert code == 200 and json.loads(body)["resources"][0]["status"] == "Degraded"
 
 
-def test_an_evaluation_stops_at_its_cpu_time_with_413(monkeypatch):
-    from flink_gitops.cluster.store import HealthStore, lua_evaluator
-    from service_objects import client_for
-
+def test_an_evaluation_stops_at_its_cpu_time_with_413(monkeypatch, store):
     monkeypatch.setenv("FLINK_GITOPS_EVALUATE_CPU_SECONDS", "0.05")
-    client = client_for(HealthStore(evaluator=lua_evaluator()))
+    client = client_for(store)  # the limits are read when the first evaluation comes
     body, objects = realistic_body(2 * MIB)  # about 0.6 s of CPU to parse here, ten times the budget
     resp = client.post("/api/v1/evaluate", data=body)
     assert resp.status_code == 413

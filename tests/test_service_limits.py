@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import select
 import shutil
 import socket
 import subprocess
@@ -20,13 +19,13 @@ import time
 import pytest
 import yaml
 
-from flink_gitops.service.limits import EvaluateLimits
+from flink_gitops.service.settings import EvaluateLimits
 from flink_gitops.service.server import ServiceApplication
 from flink_gitops.service.settings import DEFAULT_THREADS
 from flink_gitops.service.worker import REQUEST_HEAD_SECONDS, HeadDeadlines
 from kubeapi import FakeApiServer
-from service_objects import client_for, deployment, store  # noqa: F401 (fixture)
-from service_process import BIN, free_port, serve, wait_until
+from service_objects import client_for, deployment, evaluate_body, store  # noqa: F401 (fixture)
+from service_process import BIN, SlowClients, free_port, serve, timed_get, wait_until
 from service_process import http as request
 
 MIB = 1024 * 1024
@@ -43,55 +42,6 @@ def api():
     with FakeApiServer() as server:
         seed(server)
         yield server
-
-
-def timed_get(url: str, timeout: float) -> tuple[int | str, float]:
-    """(status or the error, seconds): an answer that takes longer than ``timeout`` is an error."""
-    started = time.monotonic()
-    try:
-        code, _, _ = request(url, timeout=timeout)
-    except OSError as exc:
-        code = f"no answer: {exc!r}"
-    return code, time.monotonic() - started
-
-
-class SlowClients:
-    """``n`` connections sending a request head one byte a second, never finishing it (slow loris),
-    all from one thread; records which ones the server closed. Stops by itself after ``seconds``."""
-
-    HEAD = b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-
-    def __init__(self, port: int, n: int, seconds: float = 60):
-        self.socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
-        self.closed_at: dict[int, float] = {}
-        self.started = time.monotonic()
-        self._seconds = seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._drip, daemon=True)
-        self._thread.start()
-
-    def _drip(self) -> None:
-        sent = 0
-        while not self._stop.is_set() and time.monotonic() - self.started < self._seconds:
-            byte = self.HEAD[sent:sent + 1] or b"a"
-            for i, sock in enumerate(self.socks):
-                if i in self.closed_at:
-                    continue
-                readable, _, _ = select.select([sock], [], [], 0)
-                try:
-                    if readable and not sock.recv(4096):
-                        raise ConnectionResetError
-                    sock.send(byte)
-                except OSError:
-                    self.closed_at[i] = time.monotonic() - self.started
-            sent += 1
-            self._stop.wait(1)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        for sock in self.socks:
-            sock.close()
 
 
 # --- the server keeps answering ----------------------------------------------------------------
@@ -145,17 +95,10 @@ def test_slow_clients_are_cut_after_the_head_deadline_so_more_of_them_than_threa
         assert "Traceback" not in svc.log_text()
 
 
-def realistic_body(limit: int = 4 * MIB) -> tuple[bytes, int]:
-    """Operator-written FlinkDeployments, as many as fit in ``limit`` bytes: (body, objects)."""
-    doc = yaml.safe_dump(deployment("pricing", "streaming", "Degraded", error="checkpoint storage unreachable"))
-    count = limit // (len(doc) + 4)
-    return "---\n".join([doc] * count).encode(), count
-
-
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_eight_4_mib_evaluations_at_once_leave_readyz_answering_within_2s(api, tmp_path):
-    body, objects = realistic_body()
+    body, objects = evaluate_body()
     assert 4 * MIB - 4096 < len(body) <= 4 * MIB
     with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
         svc.wait_ready()
@@ -227,7 +170,7 @@ def test_a_body_that_does_not_arrive_in_time_is_408_and_frees_its_slot(api, tmp_
 def test_an_evaluation_stops_at_its_cpu_time_with_413(monkeypatch, store):
     monkeypatch.setenv("FLINK_GITOPS_EVALUATE_CPU_SECONDS", "0.05")
     client = client_for(store)  # the limits are read when the first evaluation comes
-    body, objects = realistic_body(2 * MIB)  # about 0.6 s of CPU to parse here, ten times the budget
+    body, objects = evaluate_body(2 * MIB)  # about 0.6 s of CPU to parse here, ten times the budget
     resp = client.post("/api/v1/evaluate", data=body)
     assert resp.status_code == 413
     assert re.fullmatch(r"request body: evaluating took more than 0\.05 s of CPU time \(stopped after [\d,]+ of "

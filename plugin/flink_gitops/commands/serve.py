@@ -33,8 +33,7 @@ def _run(args) -> int:
         raise UserError(f"--threads must be at least 1, got {args.threads}")
     if any(not ns.strip() for ns in args.namespaces):
         raise UserError("--namespace must name a namespace (leave it out to watch all namespaces)")
-    from flink_gitops.service.limits import EvaluateLimits
-    from flink_gitops.service.settings import server_from_env
+    from flink_gitops.service.settings import EvaluateLimits, server_from_env
 
     try:  # the FLINK_GITOPS_* settings of the environment, checked before anything starts
         server_from_env()

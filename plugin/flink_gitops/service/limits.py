@@ -15,52 +15,21 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import socket
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from flask import Response, current_app, g, request
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+
+from flink_gitops.service.settings import EvaluateLimits
 
 #: What a refused client is told to wait before trying again (an evaluation takes up to ~2 s).
 RETRY_AFTER_SECONDS = 1
 _EXTENSION = "flink_gitops.evaluate_gate"
 _CREATING = threading.Lock()
 _CHUNK = 65536
-
-
-@dataclass(frozen=True)
-class EvaluateLimits:
-    concurrent: int = 2  # one evaluating, one reading its body; more would only share the one CPU
-    body_seconds: float = 30.0  # 4 MiB at 140 KB/s
-    cpu_seconds: float = 5.0  # 4 MiB of realistic objects take about 1.5 s here
-
-    @classmethod
-    def from_env(cls, environ=os.environ) -> "EvaluateLimits":
-        """The limits, each from its ``FLINK_GITOPS_EVALUATE_*`` variable when set; a bad value is a
-        ValueError naming the variable."""
-        return cls(
-            concurrent=int(_number(environ, "FLINK_GITOPS_EVALUATE_CONCURRENCY", cls.concurrent, whole=True)),
-            body_seconds=_number(environ, "FLINK_GITOPS_EVALUATE_BODY_SECONDS", cls.body_seconds),
-            cpu_seconds=_number(environ, "FLINK_GITOPS_EVALUATE_CPU_SECONDS", cls.cpu_seconds),
-        )
-
-
-def _number(environ, name: str, default: float, whole: bool = False) -> float:
-    text = environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text) if whole else float(text)
-    except ValueError:
-        value = 0
-    if not value > 0 or value == float("inf"):
-        kind = "a whole number of at least 1" if whole else "a number of seconds above 0"
-        raise ValueError(f"{name} must be {kind}, got {text!r}")
-    return value
 
 
 class Refused(Exception):

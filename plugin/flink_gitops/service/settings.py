@@ -24,6 +24,39 @@ class Settings:
     watch: bool = True  # False: serve a store filled by someone else (tests, embedding)
 
 
+@dataclass(frozen=True)
+class EvaluateLimits:
+    """The bounds of ``POST /api/v1/evaluate`` (:mod:`flink_gitops.service.limits` applies them)."""
+
+    concurrent: int = 2  # one evaluating, one reading its body; more would only share the one CPU
+    body_seconds: float = 30.0  # 4 MiB at 140 KB/s
+    cpu_seconds: float = 5.0  # 4 MiB of realistic objects take about 1.5 s here
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "EvaluateLimits":
+        """The limits, each from its ``FLINK_GITOPS_EVALUATE_*`` variable when set; a bad value is a
+        ValueError naming the variable."""
+        return cls(
+            concurrent=int(_number(environ, "FLINK_GITOPS_EVALUATE_CONCURRENCY", cls.concurrent, whole=True)),
+            body_seconds=_number(environ, "FLINK_GITOPS_EVALUATE_BODY_SECONDS", cls.body_seconds),
+            cpu_seconds=_number(environ, "FLINK_GITOPS_EVALUATE_CPU_SECONDS", cls.cpu_seconds),
+        )
+
+
+def _number(environ, name: str, default: float, whole: bool = False) -> float:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = 0
+    if not value > 0 or value == float("inf"):
+        kind = "a whole number of at least 1" if whole else "a number of seconds above 0"
+        raise ValueError(f"{name} must be {kind}, got {text!r}")
+    return value
+
+
 def _split(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.replace(",", " ").split() if part)
 

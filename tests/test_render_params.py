@@ -74,7 +74,10 @@ def test_argocd_app_parameters_is_authoritative_over_param_vars():
 
 @pytest.mark.parametrize("env, cli, message", [
     ({"ARGOCD_APP_PARAMETERS": '[{"name": "log4j-stratgy", "string": "inline"}]'}, [],
-     "ARGOCD_APP_PARAMETERS: unknown parameter 'log4j-stratgy' (fix: known parameters: source, "),
+     "ARGOCD_APP_PARAMETERS: unknown parameter 'log4j-stratgy' (did you mean log4j-strategy?) (fix: known "
+     "parameters: source, "),
+    ({}, ["validate-stict=true"], "--param: unknown parameter 'validate-stict' (did you mean validate-strict?)"),
+    ({}, ["ARGOCD_ENV_VALIDATE=false"], "--param: unknown parameter 'ARGOCD_ENV_VALIDATE' (fix: known parameters: "),
     ({"ARGOCD_APP_PARAMETERS": "[{"}, [], "ARGOCD_APP_PARAMETERS: not valid JSON"),
     ({"ARGOCD_APP_PARAMETERS": '[{"name": "sync-waves", "map": {"a": "b"}}]'}, [],
      "parameter 'sync-waves' is a map"),

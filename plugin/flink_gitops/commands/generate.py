@@ -87,7 +87,7 @@ def _run(args) -> int:
     if args.target == "argocd-cm":
         from flink_gitops.argocd.bundle import generate_argocd_cm_text
 
-        sys.stdout.write(generate_argocd_cm_text())
+        sys.stdout.write(generate_argocd_cm_text(printed=True))
         return 0
     root = _root(args)
     files = generated_files(args.target, root)

@@ -9,6 +9,7 @@ parameters at all; ``plugin/plugin.yaml`` announces the same table (a test keeps
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -85,10 +86,14 @@ def defaults() -> dict[str, str | tuple[str, ...]]:
 
 
 def _unknown(name: str, origin: str) -> Problem:
+    names = [p.name for p in PARAMETERS]
+    # A misspelt name is the usual cause: name the parameter it most likely meant first.
+    guess = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.75)
+    mean = f" (did you mean {guess[0]}?)" if guess else ""
     return Problem(
-        f"unknown parameter {name!r}",
+        f"unknown parameter {name!r}{mean}",
         file=origin,
-        hint="known parameters: " + ", ".join(p.name for p in PARAMETERS),
+        hint="known parameters: " + ", ".join(names),
     )
 
 

@@ -25,7 +25,7 @@ from flink_gitops.render.validation.rules.common import (
 )
 from flink_gitops.render.validation.rules.deployment import check_name
 from flink_gitops.render.validation.rules.jar_uri import check_jar_uri
-from flink_gitops.render.validation.rules.job import JOB_STATES, UPGRADE_MODES, check_job
+from flink_gitops.render.validation.rules.job import JOB_STATES, UPGRADE_MODES, check_job, upgrade_mode_hint
 
 
 register(
@@ -131,8 +131,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
                       "this rule (annotation flink-gitops.io/skip-validation: session-job-target)")
         # Only the checks that do not depend on the cluster's configuration.
         enum_value(rep, "upgrade-mode", job.get("upgradeMode"), UPGRADE_MODES, "spec.job.upgradeMode", "upgradeMode",
-                   "last-state resumes from the latest checkpoint, savepoint takes a savepoint before each upgrade, "
-                   "stateless starts from empty state")
+                   upgrade_mode_hint(job.get("upgradeMode")))
         enum_value(rep, "job-state", job.get("state"), JOB_STATES, "spec.job.state", "job state",
                    "use running or suspended")
         parallelism = integer_at(rep, job, "parallelism", "spec.job.parallelism")

@@ -63,8 +63,9 @@ def load_directory(app_dir: str, ctx: RenderContext) -> list[Located]:
             objs.extend(objects_from_text(read_text(path, rel, limit), rel))
         except UserError as exc:  # keep going: report every broken file at once
             problems.extend(exc.problems)
+            objs.extend(exc.partial)
     if problems:
-        raise UserError(problems)
+        raise UserError(problems, partial=objs)  # the render still checks what could be read
     return objs
 
 

@@ -17,6 +17,7 @@ from typing import Mapping
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP
+from flink_gitops.render.validation.operator_releases import NEWEST, RELEASES
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ PARAMETERS: tuple[Param, ...] = (
     Param("validate-skip-rules", (), "Validation rules to skip",
           "validation rule ids to skip for every object (per object: annotation flink-gitops.io/skip-validation)",
           "array"),
+    Param("operator-version", NEWEST, "Flink operator release",
+          "the Flink Kubernetes Operator release validation follows: kinds, fields, flinkVersion values and checks "
+          "newer than it are refused or not applied", "choice", RELEASES),
     Param("sync-waves", "true", "Sync waves",
           "order Flink resources, their dependencies and log4j ConfigMaps with argocd.argoproj.io/sync-wave",
           "boolean"),

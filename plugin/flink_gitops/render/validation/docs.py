@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flink_gitops.render.validation import rules  # noqa: F401  (importing it registers every rule)
+from flink_gitops.render.validation.operator_releases import RELEASES
 from flink_gitops.render.validation.registry import OPERATOR_REPO, RULES, Rule
 
 DOC_PATH = "docs/validation.md"
@@ -16,6 +17,7 @@ END = "<!-- END GENERATED rule index -->"
 # Concern (the registering module) -> section title, in reading order.
 CONCERNS = {
     "identity": "Identity",
+    "operator_release": "Operator release",
     "common": "Types and option values",
     "deployment": "FlinkDeployment spec",
     "deployment_config": "FlinkDeployment options, ingress and logging",
@@ -39,12 +41,22 @@ def _by_concern() -> dict[str, list[Rule]]:
 
 def _rule_section(rule: Rule) -> list[str]:
     lines = [f"#### `{rule.id}`", "", rule.details or rule.summary[:1].upper() + rule.summary[1:] + ".", ""]
+    if rule.since:
+        lines += [f"*Since operator {rule.since}:* not applied with `operator-version` {_older_than(rule.since)}.",
+                  ""]
     why = (f"*Operator:* \"{rule.operator}\" (`{rule.source}` in {OPERATOR_REPO})" if rule.source
            else f"*Why:* {rule.operator}")
     lines += [why, "", f"*Fix:* {rule.fix}", "",
-              "Example, and the line it prints:", "", "```yaml", rule.example.rstrip("\n"), "```", "", "```text",
+              "Example, and the line it prints" + (f" (with `operator-version: {rule.example_version}`)"
+                                                    if rule.example_version else "") + ":",
+              "", "```yaml", rule.example.rstrip("\n"), "```", "", "```text",
               rule.expected, "```", ""]
     return lines
+
+
+def _older_than(since: str) -> str:
+    older = RELEASES[:RELEASES.index(since)]
+    return f"`{older[0]}`" if len(older) == 1 else f"`{older[0]}` to `{older[-1]}`"
 
 
 def generate_rule_index() -> str:
@@ -55,8 +67,8 @@ def generate_rule_index() -> str:
              "minimal manifest with the exact line it prints (these examples run as tests). Errors unless marked.",
              "", "| rule | concern | refuses |", "|---|---|---|"]
     for concern, rules in groups.items():
-        lines += [f"| [`{r.id}`](#{r.id}) | {CONCERNS[concern]} | {r.summary.replace('|', chr(92) + '|')} |"
-                  for r in rules]
+        lines += [f"| [`{r.id}`](#{r.id}) | {CONCERNS[concern]} | {r.summary.replace('|', chr(92) + '|')}"
+                  + (f" (operator {r.since}+)" if r.since else "") + " |" for r in rules]
     lines.append("")
     for concern, rules in groups.items():
         lines += [f"### {CONCERNS[concern]}", ""]

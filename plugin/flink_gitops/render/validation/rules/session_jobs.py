@@ -25,6 +25,7 @@ from flink_gitops.render.validation.rules.common import (
 )
 from flink_gitops.render.validation.rules.deployment import check_name
 from flink_gitops.render.validation.rules.jar_uri import check_jar_uri
+from flink_gitops.render.validation.rules.operator_release import check_config_types
 from flink_gitops.render.validation.rules.job import JOB_STATES, UPGRADE_MODES, check_job, upgrade_mode_hint
 
 
@@ -103,6 +104,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
         rep.error("schema", "spec", "FlinkSessionJob has no spec" if spec is None else
                   f"spec must be a mapping, got {type_name(spec)}", None, "add spec.deploymentName and spec.job")
         return
+    check_config_types(rep, spec, settings)
     name = spec.get("deploymentName")
     if name is None:
         rep.error("session-job", "spec.deploymentName", "deploymentName is missing: the session job names no cluster",

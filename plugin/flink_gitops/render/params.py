@@ -169,11 +169,15 @@ def from_argocd_parameters(text: str) -> dict[str, str | tuple[str, ...]]:
 def from_environ(env: Mapping[str, str], prefix: str) -> dict[str, str | tuple[str, ...]]:
     """``PARAM_<NAME>`` / ``ARGOCD_ENV_<NAME>`` (arrays as ``<NAME>_0``, ``<NAME>_1``...).
 
-    Unknown names are ignored here: the sidecar's own environment may hold anything.
+    Unknown names are ignored here: the sidecar's own environment may hold anything. An empty
+    ``ARGOCD_ENV_`` value means unset: Argo CD 3.0 passes an Application's empty env entries, which 2.x
+    dropped, and the same Application must render the same on both.
     """
     out: dict[str, str | tuple[str, ...]] = {}
     for param in PARAMETERS:
         key = prefix + param.env_name
+        if prefix == "ARGOCD_ENV_" and env.get(key) == "":
+            continue
         if param.kind == "array":
             items, i = [], 0
             while f"{key}_{i}" in env:

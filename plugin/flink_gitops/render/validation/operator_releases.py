@@ -97,11 +97,14 @@ CHANGES: tuple[Change, ...] = (
            "unknown values (rule `flink-version`)", "test_flink_versions_follow_the_release"),
     Change("1.15", "session job `jarURI` checks (scheme allowlist, restricted hosts)",
            "`DefaultValidator.validateJarURI`, release-1.15.0",
-           "rule `jar-uri` is not applied", "test_rules_newer_than_the_release_are_not_applied"),
+           "rule `jar-uri` is not applied", "test_a_session_job_jar_uri_is_checked_from_operator_1_15"),
     Change("1.16", "`jobManager.resources` / `taskManager.resources` (Kubernetes ResourceRequirements)",
            "FLINK-33548, commit d131b70a",
            "the field is an error (rule `operator-version`) and does not define memory (rule `memory`)",
            "test_resource_requirements_need_operator_1_16"),
+    Change("1.16", "a deprecated `flinkVersion` logged as a warning", "FLINK-39808, commit f4c0c99c",
+           "the warning quotes the enum value's `@Deprecated` instead of the log line",
+           "test_flink_versions_follow_the_release"),
     Change("1.16", "autoscaler GC-pressure and heap-usage thresholds; coefficient-min, effectiveness threshold and "
                    "memory-tuning overhead only when their feature is on; metric window not below the reconcile "
                    "interval", "FLINK-39826, commit 34edcc45",

@@ -205,3 +205,16 @@ def test_render_applies_the_release_given_on_the_command_line_or_by_argo_cd(tmp_
         assert older.stderr.startswith("flink-gitops render: error: orders.yaml (document 1): FlinkDeployment "
                                        "streaming/orders: spec.taskManager.resources: operator 1.15 has no "
                                        "taskManager.resources")
+
+
+def test_the_bundled_example_is_written_for_the_newest_release(repo):
+    newest = subprocess.run([sys.executable, "-m", "flink_gitops", "render", str(repo / "examples" / "app")],
+                            capture_output=True, text=True, timeout=60)
+    assert newest.returncode == 0, newest.stderr
+    older = subprocess.run([sys.executable, "-m", "flink_gitops", "render", str(repo / "examples" / "app"), "-p",
+                            "operator-version=1.15"], capture_output=True, text=True, timeout=60)
+    assert older.returncode == 2 and older.stdout == ""
+    errors = [line for line in older.stderr.splitlines() if ": error: " in line]
+    # Each resource-requirements field is named, and the memory it no longer defines.
+    assert set(rules_of(errors)) == {"operator-version", "memory"} and len(errors) >= 4
+    assert all("resources" in e for e in errors if e.endswith(f"{FIX_VERSION})"))

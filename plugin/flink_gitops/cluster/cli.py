@@ -115,8 +115,9 @@ def run_cluster_health(args) -> int:
     cluster = _connect(args)
     namespaces = () if args.all_namespaces else tuple(dict.fromkeys(args.namespace or [cluster.namespace]))
     kinds = list(dict.fromkeys(t.kind for t in targets)) or None
+    skipped: list[str] = []
     try:
-        objects, absent = list_once(cluster.api_client, kinds, namespaces)
+        objects, absent = list_once(cluster.api_client, kinds, namespaces, skipped=skipped)
     except ListError as exc:
         raise UserError(f"{cluster.describe()}: {exc.kind}: {exc.cause}") from None
     if targets:
@@ -128,6 +129,11 @@ def run_cluster_health(args) -> int:
     where = "all namespaces" if not namespaces else "namespace " + ", ".join(namespaces)
     for kind in absent:
         _note("health", f"note: {kind} is not installed in {cluster.describe()} (no CustomResourceDefinition)")
+    for line in skipped:
+        _note("health", f"warning: {line} (cannot be read, left out)")
+    # an unreadable object's health is unknown: no all-healthy exit code when it may be one asked for
+    # (a named target it hides is reported missing anyway)
+    unknown = bool(skipped) and (not targets or any(t.name is None for t in targets))
     located = [Located(o, cluster.describe(), i + 1) for i, o in enumerate(objects)]
     rows, format_rows, exit_code = assess_rows(located, args)  # the same rows as file mode, either engine
     found = {(r["kind"], r["name"]) for r in rows}
@@ -135,13 +141,13 @@ def run_cluster_health(args) -> int:
     for t in missing:
         _note("health", f"{t.kind}/{t.name} not found in {where} of {cluster.describe()}")
     if not rows:
-        if not missing:
+        if not missing and not unknown:
             _note("health", f"no Flink resources found in {where} of {cluster.describe()}")
             return 0
         return EXIT_NOT_HEALTHY
     print_rows(rows, args.output, format_rows)
     code = exit_code(rows)
-    return EXIT_NOT_HEALTHY if missing and code == 0 else code
+    return EXIT_NOT_HEALTHY if (missing or unknown) and code == 0 else code
 
 
 def register(sub) -> None:

@@ -92,7 +92,8 @@ def decode_line(line: bytes | str, kind: str) -> WatchEvent:
         raise Unreadable(f"a line that is a JSON {_json_type(doc)}, not an event: {excerpt(line)}")
     type_, obj = doc.get("type"), doc.get("object")
     if type_ not in TYPES:
-        raise Unreadable(f"an event of unknown type {excerpt(type_)}: {excerpt(line)}")
+        what = "an event without a type" if type_ is None else f"an event of unknown type {excerpt(type_)}"
+        raise Unreadable(f"{what}: {excerpt(line)}")
     if not isinstance(obj, dict):
         raise Unreadable(f"{'an' if type_[0] in 'AEIOU' else 'a'} {type_} event without an object: {excerpt(line)}")
     event = WatchEvent(type_, obj)

@@ -6,6 +6,8 @@ DEFAULT_BIND = "127.0.0.1:8080"
 
 
 def register(sub) -> None:
+    from flink_gitops.service.settings import WATCH_IDLE_TIMEOUT  # os and dataclasses only: cheap
+
     p = sub.add_parser(
         "serve",
         help="watch the cluster and serve Flink health over HTTP: JSON API, /metrics, a dashboard",
@@ -21,6 +23,10 @@ def register(sub) -> None:
     p.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST:PORT", help=f"listen address (default: {DEFAULT_BIND})")
     p.add_argument("--threads", type=int, default=None, metavar="N", help="request threads (default: 8)")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+    p.add_argument("--watch-idle-timeout", metavar="SECONDS", default=None,
+                   help="a watch that delivers no event and no bookmark for this long is taken for stalled: it is "
+                   "watched again and its kind reported failing until it delivers (default: "
+                   f"$FLINK_GITOPS_WATCH_IDLE_TIMEOUT, else {WATCH_IDLE_TIMEOUT:g})")
     p.set_defaults(func=_run)
 
 
@@ -32,11 +38,18 @@ def _run(args) -> int:
         raise UserError(f"--threads must be at least 1, got {args.threads}")
     if any(not ns.strip() for ns in args.namespaces):
         raise UserError("--namespace must name a namespace (leave it out to watch all namespaces)")
+    from flink_gitops.service.settings import from_env, seconds
+
+    try:
+        idle = seconds(args.watch_idle_timeout, "--watch-idle-timeout") if args.watch_idle_timeout is not None \
+            else from_env().watch_idle_timeout
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     check_bind(args.bind)
     check_cluster_config(args.kubeconfig, args.context)
     from flink_gitops.service.server import serve
 
     config = {"KUBECONFIG": args.kubeconfig, "CONTEXT": args.context, "NAMESPACES": tuple(args.namespaces),
-              "WATCH": True}
+              "WATCH": True, "WATCH_IDLE_TIMEOUT": idle}
     serve(config, args.bind, args.threads, args.log_level)
     return 0

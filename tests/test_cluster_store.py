@@ -43,9 +43,9 @@ def test_since_is_the_last_transition_and_transitions_are_counted():
 
 def test_a_relist_keeps_unchanged_records_and_drops_the_gone():
     calls = []
-    from flink_gitops.cluster.store import lua_evaluator
+    from flink_gitops.assess import evaluator
 
-    real = lua_evaluator()
+    real = evaluator()
 
     def counting(o):
         calls.append(o["metadata"]["name"])
@@ -89,9 +89,9 @@ def test_wait_for_change_wakes_a_reader():
 
 
 def test_an_object_the_evaluator_fails_on_is_shown_unknown_and_counted_the_kind_still_listed(caplog):
-    from flink_gitops.cluster.store import lua_evaluator
+    from flink_gitops.assess import evaluator
 
-    real = lua_evaluator()
+    real = evaluator()
 
     def fragile(o):
         if o["metadata"]["name"] == "odd":

@@ -48,8 +48,8 @@ log = logging.getLogger(__name__)
 EXPIRED, CLOSED, DROPPED, TIMEOUT, ERROR, MALFORMED = "expired", "closed", "dropped", "timeout", "error", "malformed"
 
 #: Seconds a watch may deliver neither an event nor a bookmark before it is taken for stalled. The
-#: API server sends a bookmark about once a minute to a watch that asks for them: three in a row
-#: may go missing before a quiet kind is reported failing.
+#: API server sends a bookmark about once a minute to a watch that asks for them (Kubernetes 1.19+,
+#: the watch cache's default): this is three of those intervals.
 WATCH_IDLE_TIMEOUT = 180.0
 
 

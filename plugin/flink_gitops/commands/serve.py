@@ -6,8 +6,6 @@ DEFAULT_BIND = "127.0.0.1:8080"
 
 
 def register(sub) -> None:
-    from flink_gitops.service.settings import WATCH_IDLE_TIMEOUT  # os and dataclasses only: cheap
-
     p = sub.add_parser(
         "serve",
         help="watch the cluster and serve Flink health over HTTP: JSON API, /metrics, a dashboard",
@@ -26,7 +24,8 @@ def register(sub) -> None:
     p.add_argument("--watch-idle-timeout", metavar="SECONDS", default=None,
                    help="a watch that delivers no event and no bookmark for this long is taken for stalled: it is "
                    "watched again and its kind reported failing until it delivers (default: "
-                   f"$FLINK_GITOPS_WATCH_IDLE_TIMEOUT, else {WATCH_IDLE_TIMEOUT:g})")
+                   # the reflector's WATCH_IDLE_TIMEOUT, written out: the parser imports no cluster module
+                   "$FLINK_GITOPS_WATCH_IDLE_TIMEOUT, else 180)")
     p.set_defaults(func=_run)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from flink_gitops.cluster.reflector import WATCH_IDLE_TIMEOUT
+
 #: Largest body POST /api/v1/evaluate accepts (larger gets 413).
 MAX_EVALUATE_BYTES = 4 * 1024 * 1024
 
-#: ``flink-gitops serve --watch-idle-timeout``'s default (the reflector's; kept here so that building
-#: the CLI's parser needs no cluster import; a test checks the two agree).
-WATCH_IDLE_TIMEOUT = 180.0
 
 
 @dataclass(frozen=True)

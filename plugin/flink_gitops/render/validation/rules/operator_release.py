@@ -85,9 +85,11 @@ def check_config_types(rep: Report, spec: dict, settings: Settings) -> None:
 
 
 def _flat_example(key: str, value: dict) -> str:
-    inner, leaf = next(iter(value.items()), ("...", "..."))
-    path = f"{key}.{inner}"
+    """The first leaf under ``key`` as one flat, quoted line: ``execution.checkpointing.interval: "10s"``."""
+    path, leaf = key, value
     while isinstance(leaf, dict) and leaf:
         inner, leaf = next(iter(leaf.items()))
         path += f".{inner}"
-    return f'{path}: "{"..." if isinstance(leaf, (dict, list)) or leaf is None else leaf}"'
+    if path == key:
+        path += ".<key>"
+    return f'{path}: "{"<value>" if isinstance(leaf, (dict, list)) or leaf is None else leaf}"'

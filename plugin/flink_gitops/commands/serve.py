@@ -22,6 +22,11 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="request threads (default: $FLINK_GITOPS_THREADS, else 32)")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+    p.add_argument("--watch-idle-timeout", metavar="SECONDS", default=None,
+                   help="a watch that delivers no event and no bookmark for this long is taken for stalled: it is "
+                   "watched again and its kind reported failing until it delivers (default: "
+                   # the reflector's WATCH_IDLE_TIMEOUT, written out: the parser imports no cluster module
+                   "$FLINK_GITOPS_WATCH_IDLE_TIMEOUT, else 180)")
     p.set_defaults(func=_run)
 
 
@@ -33,11 +38,13 @@ def _run(args) -> int:
         raise UserError(f"--threads must be at least 1, got {args.threads}")
     if any(not ns.strip() for ns in args.namespaces):
         raise UserError("--namespace must name a namespace (leave it out to watch all namespaces)")
-    from flink_gitops.service.settings import EvaluateLimits, server_from_env
+    from flink_gitops.service.settings import EvaluateLimits, from_env, seconds, server_from_env
 
     try:  # the FLINK_GITOPS_* settings of the environment, checked before anything starts
         server_from_env()
         EvaluateLimits.from_env()
+        idle = seconds(args.watch_idle_timeout, "--watch-idle-timeout") if args.watch_idle_timeout is not None \
+            else from_env().watch_idle_timeout
     except ValueError as exc:
         raise UserError(str(exc)) from None
     from flink_gitops.service.server import effective_settings, serve
@@ -46,6 +53,6 @@ def _run(args) -> int:
     check_cluster_config(args.kubeconfig, args.context)
 
     config = {"KUBECONFIG": args.kubeconfig, "CONTEXT": args.context, "NAMESPACES": tuple(args.namespaces),
-              "WATCH": True}
+              "WATCH": True, "WATCH_IDLE_TIMEOUT": idle}
     serve(config, args.bind, args.threads, args.log_level)
     return 0

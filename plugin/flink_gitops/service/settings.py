@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from flink_gitops.cluster.reflector import WATCH_IDLE_TIMEOUT
+
 #: Largest body POST /api/v1/evaluate accepts (larger gets 413).
 MAX_EVALUATE_BYTES = 4 * 1024 * 1024
 #: Where ``serve`` listens without ``--bind`` or ``FLINK_GITOPS_BIND``.
@@ -16,12 +18,14 @@ DEFAULT_BIND = "127.0.0.1:8080"
 DEFAULT_THREADS = 32
 
 
+
 @dataclass(frozen=True)
 class Settings:
     kubeconfig: str | None = None  # None: $KUBECONFIG, ~/.kube/config, or in-cluster, as kubectl does
     context: str | None = None
     namespaces: tuple[str, ...] = ()  # empty: all namespaces
     watch: bool = True  # False: serve a store filled by someone else (tests, embedding)
+    watch_idle_timeout: float = WATCH_IDLE_TIMEOUT  # a watch silent this long (no event, no bookmark) is stalled
 
 
 @dataclass(frozen=True)
@@ -36,39 +40,49 @@ class EvaluateLimits:
     def from_env(cls, environ=os.environ) -> "EvaluateLimits":
         """The limits, each from its ``FLINK_GITOPS_EVALUATE_*`` variable when set; a bad value is a
         ValueError naming the variable."""
+        concurrent = environ.get("FLINK_GITOPS_EVALUATE_CONCURRENCY", "").strip()
+        body = environ.get("FLINK_GITOPS_EVALUATE_BODY_SECONDS", "").strip()
+        cpu = environ.get("FLINK_GITOPS_EVALUATE_CPU_SECONDS", "").strip()
         return cls(
-            concurrent=int(_number(environ, "FLINK_GITOPS_EVALUATE_CONCURRENCY", cls.concurrent, whole=True)),
-            body_seconds=_number(environ, "FLINK_GITOPS_EVALUATE_BODY_SECONDS", cls.body_seconds),
-            cpu_seconds=_number(environ, "FLINK_GITOPS_EVALUATE_CPU_SECONDS", cls.cpu_seconds),
+            concurrent=whole_number(concurrent, "FLINK_GITOPS_EVALUATE_CONCURRENCY") if concurrent else cls.concurrent,
+            body_seconds=seconds(body, "FLINK_GITOPS_EVALUATE_BODY_SECONDS") if body else cls.body_seconds,
+            cpu_seconds=seconds(cpu, "FLINK_GITOPS_EVALUATE_CPU_SECONDS") if cpu else cls.cpu_seconds,
         )
-
-
-def _number(environ, name: str, default: float, whole: bool = False) -> float:
-    text = environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text) if whole else float(text)
-    except ValueError:
-        value = 0
-    if not value > 0 or value == float("inf"):
-        kind = "a whole number of at least 1" if whole else "a number of seconds above 0"
-        raise ValueError(f"{name} must be {kind}, got {text!r}")
-    return value
 
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.replace(",", " ").split() if part)
 
 
+def seconds(value, name: str) -> float:
+    """``value`` (text or a number) as a number of seconds above 0; ValueError naming ``name`` if not."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not 0 < number < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds above 0, got {value!r}")
+    return number
+
+
+def whole_number(text: str, name: str) -> int:
+    """``text`` as a whole number of at least 1; ValueError naming ``name`` if not."""
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def from_env(environ=os.environ) -> Settings:
     """``FLINK_GITOPS_KUBECONFIG``, ``FLINK_GITOPS_CONTEXT``, ``FLINK_GITOPS_NAMESPACES`` (comma or
-    space separated) and ``FLINK_GITOPS_WATCH`` (``0``/``false`` turns the watcher off)."""
+    space separated), ``FLINK_GITOPS_WATCH`` (``0``/``false`` turns the watcher off) and
+    ``FLINK_GITOPS_WATCH_IDLE_TIMEOUT`` (seconds)."""
+    idle = environ.get("FLINK_GITOPS_WATCH_IDLE_TIMEOUT", "").strip()
     return Settings(
         kubeconfig=environ.get("FLINK_GITOPS_KUBECONFIG") or None,
         context=environ.get("FLINK_GITOPS_CONTEXT") or None,
         namespaces=_split(environ.get("FLINK_GITOPS_NAMESPACES", "")),
         watch=environ.get("FLINK_GITOPS_WATCH", "1").strip().lower() not in ("0", "false", "no", "off"),
+        watch_idle_timeout=seconds(idle, "FLINK_GITOPS_WATCH_IDLE_TIMEOUT") if idle else WATCH_IDLE_TIMEOUT,
     )
 
 
@@ -81,14 +95,13 @@ def server_from_env(environ=os.environ) -> dict:
         settings["bind"] = [bind]
     threads = environ.get("FLINK_GITOPS_THREADS", "").strip()
     if threads:
-        if not threads.isdigit() or int(threads) < 1:
-            raise ValueError(f"FLINK_GITOPS_THREADS must be a whole number of at least 1, got {threads!r}")
-        settings["threads"] = int(threads)
+        settings["threads"] = whole_number(threads, "FLINK_GITOPS_THREADS")
     return settings
 
 
 def resolve(config: dict | None, environ=os.environ) -> Settings:
-    """Explicit ``config`` keys (KUBECONFIG, CONTEXT, NAMESPACES, WATCH) over the environment."""
+    """Explicit ``config`` keys (KUBECONFIG, CONTEXT, NAMESPACES, WATCH, WATCH_IDLE_TIMEOUT) over the
+    environment."""
     base = from_env(environ)
     config = config or {}
     namespaces = config.get("NAMESPACES", base.namespaces)
@@ -99,4 +112,6 @@ def resolve(config: dict | None, environ=os.environ) -> Settings:
         context=config.get("CONTEXT", base.context),
         namespaces=tuple(namespaces),
         watch=bool(config.get("WATCH", base.watch)),
+        watch_idle_timeout=seconds(config["WATCH_IDLE_TIMEOUT"], "WATCH_IDLE_TIMEOUT")
+        if config.get("WATCH_IDLE_TIMEOUT") is not None else base.watch_idle_timeout,
     )

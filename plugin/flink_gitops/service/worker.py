@@ -8,8 +8,9 @@ head; a connection still sending its head then is shut down, which ends the bloc
 thread serves the next connection. The body and the answer are not under this deadline (the
 evaluate endpoint bounds its own body, see :mod:`flink_gitops.service.limits`).
 
-Only ``handle`` and ``handle_request`` are overridden, the two steps every gthread version since
-gunicorn 20 has: read a connection, then answer the request read from it.
+Besides starting the thread that cuts late connections, only ``handle`` and ``handle_request`` are
+overridden: the two steps every gthread version since gunicorn 20 has (read a connection, answer the
+request read from it).
 """
 
 from __future__ import annotations

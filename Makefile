@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test browser generate bench crosscheck clean
+.PHONY: run test browser generate bench lock crosscheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,25 @@ generate: $(VENV)/.installed
 ## bench: measure the Lua runner, the Python evaluator, the render path and the health service
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
+
+# The image's dependencies, pinned with their hashes for the Python of the Dockerfile's base image
+# (requirements.lock: pyproject's dependencies; requirements-build.lock: its build-system, to build
+# the wheel). The Dockerfile installs only these, with --require-hashes. uv is pinned so the same
+# inputs give the same files.
+LOCK_PYTHON := 3.12
+UV_VERSION  := 0.13.9
+UV_COMPILE   = $(BIN)/uv pip compile --quiet --universal --python-version $(LOCK_PYTHON) --generate-hashes $(LOCK_FLAGS) \
+               --custom-compile-command 'make lock'
+
+$(VENV)/.installed-uv: | $(BIN)/python
+	$(PIP) 'uv==$(UV_VERSION)'
+	touch $@
+
+## lock: pin the image's dependencies with hashes (requirements.lock, requirements-build.lock; asks PyPI)
+lock: $(VENV)/.installed-uv
+	$(UV_COMPILE) pyproject.toml -o requirements.lock
+	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	  | $(UV_COMPILE) - -o requirements-build.lock
 
 ## crosscheck: run the health scripts in real gopher-lua (needs Debian's golang-go and gopher-lua, see tools/)
 crosscheck: $(VENV)/.installed-test

@@ -8,7 +8,9 @@ test suite (tests/kubeapi, in this process) holding N objects. Measured over HTT
   polls GET /api/v1/resources/<ns>/<kind>/<name> every 2 ms until the change shows;
 - GET /api/v1/resources (all N) and /metrics: cached (nothing changed since the last request) and
   uncached (one change before each request);
-- RSS of the gunicorn worker (the cache) and the master, with N objects and with none.
+- RSS of the gunicorn worker (the cache) and the master, with N objects and with none;
+- under hostile clients: /livez, /readyz and GET /api/v1/resources while 16 idle connections and 4
+  clients sending a byte a second are open, and /readyz while 8 clients post 4 MiB to evaluate at once.
 
 Run: `.venv/bin/python bench/service_bench.py [--objects 10000] [--rate 100] [--seconds 20]`.
 Numbers go to docs/BENCHMARKS.md by hand; no test asserts them.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -30,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from kubeapi import FakeApiServer  # noqa: E402  (the suite's stand-in)
-from service_objects import deployment  # noqa: E402
-from service_process import free_port, get_json, http  # noqa: E402
+from service_objects import deployment, evaluate_body  # noqa: E402
+from service_process import SlowClients, free_port, get_json, http, timed_get  # noqa: E402
 
 HEALTH = ("Healthy", "Healthy", "Healthy", "Progressing", "Degraded")
 
@@ -156,6 +159,56 @@ def breakdown(api: FakeApiServer, tmp: Path) -> None:
           f"evaluate them into the store {ms(evaluated)}")
 
 
+def answers(label: str, results: list[tuple[int | str, float]]) -> str:
+    took = [t for code, t in results if code == 200]
+    missed = len(results) - len(took)
+    text = f"{label} p50 {ms(pct(took, 50))}, max {ms(max(took))}" if took else f"{label} never answered"
+    return text + (f" ({missed} of {len(results)} without an answer within the timeout)" if missed else "")
+
+
+def hostile(base: str, seconds: float = 10) -> None:
+    """The probes and the listing while idle and slow clients hold connections; /readyz while eight
+    4 MiB evaluations are posted at once."""
+    port = int(base.rsplit(":", 1)[1])
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+    slow = SlowClients(port, 4, seconds=seconds + 10)
+    paths = ("/livez", "/readyz", "/api/v1/resources")
+    results: dict[str, list] = {path: [] for path in paths}
+    try:
+        time.sleep(1)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for path in paths:
+                results[path].append(timed_get(base + path, timeout=5))
+            time.sleep(0.25)
+    finally:
+        slow.close()
+        for sock in idle:
+            sock.close()
+    print("with 16 idle and 4 slow clients: " + "; ".join(answers(p, results[p]) for p in paths))
+
+    body, _ = evaluate_body()
+    codes: list = []
+
+    def post() -> None:
+        try:
+            codes.append(http(base + "/api/v1/evaluate", body, timeout=120)[0])
+        except OSError as exc:
+            codes.append(type(exc).__name__)
+
+    posters = [threading.Thread(target=post) for _ in range(8)]
+    started = time.monotonic()
+    for t in posters:
+        t.start()
+    probes = []
+    while any(t.is_alive() for t in posters):
+        probes.append(timed_get(base + "/readyz", timeout=10))
+        time.sleep(0.2)
+    print(f"8 x 4 MiB evaluations at once: {answers('/readyz', probes)}; answers "
+          f"{', '.join(f'{c}: {codes.count(c)}' for c in sorted(set(codes), key=str))}, all in "
+          f"{time.monotonic() - started:.1f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--objects", type=int, default=10_000)
@@ -222,6 +275,7 @@ def main() -> None:
                   f"this service's requests for FlinkDeployments: "
                   f"{api.count('FlinkDeployment', 'list') - lists} list pages, "
                   f"{api.count('FlinkDeployment', 'watch') - watches} watch")
+            hostile(base)
         finally:
             proc.terminate()
             proc.wait(20)

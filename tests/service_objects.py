@@ -44,6 +44,14 @@ def deployment(name: str, namespace: str = "streaming", health: str = "Healthy",
     return obj
 
 
+def evaluate_body(limit: int = 4 * 1024 * 1024) -> tuple[bytes, int]:
+    """A body for POST /api/v1/evaluate: operator-written FlinkDeployments (Degraded), as many as
+    fit in ``limit`` bytes; (body, how many objects)."""
+    doc = yaml.safe_dump(deployment("pricing", "streaming", "Degraded", error="checkpoint storage unreachable"))
+    count = limit // (len(doc) + 4)
+    return "---\n".join([doc] * count).encode(), count
+
+
 # --- the service in-process, on a store the test fills (import these fixtures into a test module) ---
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -53,6 +55,55 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
                 return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r:.500})")
+
+
+def timed_get(url: str, timeout: float) -> tuple[int | str, float]:
+    """(status or the error, seconds): an answer that takes longer than ``timeout`` is an error."""
+    started = time.monotonic()
+    try:
+        code, _, _ = http(url, timeout=timeout)
+    except OSError as exc:
+        code = f"no answer: {exc!r}"
+    return code, time.monotonic() - started
+
+
+class SlowClients:
+    """``n`` connections sending a request head one byte a second, never finishing it (slow loris),
+    all from one thread; records which ones the server closed. Stops by itself after ``seconds``."""
+
+    HEAD = b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+
+    def __init__(self, port: int, n: int, seconds: float = 60):
+        self.socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
+        self.closed_at: dict[int, float] = {}
+        self.started = time.monotonic()
+        self._seconds = seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drip, daemon=True)
+        self._thread.start()
+
+    def _drip(self) -> None:
+        sent = 0
+        while not self._stop.is_set() and time.monotonic() - self.started < self._seconds:
+            byte = self.HEAD[sent:sent + 1] or b"a"
+            for i, sock in enumerate(self.socks):
+                if i in self.closed_at:
+                    continue
+                readable, _, _ = select.select([sock], [], [], 0)
+                try:
+                    if readable and not sock.recv(4096):
+                        raise ConnectionResetError
+                    sock.send(byte)
+                except OSError:
+                    self.closed_at[i] = time.monotonic() - self.started
+            sent += 1
+            self._stop.wait(1)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for sock in self.socks:
+            sock.close()
 
 
 class Served:

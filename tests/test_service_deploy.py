@@ -66,6 +66,21 @@ def test_the_deployment_runs_serve_locked_down_with_probes_and_resources(docs):
     assert pod["serviceAccountName"] == docs["ServiceAccount"]["metadata"]["name"]
 
 
+def test_every_probe_has_a_timeout_above_what_the_service_is_shown_to_answer_within(docs):
+    """The kubelet's default timeout is 1 s. tests/test_service_limits.py shows /livez answering within
+    1 s with idle and slow clients connected and /readyz within 2 s while evaluations run; a probe that
+    times out sooner would restart (or unready) a service that is answering."""
+    (container,) = docs["Deployment"]["spec"]["template"]["spec"]["containers"]
+    shown = {"/livez": 1, "/readyz": 2}
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        spec = container[probe]
+        assert "timeoutSeconds" in spec, probe
+        assert spec["timeoutSeconds"] > shown[spec["httpGet"]["path"]], probe
+        assert spec["timeoutSeconds"] <= spec["periodSeconds"], probe  # one probe at a time
+    live = container["livenessProbe"]
+    assert live["periodSeconds"] * live["failureThreshold"] >= 30  # a restart only after a long silence
+
+
 def test_service_and_servicemonitor_reach_the_pods_metrics(docs):
     pod_labels = docs["Deployment"]["spec"]["template"]["metadata"]["labels"]
     service = docs["Service"]

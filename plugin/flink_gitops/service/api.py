@@ -7,11 +7,11 @@ import time
 import uuid
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from flink_gitops.assess import assess, no_flink_resources, statuses
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
+from flink_gitops.service import limits
 from flink_gitops.service.state import service
 from flink_gitops.service.settings import MAX_EVALUATE_BYTES
 from flink_gitops.service.recordtext import RecordTextCache
@@ -104,26 +104,15 @@ def get_resource(namespace: str, kind: str, name: str):
     return _json(record.as_json())
 
 
-def _body(limit: int) -> bytes:
-    """The request body, or 413 past ``limit`` bytes. Werkzeug refuses a declared Content-Length over
-    MAX_CONTENT_LENGTH by itself; a chunked body declares none, so it is counted here as it is read."""
-    stream, parts, size = request.stream, [], 0
-    while size <= limit:
-        part = stream.read(min(65536, limit + 1 - size))
-        if not part:
-            return b"".join(parts)
-        parts.append(part)
-        size += len(part)
-    raise RequestEntityTooLarge()
-
-
 @bp.post("/evaluate")
+@limits.bounded
 def evaluate():
     """Objects in the body (YAML or JSON, several documents, Lists) assessed as ``flink-gitops health``
-    does: the same rows as ``flink-gitops health -o json`` (``?why=true`` adds the deciding rule)."""
+    does: the same rows as ``flink-gitops health -o json`` (``?why=true`` adds the deciding rule).
+    Bounded in size, concurrency, body time and CPU time (:mod:`flink_gitops.service.limits`)."""
     from flink_gitops.manifests import objects_from_text
 
-    data = _body(MAX_EVALUATE_BYTES)
+    data = limits.read_body(MAX_EVALUATE_BYTES)
     why = request.args.get("why", "").lower() in ("1", "true", "yes")
     try:
         try:
@@ -131,7 +120,8 @@ def evaluate():
         except UnicodeDecodeError as exc:
             raise UserError(Problem(f"not UTF-8 text (byte {exc.start})", file=_EVALUATED)) from None
         objs = objects_from_text(text, _EVALUATED, applicable=False)
-        verdicts = assess(objs, why=why)
+        # in batches: the CPU time is checked between them (limits), whatever assess does inside
+        verdicts = [v for batch in limits.batches_within_budget(objs) for v in assess(batch, why=why)]
         if not verdicts:
             raise no_flink_resources(_EVALUATED)
     except UserError as exc:

@@ -10,6 +10,11 @@ from flink_gitops.cluster.reflector import WATCH_IDLE_TIMEOUT
 #: Largest body POST /api/v1/evaluate accepts (larger gets 413).
 MAX_EVALUATE_BYTES = 4 * 1024 * 1024
 
+#: Who may call the service: ``kubernetes`` (a bearer token checked with a TokenReview, rights with
+#: SubjectAccessReviews; see :mod:`flink_gitops.service.auth`) or ``none`` (everything open).
+AUTH_MODES = ("kubernetes", "none")
+#: Closed unless told otherwise: a forgotten flag must ask for a token, not show every namespace.
+DEFAULT_AUTH = "kubernetes"
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,7 @@ class Settings:
     namespaces: tuple[str, ...] = ()  # empty: all namespaces
     watch: bool = True  # False: serve a store filled by someone else (tests, embedding)
     watch_idle_timeout: float = WATCH_IDLE_TIMEOUT  # a watch silent this long (no event, no bookmark) is stalled
+    auth: str = DEFAULT_AUTH  # one of AUTH_MODES
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -36,10 +42,19 @@ def seconds(value, name: str) -> float:
     return number
 
 
+def auth_mode(value: str, where: str) -> str:
+    """``value`` as an auth mode, or a ValueError naming ``where`` it came from."""
+    mode = value.strip().lower()
+    if mode not in AUTH_MODES:
+        raise ValueError(f"{where}: auth mode {value!r} is not one of {', '.join(AUTH_MODES)}")
+    return mode
+
+
 def from_env(environ=os.environ) -> Settings:
     """``FLINK_GITOPS_KUBECONFIG``, ``FLINK_GITOPS_CONTEXT``, ``FLINK_GITOPS_NAMESPACES`` (comma or
-    space separated), ``FLINK_GITOPS_WATCH`` (``0``/``false`` turns the watcher off) and
-    ``FLINK_GITOPS_WATCH_IDLE_TIMEOUT`` (seconds)."""
+    space separated), ``FLINK_GITOPS_WATCH`` (``0``/``false`` turns the watcher off),
+    ``FLINK_GITOPS_WATCH_IDLE_TIMEOUT`` (seconds) and ``FLINK_GITOPS_AUTH`` (``kubernetes``, the
+    default, or ``none``)."""
     idle = environ.get("FLINK_GITOPS_WATCH_IDLE_TIMEOUT", "").strip()
     return Settings(
         kubeconfig=environ.get("FLINK_GITOPS_KUBECONFIG") or None,
@@ -47,14 +62,17 @@ def from_env(environ=os.environ) -> Settings:
         namespaces=_split(environ.get("FLINK_GITOPS_NAMESPACES", "")),
         watch=environ.get("FLINK_GITOPS_WATCH", "1").strip().lower() not in ("0", "false", "no", "off"),
         watch_idle_timeout=seconds(idle, "FLINK_GITOPS_WATCH_IDLE_TIMEOUT") if idle else WATCH_IDLE_TIMEOUT,
+        auth=auth_mode(environ.get("FLINK_GITOPS_AUTH") or DEFAULT_AUTH, "FLINK_GITOPS_AUTH"),
     )
 
 
 def resolve(config: dict | None, environ=os.environ) -> Settings:
-    """Explicit ``config`` keys (KUBECONFIG, CONTEXT, NAMESPACES, WATCH, WATCH_IDLE_TIMEOUT) over the
-    environment."""
-    base = from_env(environ)
+    """Explicit ``config`` keys (KUBECONFIG, CONTEXT, NAMESPACES, WATCH, WATCH_IDLE_TIMEOUT, AUTH) over
+    the environment."""
     config = config or {}
+    if config.get("AUTH"):  # an explicit mode wins; a stray variable must not stop it from loading
+        environ = {k: v for k, v in environ.items() if k != "FLINK_GITOPS_AUTH"}
+    base = from_env(environ)
     namespaces = config.get("NAMESPACES", base.namespaces)
     if isinstance(namespaces, str):
         namespaces = _split(namespaces)
@@ -65,4 +83,5 @@ def resolve(config: dict | None, environ=os.environ) -> Settings:
         watch=bool(config.get("WATCH", base.watch)),
         watch_idle_timeout=seconds(config["WATCH_IDLE_TIMEOUT"], "WATCH_IDLE_TIMEOUT")
         if config.get("WATCH_IDLE_TIMEOUT") is not None else base.watch_idle_timeout,
+        auth=auth_mode(config["AUTH"], "AUTH") if config.get("AUTH") else base.auth,
     )

@@ -397,3 +397,30 @@ def test_the_review_spec_is_what_kube_apiserver_accepts(api, tmp_path):
         code, body, _ = request(api.url + "/apis/authorization.k8s.io/v1/subjectaccessreviews",
                                 json.dumps({"spec": spec}).encode(), token=api.token)
         assert code == 422, (spec, body)
+
+
+@pytest.mark.slow
+def test_an_api_server_that_never_answers_is_503_within_seconds(tmp_path):
+    """A half-open connection or a hung API server: the review times out, the caller gets 503 (not a
+    request hanging for good, and not the data)."""
+    import socket
+    import time
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # connections are accepted by the kernel and never answered
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "c",
+            "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{silent.getsockname()[1]}"}}],
+            "users": [{"name": "u", "user": {"token": "t"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
+        store = HealthStore(evaluator=lua_evaluator())
+        fill(store)
+        client = create_app({"STORE": store, "WATCH": False, "AUTH": "kubernetes",
+                             "KUBECONFIG": str(kubeconfig)}).test_client()
+        started = time.monotonic()
+        resp = client.get("/api/v1/resources", headers=bearer("tok-admin"))
+        took = time.monotonic() - started
+    assert resp.status_code == 503 and "timed out" in resp.json["error"].lower(), resp.json
+    assert took < 15, took  # the review's read timeout is 5 s

@@ -669,6 +669,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # quiet: tests read counters, not logs
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        # as Go's net/http (kube-apiserver) does: without it, a response written as headers then
+        # body waits ~40 ms for the client's delayed ACK (Nagle), e.g. on every review
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self) -> None:
         self.api.handle(self)
 

@@ -270,16 +270,20 @@ class View:
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-def view_for(reviewer: Reviewer, caller: Caller, present: Mapping[str, Iterable[str]],
+def view_for(reviewer: Reviewer, caller: Caller,
+             present: Mapping[str, Iterable[str]] | Callable[[], Mapping[str, Iterable[str]]],
              kinds: Iterable[str]) -> View:
     """The caller's view of ``kinds``: one cluster-wide ``list`` review per kind, and for a kind it
-    may not list everywhere, one per namespace that holds resources of it (``present``)."""
+    may not list everywhere, one per namespace that holds resources of it (``present``, or a
+    function giving it, called only then)."""
     out: dict[str, frozenset[str] | None] = {}
     for kind in kinds:
         if reviewer.allowed(caller, "list", kind=kind):
             out[kind] = None
-        else:
-            out[kind] = reviewer.namespaces_allowed(caller, "list", kind, present.get(kind, ()))
+            continue
+        if callable(present):
+            present = present()
+        out[kind] = reviewer.namespaces_allowed(caller, "list", kind, present.get(kind, ()))
     return View(out)
 
 

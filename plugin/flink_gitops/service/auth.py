@@ -120,10 +120,10 @@ def view(store, kinds=(), namespaces=()) -> View | None:
         return None
     if who is None:  # not reached through the guard: show nothing rather than everything
         return View({})
-    present = guard.present(store)
-    if namespaces:
-        wanted = set(namespaces)
-        present = {k: ns & wanted for k, ns in present.items()}
+    def present():  # only for a caller who may not list some kind everywhere
+        found = guard.present(store)
+        return {k: ns & set(namespaces) for k, ns in found.items()} if namespaces else found
+
     return view_for(guard.reviewer, who, present, kinds or store.kinds)
 
 
@@ -147,9 +147,17 @@ def install(app: Flask, settings: Settings, reviewer: Reviewer | None = None) ->
         reviewer = None
     elif reviewer is None:
         def connect():
+            from kubernetes import client
+
             from flink_gitops.cluster.config import connect as load
 
-            return load(kubeconfig=settings.kubeconfig, context=settings.context).api_client
+            cluster = load(kubeconfig=settings.kubeconfig, context=settings.context)
+            configuration = cluster.api_client.configuration
+            cluster.api_client.close()
+            # one retry, not urllib3's three: an unreachable API server costs a request at most
+            # two connect timeouts before its 503
+            configuration.retries = 1
+            return client.ApiClient(configuration)
 
         reviewer = Reviewer(connect)
     app.extensions[EXTENSION] = Guard(settings.auth, reviewer)

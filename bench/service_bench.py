@@ -14,7 +14,8 @@ With ``--auth kubernetes`` (the default runs both modes, one after the other) ev
 a bearer token the stand-in's TokenReview accepts, of a user who may list every Flink kind
 cluster-wide (what an on-call engineer or Prometheus has); the same GETs are then timed for a user
 who may list FlinkDeployments in 10 of the 50 namespaces: its first request (one review per
-namespace, nothing cached), then cached and after a change.
+namespace, nothing cached), then cached and after a change. In-process, what the check adds to one
+request once its answers are kept.
 
 Run: `.venv/bin/python bench/service_bench.py [--objects 10000] [--rate 100] [--seconds 20]
 [--auth none,kubernetes]`.
@@ -175,6 +176,40 @@ def breakdown(api: FakeApiServer, tmp: Path) -> None:
           f"evaluate them into the store {ms(evaluated)}")
 
 
+def auth_overhead(api: FakeApiServer, tmp: Path, n: int = 2000) -> None:
+    """What checking the caller adds to one request once its answers are kept: the same requests
+    through Flask's test client in this process (no HTTP, no gunicorn), best of 5 x 300."""
+    from flink_gitops.cluster.store import HealthStore, lua_evaluator
+    from flink_gitops.service import create_app
+
+    import logging
+
+    logging.getLogger("flink_gitops").addHandler(logging.NullHandler())  # not the --auth none warning
+    store = HealthStore(evaluator=lua_evaluator())
+    store.replace("FlinkDeployment", [deployment(f"job-{i:05d}", f"team-{i % 50:02d}") for i in range(n)])
+    for kind in store.kinds[1:]:
+        store.replace(kind, [])
+    off = create_app({"STORE": store, "WATCH": False, "AUTH": "none"}).test_client()
+    on = create_app({"STORE": store, "WATCH": False, "AUTH": "kubernetes",
+                     "KUBECONFIG": api.kubeconfig(tmp / "kubeconfig-overhead")}).test_client()
+
+    def best(client, path, token=None, repeat=300) -> float:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        assert client.get(path, headers=headers).status_code == 200  # the reviews, then kept
+        runs = []
+        for _ in range(5):
+            t = time.perf_counter()
+            for _ in range(repeat):
+                client.get(path, headers=headers)
+            runs.append((time.perf_counter() - t) / repeat)
+        return min(runs) * 1e6
+
+    print(f"in-process, {n:,} objects, answers kept (µs per request: --auth none / kubernetes cluster-wide "
+          f"user / user of {len(TEAM_NAMESPACES)} namespaces):")
+    for path in ("/api/v1/resources?namespace=team-00", "/api/v1/resources", "/api/v1/resources/team-00/flinkdep/job-00000"):
+        print(f"  GET {path}: {best(off, path):.0f} / {best(on, path, ADMIN):.0f} / {best(on, path, TEAM):.0f}")
+
+
 def run(api: FakeApiServer, tmp: Path, names, args, auth: str) -> None:
     """Start the service with ``--auth auth`` over the filled stand-in and time it."""
     token = ADMIN if auth == "kubernetes" else None
@@ -269,6 +304,8 @@ def main() -> None:
         names = fill(api, args.objects)
         print(f"stand-in filled with {args.objects:,} FlinkDeployments in {time.perf_counter() - t:.1f} s")
         breakdown(api, tmp)
+        if "kubernetes" in modes:
+            auth_overhead(api, tmp)
         for mode in modes:
             run(api, tmp, names, args, mode)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine shows in every figure)")

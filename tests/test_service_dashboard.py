@@ -3,8 +3,9 @@ showing ``flink-gitops serve`` (real gunicorn) watching the API-server stand-in;
 ``--auth kubernetes``, the page asking for a token, and behind an auth proxy that sends one.
 
 Screenshots are kept: ``dashboard.png`` (first view, with injected markup shown as text),
-``dashboard-after-change.png`` and ``dashboard-token.png`` (asking for a token) in ``$FLINK_GITOPS_TEST_ARTIFACTS`` when that is set (CI), else in the
-test's tmp dir; the paths are printed (``pytest -s``).
+``dashboard-after-change.png`` and ``dashboard-token.png`` (asking for a token) in
+``$FLINK_GITOPS_TEST_ARTIFACTS`` when that is set (CI), else in the test's tmp dir; the paths are
+printed (``pytest -s``).
 """
 
 from __future__ import annotations

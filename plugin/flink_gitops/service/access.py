@@ -38,7 +38,13 @@ PARALLEL_REVIEWS = 8
 
 
 class ReviewFailed(Exception):
-    """The cluster did not answer a TokenReview or SubjectAccessReview: nobody is let in (503)."""
+    """The cluster did not answer a TokenReview or SubjectAccessReview: nobody is let in (503).
+
+    ``str()`` is what the caller is told; ``detail`` (for the log) may name the API server."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail or message
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class _Pending:
     def __init__(self):
         self.done = threading.Event()
         self.value: object = None
-        self.error: str | None = None
+        self.error: ReviewFailed | None = None
 
 
 def _failure(what: str, exc: BaseException) -> ReviewFailed:
@@ -97,7 +103,9 @@ def _failure(what: str, exc: BaseException) -> ReviewFailed:
     if status:  # an ApiException: the API server answered, but not with a review
         return ReviewFailed(f"{what}: {status} {getattr(exc, 'reason', '') or ''}".rstrip())
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ReviewFailed(f"{what}: cannot reach the API server: {text[:200]}")
+    # the caller learns what happened, not where the API server is (urllib3's text names it)
+    how = "timed out" if "timed out" in text.lower() or isinstance(exc, TimeoutError) else "no connection"
+    return ReviewFailed(f"{what}: cannot reach the API server ({how})", f"{what}: {text[:300]}")
 
 
 class Reviewer:
@@ -129,7 +137,8 @@ class Reviewer:
                 try:
                     api_client = self._connect()
                 except Exception as exc:  # a kubeconfig that cannot be loaded: tried again next time
-                    raise ReviewFailed(f"cannot load the cluster configuration: {exc}") from None
+                    raise ReviewFailed("the service cannot load its cluster configuration",
+                                       f"cannot load the cluster configuration: {exc}") from None
                 self._apis = (os.getpid(), client.AuthenticationV1Api(api_client),
                               client.AuthorizationV1Api(api_client))
             return self._apis[1], self._apis[2]
@@ -151,7 +160,7 @@ class Reviewer:
             if not pending.done.wait(sum(REVIEW_TIMEOUT) + 1):
                 raise ReviewFailed("a review in flight did not finish")
             if pending.error is not None:
-                raise ReviewFailed(pending.error)
+                raise ReviewFailed(str(pending.error), pending.error.detail)
             return pending.value
         try:
             value = compute()
@@ -159,11 +168,11 @@ class Reviewer:
             pending.value = value
             return value
         except ReviewFailed as exc:
-            pending.error = str(exc)
+            pending.error = exc
             raise
         except Exception as exc:  # urllib3, ssl, a model the client refuses: never an open door
             failed = _failure("review", exc)
-            pending.error = str(failed)
+            pending.error = failed
             raise failed from None
         finally:
             with self._lock:

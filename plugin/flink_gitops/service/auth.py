@@ -63,7 +63,7 @@ class Guard:
             if now - self._logged_at < LOG_EVERY_SECONDS:
                 return
             self._logged_at = now
-        log.warning("flink-gitops serve: cannot check a caller, answering 503: %s", exc)
+        log.warning("flink-gitops serve: cannot check a caller, answering 503: %s", exc.detail)
 
 
 def _guard(app: Flask | None = None) -> Guard:

@@ -1,4 +1,4 @@
-"""``--auth kubernetes``: who may call which endpoint, checked before every request, and what each caller may see.
+"""``--auth kubernetes``: which requests need a caller, who the caller is, and what it may see.
 
 - ``/livez``, ``/readyz`` (the kubelet has no token) and the dashboard's page, script and style
   (no cluster data in them; the page asks for a token when the API says 401) are open;
@@ -120,6 +120,7 @@ def view(store, kinds=(), namespaces=()) -> View | None:
         return None
     if who is None:  # not reached through the guard: show nothing rather than everything
         return View({})
+
     def present():  # only for a caller who may not list some kind everywhere
         found = guard.present(store)
         return {k: ns & set(namespaces) for k, ns in found.items()} if namespaces else found
@@ -138,14 +139,17 @@ def may_see(namespace: str, kind: str) -> bool:
     return reviewer.allowed(who, "list", kind=kind) or reviewer.allowed(who, "list", kind=kind, namespace=namespace)
 
 
-def install(app: Flask, settings: Settings, reviewer: Reviewer | None = None) -> None:
-    """Guard ``app`` as ``settings.auth`` says; ``reviewer`` defaults to one asking the cluster the
-    watcher watches (the same kubeconfig and context, or the pod's service account)."""
+def install(app: Flask, settings: Settings) -> None:
+    """Guard ``app`` as ``settings.auth`` says, asking the cluster the watcher watches (the same
+    kubeconfig and context, or the pod's service account) through an ApiClient of its own."""
+    reviewer = None
     if settings.auth == "none":
         log.warning("flink-gitops serve: authentication is off (--auth none): whoever reaches this service reads "
                     "every watched resource with its messages and errors, and /metrics")
-        reviewer = None
-    elif reviewer is None:
+    else:
+        log.info("flink-gitops serve: callers need a bearer token of the cluster (--auth kubernetes); "
+                 "the probes and the dashboard's page are open")
+
         def connect():
             from kubernetes import client
 

@@ -15,7 +15,7 @@ a bearer token the stand-in's TokenReview accepts, of a user who may list every 
 cluster-wide (what an on-call engineer or Prometheus has); the same GETs are then timed for a user
 who may list FlinkDeployments in 10 of the 50 namespaces: its first request (one review per
 namespace, nothing cached), then cached and after a change. In-process, what the check adds to one
-request once its answers are kept.
+request once its answers are kept; and both modes side by side, their requests taking turns.
 
 Run: `.venv/bin/python bench/service_bench.py [--objects 10000] [--rate 100] [--seconds 20]
 [--auth none,kubernetes]`.
@@ -178,7 +178,7 @@ def breakdown(api: FakeApiServer, tmp: Path) -> None:
 
 def auth_overhead(api: FakeApiServer, tmp: Path, n: int = 2000) -> None:
     """What checking the caller adds to one request once its answers are kept: the same requests
-    through Flask's test client in this process (no HTTP, no gunicorn), best of 5 x 300."""
+    through Flask's test client in this process (no HTTP, no gunicorn), best of 7 rounds of 200."""
     from flink_gitops.cluster.store import HealthStore, lua_evaluator
     from flink_gitops.service import create_app
 
@@ -193,21 +193,25 @@ def auth_overhead(api: FakeApiServer, tmp: Path, n: int = 2000) -> None:
     on = create_app({"STORE": store, "WATCH": False, "AUTH": "kubernetes",
                      "KUBECONFIG": api.kubeconfig(tmp / "kubeconfig-overhead")}).test_client()
 
-    def best(client, path, token=None, repeat=300) -> float:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        assert client.get(path, headers=headers).status_code == 200  # the reviews, then kept
-        runs = []
-        for _ in range(5):
-            t = time.perf_counter()
-            for _ in range(repeat):
-                client.get(path, headers=headers)
-            runs.append((time.perf_counter() - t) / repeat)
-        return min(runs) * 1e6
+    def best(path: str, repeat: int = 200, rounds: int = 7) -> list[float]:
+        """µs per request of each variant, best round; the variants take turns within each round,
+        so load from elsewhere on the machine falls on all three alike."""
+        variants = [(off, {}), (on, {"Authorization": f"Bearer {ADMIN}"}), (on, {"Authorization": f"Bearer {TEAM}"})]
+        for client, headers in variants:
+            assert client.get(path, headers=headers).status_code == 200  # the reviews, then kept
+        runs: list[list[float]] = [[] for _ in variants]
+        for _ in range(rounds):
+            for i, (client, headers) in enumerate(variants):
+                t = time.perf_counter()
+                for _ in range(repeat):
+                    client.get(path, headers=headers)
+                runs[i].append((time.perf_counter() - t) / repeat)
+        return [min(r) * 1e6 for r in runs]
 
     print(f"in-process, {n:,} objects, answers kept (µs per request: --auth none / kubernetes cluster-wide "
           f"user / user of {len(TEAM_NAMESPACES)} namespaces):")
     for path in ("/api/v1/resources?namespace=team-00", "/api/v1/resources", "/api/v1/resources/team-00/flinkdep/job-00000"):
-        print(f"  GET {path}: {best(off, path):.0f} / {best(on, path, ADMIN):.0f} / {best(on, path, TEAM):.0f}")
+        print(f"  GET {path}: " + " / ".join(f"{t:.0f}" for t in best(path)))
 
 
 def run(api: FakeApiServer, tmp: Path, names, args, auth: str) -> None:
@@ -275,6 +279,32 @@ def run(api: FakeApiServer, tmp: Path, names, args, auth: str) -> None:
         proc.wait(20)
 
 
+def side_by_side(api: FakeApiServer, tmp: Path, args) -> None:
+    """Both modes at once over the same stand-in, their requests taking turns: the load from
+    elsewhere on the machine falls on both alike, so the difference is the check."""
+    services = {mode: start(api, tmp, mode) for mode in ("none", "kubernetes")}
+    tokens = {"none": None, "kubernetes": ADMIN}
+    try:
+        for proc, base in services.values():
+            wait_for(base, "/readyz", 200)
+        print("side by side (both services up, requests alternating; p50 / p90 of "
+              f"{args.repeat * 2} each, --auth none vs kubernetes with a cluster-wide user):")
+        for path in ("/api/v1/resources", "/metrics", "/api/v1/resources?namespace=team-07",
+                     "/api/v1/resources/team-07/flinkdep/job-00007"):
+            times: dict[str, list[float]] = {mode: [] for mode in services}
+            for mode, (_, base) in services.items():
+                assert http(base + path, token=tokens[mode])[0] == 200  # warm: reviews kept
+            for _ in range(args.repeat * 2):
+                for mode, (_, base) in services.items():
+                    times[mode] += timed(base + path, 1, token=tokens[mode])
+            print(f"  GET {path}: " + " vs ".join(
+                f"{ms(pct(t, 50))} / {ms(pct(t, 90))}" for t in times.values()))
+    finally:
+        for proc, _ in services.values():
+            proc.terminate()
+            proc.wait(20)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--objects", type=int, default=10_000)
@@ -308,6 +338,8 @@ def main() -> None:
             auth_overhead(api, tmp)
         for mode in modes:
             run(api, tmp, names, args, mode)
+        if set(modes) == {"none", "kubernetes"}:
+            side_by_side(api, tmp, args)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine shows in every figure)")
 
 

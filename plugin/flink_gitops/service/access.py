@@ -208,7 +208,7 @@ class Reviewer:
                 path: str | None = None) -> bool:
         """May ``caller`` do ``verb`` on Flink ``kind`` in ``namespace`` ("" for cluster-wide), or on
         the non-resource URL ``path``?"""
-        key = ("sar", caller, verb, namespace, kind, path)
+        key = ("sar", caller, verb, namespace, kind, path)  # namespaces_allowed reads the same keys
         return bool(self._once(self._decisions, key,
                                lambda: self._access_review(caller, verb, kind, namespace, path)))
 
@@ -239,12 +239,20 @@ class Reviewer:
     def namespaces_allowed(self, caller: Caller, verb: str, kind: str, namespaces: Iterable[str]) -> frozenset[str]:
         """Those of ``namespaces`` where ``caller`` may ``verb`` ``kind``; the reviews not already
         answered run :data:`PARALLEL_REVIEWS` at a time."""
-        namespaces = sorted(set(namespaces))
-        if len(namespaces) <= 1:
-            return frozenset(ns for ns in namespaces if self.allowed(caller, verb, kind=kind, namespace=ns))
-        answers = self._pool_of_this_process().map(
-            lambda ns: self.allowed(caller, verb, kind=kind, namespace=ns), namespaces)
-        return frozenset(ns for ns, ok in zip(namespaces, answers) if ok)
+        allowed, unknown = set(), []
+        for ns in set(namespaces):
+            hit, ok = self._decisions.get(("sar", caller, verb, ns, kind, None))  # as allowed() keys it
+            if not hit:
+                unknown.append(ns)
+            elif ok:
+                allowed.add(ns)
+        if len(unknown) == 1:
+            allowed.update(ns for ns in unknown if self.allowed(caller, verb, kind=kind, namespace=ns))
+        elif unknown:  # kept answers are read above: the pool only for reviews to be made
+            answers = self._pool_of_this_process().map(
+                lambda ns: self.allowed(caller, verb, kind=kind, namespace=ns), unknown)
+            allowed.update(ns for ns, ok in zip(unknown, answers) if ok)
+        return frozenset(allowed)
 
     def _pool_of_this_process(self) -> ThreadPoolExecutor:
         pool = self._pool
@@ -267,6 +275,16 @@ class View:
             return False
         namespaces = self.kinds[kind]
         return namespaces is None or namespace in namespaces
+
+    def filter(self, records: Iterable) -> list:
+        """The records (anything with ``namespace`` and ``kind``) this view shows, in order."""
+        kinds, nowhere = self.kinds, frozenset()
+        out = []
+        for rec in records:
+            namespaces = kinds.get(rec.kind, nowhere)
+            if namespaces is None or rec.namespace in namespaces:
+                out.append(rec)
+        return out
 
     @property
     def everything(self) -> bool:

@@ -83,7 +83,7 @@ def list_resources():
 
     rows = store.records(namespaces, kinds, wanted)
     if view is not None and not view.everything:
-        rows = [r for r in rows if view.shows(r.namespace, r.kind)]
+        rows = view.filter(rows)
     counts = dict.fromkeys(statuses(), 0)
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1

@@ -179,13 +179,14 @@ def breakdown(api: FakeApiServer, tmp: Path) -> None:
 def auth_overhead(api: FakeApiServer, tmp: Path, n: int = 2000) -> None:
     """What checking the caller adds to one request once its answers are kept: the same requests
     through Flask's test client in this process (no HTTP, no gunicorn), best of 7 rounds of 200."""
-    from flink_gitops.cluster.store import HealthStore, lua_evaluator
+    from flink_gitops.assess import evaluator
+    from flink_gitops.cluster.store import HealthStore
     from flink_gitops.service import create_app
 
     import logging
 
     logging.getLogger("flink_gitops").addHandler(logging.NullHandler())  # not the --auth none warning
-    store = HealthStore(evaluator=lua_evaluator())
+    store = HealthStore(evaluator=evaluator())
     store.replace("FlinkDeployment", [deployment(f"job-{i:05d}", f"team-{i % 50:02d}") for i in range(n)])
     for kind in store.kinds[1:]:
         store.replace(kind, [])

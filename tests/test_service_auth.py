@@ -15,7 +15,8 @@ import threading
 import pytest
 import yaml
 
-from flink_gitops.cluster.store import HealthStore, lua_evaluator
+from flink_gitops.assess import evaluator
+from flink_gitops.cluster.store import HealthStore
 from flink_gitops.service import create_app
 from flink_gitops.service.access import Caller, ExpiringCache, Reviewer, view_for
 from kubeapi import FakeApiServer, Identity, Rule
@@ -70,7 +71,7 @@ def api():
 
 @pytest.fixture
 def client(api, tmp_path):
-    store = HealthStore(evaluator=lua_evaluator())
+    store = HealthStore(evaluator=evaluator())
     fill(store)
     app = create_app({"STORE": store, "WATCH": False, "AUTH": "kubernetes",
                       "KUBECONFIG": api.kubeconfig(tmp_path / "kubeconfig")})
@@ -200,7 +201,7 @@ def test_reviews_failing_is_503_never_an_open_door_and_nothing_failed_is_kept(cl
 def test_an_api_server_that_cannot_be_reached_is_503(tmp_path):
     with FakeApiServer() as gone:
         kubeconfig = gone.kubeconfig(tmp_path / "kubeconfig")
-    store = HealthStore(evaluator=lua_evaluator())
+    store = HealthStore(evaluator=evaluator())
     fill(store)
     client = create_app({"STORE": store, "WATCH": False, "AUTH": "kubernetes", "KUBECONFIG": kubeconfig}).test_client()
     resp = client.get("/api/v1/resources", headers=bearer("tok-admin"))
@@ -416,7 +417,7 @@ def test_an_api_server_that_never_answers_is_503_within_seconds(tmp_path):
             "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{silent.getsockname()[1]}"}}],
             "users": [{"name": "u", "user": {"token": "t"}}],
             "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
-        store = HealthStore(evaluator=lua_evaluator())
+        store = HealthStore(evaluator=evaluator())
         fill(store)
         client = create_app({"STORE": store, "WATCH": False, "AUTH": "kubernetes",
                              "KUBECONFIG": str(kubeconfig)}).test_client()

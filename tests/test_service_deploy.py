@@ -150,7 +150,7 @@ def test_the_scraper_may_get_metrics_and_see_nothing_else_as_the_service_checks_
     from flink_gitops.service import create_app
     from kubeapi import FakeApiServer, Identity
 
-    store = HealthStore(evaluator=lua_evaluator())
+    store = HealthStore(evaluator=evaluator())
     store.replace("FlinkDeployment", [deployment("pricing", health="Degraded")])
     scraper = f"system:serviceaccount:flink-gitops:{SCRAPER}"
     with FakeApiServer() as api:

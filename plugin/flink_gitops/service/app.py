@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from flink_gitops.assess import evaluator
 from flink_gitops.cluster.store import HealthStore
-from flink_gitops.service import api, dashboard, metrics, probes
+from flink_gitops.service import api, auth, dashboard, metrics, probes
 from flink_gitops.service.settings import MAX_EVALUATE_BYTES, resolve
 from flink_gitops.service.state import EXTENSION, Service
 from flink_gitops.service.watching import WatchRunner
@@ -51,8 +51,6 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     _log_through_gunicorn()
-    from flink_gitops.service import auth
-
     auth.install(app, settings)  # after the log handlers: --auth none says so in gunicorn's log
     return app
 

@@ -426,3 +426,14 @@ def test_an_api_server_that_never_answers_is_503_within_seconds(tmp_path):
         took = time.monotonic() - started
     assert resp.status_code == 503 and "timed out" in resp.json["error"].lower(), resp.json
     assert took < 15, took  # the review's read timeout is 5 s
+
+
+def test_the_mode_comes_from_the_config_else_the_environment_else_kubernetes():
+    from flink_gitops.service.settings import resolve
+
+    assert resolve({}, environ={}).auth == "kubernetes"
+    assert resolve({}, environ={"FLINK_GITOPS_AUTH": " None "}).auth == "none"
+    assert resolve({"AUTH": "none"}, environ={"FLINK_GITOPS_AUTH": "kubernetes"}).auth == "none"
+    assert resolve({"AUTH": "kubernetes"}, environ={"FLINK_GITOPS_AUTH": "bogus"}).auth == "kubernetes"
+    with pytest.raises(ValueError, match="FLINK_GITOPS_AUTH: auth mode 'bogus' is not one of kubernetes, none"):
+        resolve({}, environ={"FLINK_GITOPS_AUTH": "bogus"})

@@ -42,6 +42,7 @@ def _run(args) -> int:
         raise UserError(f"--threads must be at least 1, got {args.threads}")
     if any(not ns.strip() for ns in args.namespaces):
         raise UserError("--namespace must name a namespace (leave it out to watch all namespaces)")
+    auth = _auth(args.auth)
     from flink_gitops.service.settings import from_env, seconds
 
     try:
@@ -49,7 +50,6 @@ def _run(args) -> int:
             else from_env().watch_idle_timeout
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    auth = _auth(args.auth)
     check_bind(args.bind)
     check_cluster_config(args.kubeconfig, args.context)
     from flink_gitops.service.server import serve

@@ -437,3 +437,20 @@ def test_the_mode_comes_from_the_config_else_the_environment_else_kubernetes():
     assert resolve({"AUTH": "kubernetes"}, environ={"FLINK_GITOPS_AUTH": "bogus"}).auth == "kubernetes"
     with pytest.raises(ValueError, match="FLINK_GITOPS_AUTH: auth mode 'bogus' is not one of kubernetes, none"):
         resolve({}, environ={"FLINK_GITOPS_AUTH": "bogus"})
+
+
+def test_a_view_keeps_exactly_the_rows_it_shows_in_order():
+    """The namespace-scoped path (bisection over the sorted rows) against the plain definition."""
+    import random
+    from types import SimpleNamespace
+
+    from flink_gitops.service.access import View
+
+    rng = random.Random(14)
+    kinds, namespaces = ["A", "B", "C"], [f"ns-{i:02d}" for i in range(12)] + [""]
+    for _ in range(300):
+        rows = sorted((SimpleNamespace(namespace=rng.choice(namespaces), kind=rng.choice(kinds), name=str(i))
+                       for i in range(rng.randrange(0, 60))), key=lambda r: (r.namespace, r.kind, r.name))
+        view = View({k: None if rng.random() < 0.2 else frozenset(rng.sample(namespaces + ["elsewhere"], rng.randrange(0, 5)))
+                     for k in rng.sample(kinds, rng.randrange(0, 4))})
+        assert view.filter(rows) == [r for r in rows if view.shows(r.namespace, r.kind)]

@@ -11,6 +11,7 @@ missing) is never kept and never lets anyone in: :class:`ReviewFailed`.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import os
@@ -19,7 +20,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 from flink_gitops.flink import API_GROUP, resolve_kind
 
@@ -264,6 +265,10 @@ class Reviewer:
         return pool[1]
 
 
+def _namespace(record) -> str:
+    return record.namespace
+
+
 class View:
     """What one caller may see of the store: per Flink kind, every namespace (None) or these."""
 
@@ -276,11 +281,21 @@ class View:
         namespaces = self.kinds[kind]
         return namespaces is None or namespace in namespaces
 
-    def filter(self, records: Iterable) -> list:
-        """The records (anything with ``namespace`` and ``kind``) this view shows, in order."""
+    def filter(self, records: Sequence) -> list:
+        """The records (anything with ``namespace`` and ``kind``, sorted by namespace as the store
+        sorts them) this view shows, in order."""
         kinds, nowhere = self.kinds, frozenset()
+        if any(ns is None for ns in kinds.values()):
+            candidates: Iterable = records  # some kind is seen everywhere: every row is a candidate
+        else:
+            # only these namespaces: their rows are runs of the sorted list, found by bisection, so a
+            # caller of a few namespaces costs its rows, not all of them
+            candidates = []
+            for namespace in sorted(frozenset().union(*kinds.values())):
+                start = bisect.bisect_left(records, namespace, key=_namespace)
+                candidates.extend(records[start:bisect.bisect_right(records, namespace, lo=start, key=_namespace)])
         out = []
-        for rec in records:
+        for rec in candidates:
             namespaces = kinds.get(rec.kind, nowhere)
             if namespaces is None or rec.namespace in namespaces:
                 out.append(rec)

@@ -248,6 +248,33 @@ def test_answers_are_kept_briefly_then_asked_again(api, tmp_path):
     assert reviewer.authenticate("tok-alice") == alice and api.reviews("tokenreviews") == 3
 
 
+def test_a_caller_who_keeps_asking_never_waits_for_a_review_and_nothing_is_used_past_its_time(api, tmp_path):
+    import time
+
+    clock = Clock()
+    reviewer = reviewer_for(api, tmp_path, ttl=20, clock=clock)
+    alice = reviewer.authenticate("tok-alice")
+    assert reviewer.allowed(alice, "list", kind="FlinkDeployment", namespace="streaming")
+    api.set_policy(rules=[])  # the RoleBinding is removed
+    clock.now += 16  # the answers near their end: kept answers served, asked again in the background
+    assert reviewer.allowed(alice, "list", kind="FlinkDeployment", namespace="streaming")
+    assert reviewer.authenticate("tok-alice") == alice
+    wait_until(lambda: api.reviews("subjectaccessreviews") == 2 and api.reviews("tokenreviews") == 2, 10,
+               "the background reviews")
+    time.sleep(0.2)  # the answers stored
+    assert not reviewer.allowed(alice, "list", kind="FlinkDeployment", namespace="streaming")  # the new answer
+    # a background review that fails changes nothing: the kept answer ends at its time, then 503
+    clock.now += 16
+    api.fail_reviews(503)
+    assert reviewer.authenticate("tok-alice") == alice
+    wait_until(lambda: api.reviews("tokenreviews") == 3, 10, "the failed background review")
+    time.sleep(0.2)
+    assert reviewer.authenticate("tok-alice") == alice  # still within its 20 s
+    clock.now += 5
+    with pytest.raises(Exception, match="TokenReview: 503"):
+        reviewer.authenticate("tok-alice")
+
+
 def test_a_namespace_scoped_caller_costs_one_review_per_namespace_once_and_cluster_wide_one(api, tmp_path):
     reviewer = reviewer_for(api, tmp_path)
     alice, admin = reviewer.authenticate("tok-alice"), reviewer.authenticate("tok-admin")

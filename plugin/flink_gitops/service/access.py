@@ -36,6 +36,10 @@ MAX_DECISIONS = 50_000
 REVIEW_TIMEOUT = (3.0, 5.0)
 #: Per-namespace reviews of one request run this many at a time.
 PARALLEL_REVIEWS = 8
+#: An answer this close to its end (a share of CACHE_SECONDS) is asked again in the background by the
+#: first request that uses it, so a caller who keeps polling never waits for a review; an answer
+#: is still never used past its time.
+REFRESH_AT = 0.25
 
 
 class ReviewFailed(Exception):
@@ -69,15 +73,21 @@ class ExpiringCache:
 
     def get(self, key) -> tuple[bool, object]:
         """(True, value) for a live entry, else (False, None)."""
+        return self.lookup(key)[:2]
+
+    def lookup(self, key, ending: float = 0.0) -> tuple[bool, object, bool]:
+        """(live, value, ending): ``ending`` is true when the entry has less than that share of
+        ``ttl`` left."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                return False, None
-            if entry[0] <= self._clock():
+                return False, None, False
+            left = entry[0] - self._clock()
+            if left <= 0:
                 del self._entries[key]
-                return False, None
+                return False, None, False
             self._entries.move_to_end(key)
-            return True, entry[1]
+            return True, entry[1], left < ending * self.ttl
 
     def put(self, key, value) -> None:
         with self._lock:
@@ -146,8 +156,10 @@ class Reviewer:
 
     def _once(self, cache: ExpiringCache, key, compute: Callable[[], object]):
         """``cache``'s answer for ``key``, else ``compute()``'s, asked once however many requests want it."""
-        hit, value = cache.get(key)
+        hit, value, ending = cache.lookup(key, REFRESH_AT)
         if hit:
+            if ending:
+                self._refresh(cache, key, compute)
             return value
         with self._lock:
             hit, value = cache.get(key)  # answered while this request waited for the lock
@@ -176,6 +188,32 @@ class Reviewer:
             pending.error = failed
             raise failed from None
         finally:
+            with self._lock:
+                self._pending.pop(key, None)
+            pending.done.set()
+
+    def _refresh(self, cache: ExpiringCache, key, compute: Callable[[], object]) -> None:
+        """Ask ``compute()`` again in the background (unless already asked); the kept answer serves
+        meanwhile and expires as before if this fails."""
+        with self._lock:
+            if key in self._pending:
+                return
+            pending = self._pending[key] = _Pending()
+
+        def ask():
+            try:
+                pending.value = compute()
+                cache.put(key, pending.value)
+            except Exception as exc:  # the kept answer runs out; the next request asks again
+                pending.error = exc if isinstance(exc, ReviewFailed) else _failure("review", exc)
+            finally:
+                with self._lock:
+                    self._pending.pop(key, None)
+                pending.done.set()
+
+        try:
+            self._pool_of_this_process().submit(ask)
+        except RuntimeError:  # the pool is shutting down with the process
             with self._lock:
                 self._pending.pop(key, None)
             pending.done.set()

@@ -65,10 +65,10 @@ def store():
 
 
 def client_for(store):
-    """Flask's test client of the service serving ``store`` (no watcher)."""
+    """Flask's test client of the service serving ``store`` (no watcher, no authentication)."""
     from flink_gitops.service import create_app
 
-    return create_app({"STORE": store, "WATCH": False}).test_client()
+    return create_app({"STORE": store, "WATCH": False, "AUTH": "none"}).test_client()
 
 
 @pytest.fixture

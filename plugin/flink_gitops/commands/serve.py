@@ -27,6 +27,11 @@ def register(sub) -> None:
                    "watched again and its kind reported failing until it delivers (default: "
                    # the reflector's WATCH_IDLE_TIMEOUT, written out: the parser imports no cluster module
                    "$FLINK_GITOPS_WATCH_IDLE_TIMEOUT, else 180)")
+    p.add_argument("--auth", metavar="MODE", default=None,
+                   help="kubernetes (default; also $FLINK_GITOPS_AUTH): every request but the probes and the "
+                   "dashboard's page needs a bearer token, checked with a TokenReview, and sees only the "
+                   "namespaces where it may list each Flink kind (SubjectAccessReview); "
+                   "none: no authentication, everything open to whoever reaches the port (local use)")
     p.set_defaults(func=_run)
 
 
@@ -38,6 +43,7 @@ def _run(args) -> int:
         raise UserError(f"--threads must be at least 1, got {args.threads}")
     if any(not ns.strip() for ns in args.namespaces):
         raise UserError("--namespace must name a namespace (leave it out to watch all namespaces)")
+    auth = _auth(args.auth)
     from flink_gitops.service.settings import EvaluateLimits, from_env, seconds, server_from_env
 
     try:  # the FLINK_GITOPS_* settings of the environment, checked before anything starts
@@ -53,6 +59,21 @@ def _run(args) -> int:
     check_cluster_config(args.kubeconfig, args.context)
 
     config = {"KUBECONFIG": args.kubeconfig, "CONTEXT": args.context, "NAMESPACES": tuple(args.namespaces),
-              "WATCH": True, "WATCH_IDLE_TIMEOUT": idle}
+              "WATCH": True, "WATCH_IDLE_TIMEOUT": idle, "AUTH": auth}
     serve(config, args.bind, args.threads, args.log_level)
     return 0
+
+
+def _auth(flag: str | None) -> str:
+    """--auth, else $FLINK_GITOPS_AUTH, else the default; a bad value is one error line."""
+    import os
+
+    from flink_gitops.errors import UserError
+    from flink_gitops.service.settings import DEFAULT_AUTH, auth_mode
+
+    value, where = (flag, "--auth") if flag is not None else \
+        (os.environ.get("FLINK_GITOPS_AUTH") or DEFAULT_AUTH, "$FLINK_GITOPS_AUTH")
+    try:
+        return auth_mode(value, where)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None

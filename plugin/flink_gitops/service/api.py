@@ -12,6 +12,7 @@ from flink_gitops.assess import assess, no_flink_resources, statuses
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
 from flink_gitops.service import limits
+from flink_gitops.service import auth
 from flink_gitops.service.state import service
 from flink_gitops.service.settings import MAX_EVALUATE_BYTES
 from flink_gitops.service.recordtext import RecordTextCache
@@ -72,12 +73,17 @@ def list_resources():
         wanted = _status_filter(_values("status"))
     except UserError as exc:
         return _error(str(exc), 400)
-    tag = f"{_PROCESS_TAG}-{id(store):x}-{store.version}"
+    version = store.version  # read before the view: a tag never claims a newer view than the rows
+    view = auth.view(store, kinds, namespaces)  # None: auth is off, everything is shown
+    # the caller's view is part of the tag: another caller's tag never answers 304 with a different view
+    tag = f"{_PROCESS_TAG}-{id(store):x}-{version}" + (f"-{view.tag}" if view is not None else "")
     etag = f'"{tag}"'
     if request.if_none_match.contains(tag):
         return Response(status=304, headers={"ETag": etag})
 
     rows = store.records(namespaces, kinds, wanted)
+    if view is not None and not view.everything:
+        rows = view.filter(rows)
     counts = dict.fromkeys(statuses(), 0)
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
@@ -88,7 +94,7 @@ def list_resources():
         "now": round(time.time(), 3),  # the server's clock: "time in status" without trusting the client's
     }
     # {"resources": [...], ...} assembled from each row's cached JSON
-    texts = _rows.texts(rows, complete=not (namespaces or kinds or wanted))
+    texts = _rows.texts(rows, complete=not (namespaces or kinds or wanted or (view and not view.everything)))
     body = '{"resources":[' + ",".join(texts) + "]," + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]
     return Response(body.encode(), 200, {"ETag": etag, "Cache-Control": "no-cache"}, mimetype="application/json")
 
@@ -98,7 +104,8 @@ def get_resource(namespace: str, kind: str, name: str):
     found = resolve_kind(kind)
     if found is None:
         return _error(f"kind {kind!r} is not a Flink kind (kinds: {', '.join(kind_names())})", 404)
-    record = service().store.get(namespace, found.kind, name)
+    # a resource the caller may not see is as absent as one that does not exist
+    record = service().store.get(namespace, found.kind, name) if auth.may_see(namespace, found.kind) else None
     if record is None:
         return _error(f"{found.kind} {namespace}/{name} not found", 404)
     return _json(record.as_json())

@@ -17,6 +17,11 @@ DEFAULT_BIND = "127.0.0.1:8080"
 #: (docs/service.md, "Limits"); a thread costs about 100 KiB.
 DEFAULT_THREADS = 32
 
+#: Who may call the service: ``kubernetes`` (a bearer token checked with a TokenReview, rights with
+#: SubjectAccessReviews; see :mod:`flink_gitops.service.auth`) or ``none`` (everything open).
+AUTH_MODES = ("kubernetes", "none")
+#: Closed unless told otherwise: a forgotten flag must ask for a token, not show every namespace.
+DEFAULT_AUTH = "kubernetes"
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class Settings:
     namespaces: tuple[str, ...] = ()  # empty: all namespaces
     watch: bool = True  # False: serve a store filled by someone else (tests, embedding)
     watch_idle_timeout: float = WATCH_IDLE_TIMEOUT  # a watch silent this long (no event, no bookmark) is stalled
+    auth: str = DEFAULT_AUTH  # one of AUTH_MODES
 
 
 @dataclass(frozen=True)
@@ -70,12 +76,19 @@ def whole_number(text: str, name: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, got {text!r}")
     return int(text)
+def auth_mode(value: str, where: str) -> str:
+    """``value`` as an auth mode, or a ValueError naming ``where`` it came from."""
+    mode = value.strip().lower()
+    if mode not in AUTH_MODES:
+        raise ValueError(f"{where}: auth mode {value!r} is not one of {', '.join(AUTH_MODES)}")
+    return mode
 
 
 def from_env(environ=os.environ) -> Settings:
     """``FLINK_GITOPS_KUBECONFIG``, ``FLINK_GITOPS_CONTEXT``, ``FLINK_GITOPS_NAMESPACES`` (comma or
-    space separated), ``FLINK_GITOPS_WATCH`` (``0``/``false`` turns the watcher off) and
-    ``FLINK_GITOPS_WATCH_IDLE_TIMEOUT`` (seconds)."""
+    space separated), ``FLINK_GITOPS_WATCH`` (``0``/``false`` turns the watcher off),
+    ``FLINK_GITOPS_WATCH_IDLE_TIMEOUT`` (seconds) and ``FLINK_GITOPS_AUTH`` (``kubernetes``, the
+    default, or ``none``)."""
     idle = environ.get("FLINK_GITOPS_WATCH_IDLE_TIMEOUT", "").strip()
     return Settings(
         kubeconfig=environ.get("FLINK_GITOPS_KUBECONFIG") or None,
@@ -83,6 +96,7 @@ def from_env(environ=os.environ) -> Settings:
         namespaces=_split(environ.get("FLINK_GITOPS_NAMESPACES", "")),
         watch=environ.get("FLINK_GITOPS_WATCH", "1").strip().lower() not in ("0", "false", "no", "off"),
         watch_idle_timeout=seconds(idle, "FLINK_GITOPS_WATCH_IDLE_TIMEOUT") if idle else WATCH_IDLE_TIMEOUT,
+        auth=auth_mode(environ.get("FLINK_GITOPS_AUTH") or DEFAULT_AUTH, "FLINK_GITOPS_AUTH"),
     )
 
 
@@ -100,10 +114,12 @@ def server_from_env(environ=os.environ) -> dict:
 
 
 def resolve(config: dict | None, environ=os.environ) -> Settings:
-    """Explicit ``config`` keys (KUBECONFIG, CONTEXT, NAMESPACES, WATCH, WATCH_IDLE_TIMEOUT) over the
-    environment."""
-    base = from_env(environ)
+    """Explicit ``config`` keys (KUBECONFIG, CONTEXT, NAMESPACES, WATCH, WATCH_IDLE_TIMEOUT, AUTH) over
+    the environment."""
     config = config or {}
+    if config.get("AUTH"):  # an explicit mode wins; a stray variable must not stop it from loading
+        environ = {k: v for k, v in environ.items() if k != "FLINK_GITOPS_AUTH"}
+    base = from_env(environ)
     namespaces = config.get("NAMESPACES", base.namespaces)
     if isinstance(namespaces, str):
         namespaces = _split(namespaces)
@@ -114,4 +130,5 @@ def resolve(config: dict | None, environ=os.environ) -> Settings:
         watch=bool(config.get("WATCH", base.watch)),
         watch_idle_timeout=seconds(config["WATCH_IDLE_TIMEOUT"], "WATCH_IDLE_TIMEOUT")
         if config.get("WATCH_IDLE_TIMEOUT") is not None else base.watch_idle_timeout,
+        auth=auth_mode(config["AUTH"], "AUTH") if config.get("AUTH") else base.auth,
     )

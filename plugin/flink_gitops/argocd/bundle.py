@@ -8,7 +8,9 @@
   No ``useOpenLibs`` key: the scripts are written for the sandbox without string/math.
 * ``argocd/helm-values.yaml``: the same ``argocd-cm`` keys under ``configs.cm`` plus the sidecar from
   the hand-written ``argocd/repo-server-sidecar.yaml`` under ``repoServer.extraContainers`` /
-  ``repoServer.volumes``, for installs managed with the argo-cd Helm chart.
+  ``repoServer.volumes``, and the hand-written ``argocd/server-rbac.yaml`` under ``extraObjects`` (the
+  chart renders them with ``tpl``: the ServiceAccount's namespace becomes the release's), for installs
+  managed with the argo-cd Helm chart.
 
 Sources: :func:`flink_gitops.argocd.health_lua.generate_health_files`,
 :mod:`flink_gitops.argocd.actions`, :func:`flink_gitops.argocd.ignore_differences.system_level_customizations`,
@@ -31,6 +33,7 @@ ARGOCD_CM_PATH = "argocd/argocd-cm.yaml"
 HELM_VALUES_PATH = "argocd/helm-values.yaml"
 SIDECAR_PATCH_PATH = "argocd/repo-server-sidecar.yaml"
 KUSTOMIZATION_PATH = "argocd/kustomization.yaml"
+SERVER_RBAC_PATH = "argocd/server-rbac.yaml"
 SIDECAR_CONTAINER = "flink-gitops"
 #: The image name the hand-written sidecar patch uses; argocd/kustomization.yaml `images:` maps it.
 IMAGE_PLACEHOLDER = "flink-gitops"
@@ -151,6 +154,22 @@ def sidecar_from_patch(repo_root: pathlib.Path) -> tuple[dict, list[dict]]:
     return containers[0], list(pod.get("volumes", []))
 
 
+def server_rbac_objects(repo_root: pathlib.Path) -> list[dict]:
+    """argocd/server-rbac.yaml's objects, the binding's subject in the Helm release's namespace."""
+    try:
+        text = (repo_root / SERVER_RBAC_PATH).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(Problem(f"cannot read: {exc.strerror}; the Helm values are built from it",
+                                file=str(repo_root / SERVER_RBAC_PATH),
+                                hint="run in a flink-gitops checkout or pass --root CHECKOUT")) from None
+    objects = [d for d in yaml.load_all(text, Loader=yamlio.Loader) if d]
+    for obj in objects:
+        for subject in obj.get("subjects", []):
+            if subject.get("kind") == "ServiceAccount":
+                subject["namespace"] = "{{ .Release.Namespace }}"
+    return objects
+
+
 def image_reference(repo_root: pathlib.Path) -> str:
     """The image argocd/kustomization.yaml puts in place of the placeholder."""
     kustomization = _read_yaml(repo_root, KUSTOMIZATION_PATH)
@@ -166,12 +185,14 @@ def generate_helm_values_text(repo_root: pathlib.Path) -> str:
     values = {
         "configs": {"cm": argocd_cm_data()},
         "repoServer": {"extraContainers": [container], "volumes": volumes},
+        "extraObjects": server_rbac_objects(repo_root),
     }
     text = (
         _header("flink-gitops generate bundle", "argocd-cm data; sidecar from argocd/repo-server-sidecar.yaml")
         + "# Values for the argo-cd Helm chart (argoproj/argo-helm): helm upgrade --install argocd argo/argo-cd \\\n"
         + "#   -n argocd -f argocd/helm-values.yaml -f your-values.yaml   (docs/install.md)\n"
-        + "# Helm replaces lists: if you have your own repoServer.extraContainers/volumes, add these to them.\n"
+        + "# Helm replaces lists: if you have your own repoServer.extraContainers/volumes or extraObjects, add\n"
+        + "# these to them. extraObjects: argocd-server may create FlinkStateSnapshots (the savepoint action).\n"
         + _dump(values)
     )
     _check_round_trip(text, values)

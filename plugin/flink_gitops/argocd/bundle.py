@@ -4,7 +4,8 @@
   ``kubectl apply -k argocd/ --server-side`` applies) holding, per Flink kind,
   ``resource.customizations.health.flink.apache.org_<Kind>`` (byte for byte the scripts in ``lua/``),
   ``resource.customizations.actions.flink.apache.org_<Kind>`` (FlinkDeployment, FlinkSessionJob) and
-  ``resource.customizations.ignoreDifferences.flink.apache.org_<Kind>``.
+  ``resource.customizations.ignoreDifferences.flink.apache.org_<Kind>``, and ``resource.links`` (deep links
+  to the Flink web UI and, with ``--health-service-url``, the health service: :mod:`.links`).
   No ``useOpenLibs`` key: the scripts are written for the sandbox without string/math.
 * ``argocd/helm-values.yaml``: the same ``argocd-cm`` keys under ``configs.cm`` plus the sidecar from
   the hand-written ``argocd/repo-server-sidecar.yaml`` under ``repoServer.extraContainers`` /
@@ -92,9 +93,10 @@ def actions_value(kind: str) -> str:
     )
 
 
-def argocd_cm_data() -> dict[str, str]:
+def argocd_cm_data(health_service_url: str | None = None) -> dict[str, str]:
     """Every argocd-cm key flink-gitops owns, in a stable order."""
     from flink_gitops.argocd.ignore_differences import system_level_customizations
+    from flink_gitops.argocd.links import LINKS_KEY, resource_links
 
     data: dict[str, str] = {}
     for kind, script in health_scripts().items():
@@ -108,14 +110,16 @@ def argocd_cm_data() -> dict[str, str]:
             data[key] = ignore.pop(key)
     if ignore:
         raise RuntimeError(f"unexpected ignoreDifferences keys {sorted(ignore)}")
+    data[LINKS_KEY] = _dump(resource_links(health_service_url))
     return data
 
 
-def generate_argocd_cm_text() -> str:
+def generate_argocd_cm_text(health_service_url: str | None = None) -> str:
     """``argocd/argocd-cm.yaml``: written by ``flink-gitops generate bundle``, printed by ``generate argocd-cm``."""
-    doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"}, "data": argocd_cm_data()}
+    doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"},
+           "data": argocd_cm_data(health_service_url)}
     text = (
-        _header("flink-gitops generate bundle", "health tables, actions, ignore_differences")
+        _header("flink-gitops generate bundle", "health tables, actions, ignore_differences, links")
         + "# Partial argocd-cm: only the keys flink-gitops owns. Apply it server-side onto an existing\n"
         + "# install (kubectl apply -k argocd/ --server-side, see docs/install.md) or use it as a\n"
         + "# strategic-merge patch over argocd-cm. No useOpenLibs: the scripts need no string/math.\n"
@@ -179,11 +183,11 @@ def image_reference(repo_root: pathlib.Path) -> str:
     raise RuntimeError(f"{KUSTOMIZATION_PATH}: no images entry for {IMAGE_PLACEHOLDER!r}")
 
 
-def generate_helm_values_text(repo_root: pathlib.Path) -> str:
+def generate_helm_values_text(repo_root: pathlib.Path, health_service_url: str | None = None) -> str:
     container, volumes = sidecar_from_patch(repo_root)
     container = dict(container, image=image_reference(repo_root))
     values = {
-        "configs": {"cm": argocd_cm_data()},
+        "configs": {"cm": argocd_cm_data(health_service_url)},
         "repoServer": {"extraContainers": [container], "volumes": volumes},
         "extraObjects": server_rbac_objects(repo_root),
     }
@@ -199,12 +203,13 @@ def generate_helm_values_text(repo_root: pathlib.Path) -> str:
     return text
 
 
-def generate_bundle_files(repo_root: pathlib.Path | None = None) -> dict[str, str]:
-    """Repo-relative path -> text of every generated file under argocd/."""
+def generate_bundle_files(repo_root: pathlib.Path | None = None, health_service_url: str | None = None
+                          ) -> dict[str, str]:
+    """Repo-relative path -> text of every generated file under argocd/ (the committed ones: no health URL)."""
     root = pathlib.Path(repo_root) if repo_root is not None else _REPO_ROOT
     return {
-        ARGOCD_CM_PATH: generate_argocd_cm_text(),
-        HELM_VALUES_PATH: generate_helm_values_text(root),
+        ARGOCD_CM_PATH: generate_argocd_cm_text(health_service_url),
+        HELM_VALUES_PATH: generate_helm_values_text(root, health_service_url),
     }
 
 

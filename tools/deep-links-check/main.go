@@ -26,8 +26,8 @@ type deepLink struct {
 }
 
 type request struct {
-	Links []deepLink       `json:"links"`
-	Data  map[string]any   `json:"data"`
+	Links []deepLink     `json:"links"`
+	Data  map[string]any `json:"data"`
 }
 
 type result struct {

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test browser generate bench lock crosscheck clean
+.PHONY: run test browser golang generate bench lock crosscheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,20 @@ browser:
 	    || echo "make: could not install chromium; the dashboard test will skip"; \
 	fi
 
-## test: install test extras (and chromium where possible), check the import layers, run the whole suite
-test: $(VENV)/.installed-test browser
+# The deep-link tests run argocd-cm's resource.links in Go's text/template, sprig and expr
+# (tools/deep-links-check), from Debian's packages. Installed where we can; elsewhere they skip and say why.
+GO_PACKAGES := golang-go golang-github-masterminds-sprig-dev golang-github-antonmedv-expr-dev
+golang:
+	@if command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] \
+	  && [ -d /usr/share/gocode/src/github.com/antonmedv/expr ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $(GO_PACKAGES) for the deep-link tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GO_PACKAGES)) >/dev/null \
+	    || echo "make: could not install Go; the deep-link tests will skip"; \
+	fi
+
+## test: install test extras (and chromium and Go where possible), check the import layers, run the whole suite
+test: $(VENV)/.installed-test browser golang
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 

@@ -57,6 +57,14 @@ def _status_filter(values: list[str]) -> list[str]:
     return [by_lower[v.lower()] for v in values]
 
 
+#: The kinds a FlinkStateSnapshot's ``spec.jobReference`` can name.
+SNAPSHOT_OWNERS = ("FlinkDeployment", "FlinkSessionJob")
+
+
+def snapshot_row(record) -> dict:
+    return {"name": record.name, "status": record.status, "message": record.message, "since": record.since}
+
+
 def _row(record) -> str:
     return json.dumps(record.as_json(), ensure_ascii=False, separators=(",", ":"))
 
@@ -104,11 +112,16 @@ def get_resource(namespace: str, kind: str, name: str):
     found = resolve_kind(kind)
     if found is None:
         return _error(f"kind {kind!r} is not a Flink kind (kinds: {', '.join(kind_names())})", 404)
+    store = service().store
     # a resource the caller may not see is as absent as one that does not exist
-    record = service().store.get(namespace, found.kind, name) if auth.may_see(namespace, found.kind) else None
+    record = store.get(namespace, found.kind, name) if auth.may_see(namespace, found.kind) else None
     if record is None:
         return _error(f"{found.kind} {namespace}/{name} not found", 404)
-    return _json(record.as_json())
+    body = record.as_json()
+    if found.kind in SNAPSHOT_OWNERS:  # its snapshots, grouped under it by their spec.jobReference
+        body["snapshots"] = [snapshot_row(r) for r in store.snapshots_of(namespace, found.kind, name)
+                             if auth.may_see(namespace, r.kind)]
+    return _json(body)
 
 
 @bp.post("/evaluate")

@@ -55,6 +55,34 @@ function matches(r) {
          (!filters.status.size || filters.status.has(r.status));
 }
 
+// A FlinkStateSnapshot names its deployment in spec.jobReference (the API's jobReference), in its own namespace.
+function parentKey(r) {
+  return r.jobReference ? r.namespace + "\u0000" + r.jobReference.kind + "\u0000" + r.jobReference.name : null;
+}
+
+// The rows to show, in order: each shown resource followed by its snapshots (those the status filter, if
+// any, lets through: kind and name filters pick the deployment); a snapshot whose deployment is not shown
+// is a row of its own. Returns [record, isChild] pairs.
+function grouped(all, wanted) {
+  const children = new Map();
+  for (const r of all) {
+    const p = parentKey(r);
+    if (p) {
+      if (!children.has(p)) children.set(p, []);
+      children.get(p).push(r);
+    }
+  }
+  const shown = new Set(wanted.map(key));
+  const out = [];
+  for (const r of wanted) {
+    if (shown.has(parentKey(r))) continue; // listed under its deployment
+    out.push([r, false]);
+    const mine = (children.get(key(r)) || []).filter((c) => !filters.status.size || filters.status.has(c.status));
+    for (const c of mine.sort((a, b) => a.name.localeCompare(b.name))) out.push([c, true]);
+  }
+  return out;
+}
+
 function compare(a, b) {
   const ra = RANK[a.status] ?? 2, rb = RANK[b.status] ?? 2;
   if (ra !== rb) return ra - rb;
@@ -130,13 +158,17 @@ function render() {
   }
   select.value = filters.namespace;
 
-  const wanted = data.resources.filter(matches).sort(compare);
+  const wanted = grouped(data.resources, data.resources.filter(matches).sort(compare));
   const shown = wanted.slice(0, MAX_ROWS);
   const live = new Set(data.resources.map(key));
   for (const k of [...state.rows.keys()]) if (!live.has(k)) state.rows.delete(k);
   const body = document.querySelector("#resources tbody");
   const fragment = document.createDocumentFragment();
-  for (const r of shown) fragment.appendChild(rowFor(r).tr);
+  for (const [r, child] of shown) {
+    const tr = rowFor(r).tr;
+    tr.classList.toggle("child", child);
+    fragment.appendChild(tr);
+  }
   body.replaceChildren(fragment);
   $("empty").hidden = shown.length > 0;
   setText($("shown"), wanted.length > MAX_ROWS

@@ -21,21 +21,57 @@ ROOT = Path(__file__).resolve().parents[1]
 KUBECTL = shutil.which("kubectl")
 
 
-@pytest.fixture(scope="module")
-def docs() -> dict[str, dict]:
+def build(folder: str) -> dict[str, dict]:
     if KUBECTL is None:
         pytest.skip("needs kubectl (its built-in kustomize builds deploy/health-service): apt-get install kubectl")
-    out = subprocess.run([KUBECTL, "kustomize", str(ROOT / "deploy" / "health-service")],
+    out = subprocess.run([KUBECTL, "kustomize", str(ROOT / "deploy" / folder)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return {d["kind"]: d for d in yaml.safe_load_all(out.stdout) if d}
 
 
+@pytest.fixture(scope="module")
+def docs() -> dict[str, dict]:
+    """The base: what `kubectl apply -k deploy/health-service/` applies."""
+    return build("health-service")
+
+
+@pytest.fixture(scope="module")
+def monitored() -> dict[str, dict]:
+    """The base with the monitoring Component (deploy/health-service-with-monitoring)."""
+    return build("health-service-with-monitoring")
+
+
 def test_everything_the_service_needs_is_there_in_one_namespace(docs):
-    assert set(docs) == {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment",
-                         "Service", "ServiceMonitor", "PrometheusRule"}
+    assert {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"} <= set(docs)
     namespaced = [d for k, d in docs.items() if k not in ("Namespace", "ClusterRole", "ClusterRoleBinding")]
     assert {d["metadata"]["namespace"] for d in namespaced} == {docs["Namespace"]["metadata"]["name"]}
+
+
+def test_the_base_applies_on_a_plain_cluster_and_the_component_adds_the_monitoring(docs, monitored):
+    assert not [k for k, d in docs.items() if d["apiVersion"].startswith("monitoring.coreos.com/")]
+    added = {k: d for k, d in monitored.items() if k not in docs}
+    assert set(added) == {"ServiceMonitor", "PrometheusRule"}
+    assert {d["apiVersion"] for d in added.values()} == {"monitoring.coreos.com/v1"}
+    assert {d["metadata"]["namespace"] for d in added.values()} == {docs["Namespace"]["metadata"]["name"]}
+    assert {k: d for k, d in monitored.items() if k in docs} == docs  # the rest is the base, unchanged
+
+
+def test_the_grafana_component_ships_the_dashboard_for_the_sidecar(tmp_path):
+    if KUBECTL is None:
+        pytest.skip("needs kubectl (its built-in kustomize)")
+    overlay = ROOT / "deploy" / ".test-overlay-grafana"
+    overlay.mkdir(exist_ok=True)
+    try:
+        (overlay / "kustomization.yaml").write_text("namespace: monitoring\ncomponents:\n  - ../grafana\n")
+        out = subprocess.run([KUBECTL, "kustomize", str(overlay)], capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(overlay)
+    assert out.returncode == 0, out.stderr
+    (cm,) = [d for d in yaml.safe_load_all(out.stdout) if d]
+    assert cm["kind"] == "ConfigMap" and cm["metadata"]["labels"] == {"grafana_dashboard": "1"}
+    assert cm["metadata"]["namespace"] == "monitoring"
+    assert cm["data"]["flink-gitops.json"] == (ROOT / "deploy" / "grafana" / "flink-gitops.json").read_text()
 
 
 def test_rbac_reads_the_four_flink_kinds_and_nothing_else(docs):
@@ -66,7 +102,8 @@ def test_the_deployment_runs_serve_locked_down_with_probes_and_resources(docs):
     assert pod["serviceAccountName"] == docs["ServiceAccount"]["metadata"]["name"]
 
 
-def test_service_and_servicemonitor_reach_the_pods_metrics(docs):
+def test_service_and_servicemonitor_reach_the_pods_metrics(monitored):
+    docs = monitored
     pod_labels = docs["Deployment"]["spec"]["template"]["metadata"]["labels"]
     service = docs["Service"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
@@ -77,8 +114,8 @@ def test_service_and_servicemonitor_reach_the_pods_metrics(docs):
     assert docs["ServiceMonitor"]["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
 
 
-def test_the_alerts_use_series_the_service_exports(docs):
-    rules = {r["alert"]: r for g in docs["PrometheusRule"]["spec"]["groups"] for r in g["rules"]}
+def test_the_alerts_use_series_the_service_exports(monitored):
+    rules = {r["alert"]: r for g in monitored["PrometheusRule"]["spec"]["groups"] for r in g["rules"] if "alert" in r}
     degraded = rules["FlinkResourceDegraded"]
     assert degraded["for"] == "5m"
     store = HealthStore(evaluator=evaluator())

@@ -5,9 +5,11 @@
 * ``docs``: docs/health.md and docs/validation.md's rule index.
 * ``bundle``: argocd/argocd-cm.yaml and argocd/helm-values.yaml.
 * ``flux``: flux/healthcheckexprs.yaml and the patch of the flux/health-checks Component.
+* ``monitoring``: the Prometheus rules (a plain rule file and the monitoring Component's
+  PrometheusRule) and the Grafana dashboard (deploy/grafana/flink-gitops.json).
 * ``argocd-cm``: print the argocd-cm data (health, actions, ignoreDifferences) to stdout, for
   installs that manage argocd-cm themselves.
-* ``all``: lua, docs, bundle and flux. ``--check`` writes nothing and fails when a file is stale.
+* ``all``: lua, docs, bundle, flux and monitoring. ``--check`` writes nothing and fails when a file is stale.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from flink_gitops.errors import Problem, UserError
 
-TARGETS = ("lua", "docs", "bundle", "flux", "argocd-cm", "all")
+TARGETS = ("lua", "docs", "bundle", "flux", "monitoring", "argocd-cm", "all")
 
 
 def register(sub) -> None:
@@ -57,6 +59,10 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
         from flink_gitops.flux.files import generate_flux_files
 
         files.update(generate_flux_files())
+    if target in ("monitoring", "all"):
+        from flink_gitops.service.observability import generate_monitoring_files
+
+        files.update(generate_monitoring_files())
     return files
 
 

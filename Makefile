@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test browser golang generate bench lock crosscheck clean
+.PHONY: run test debian-tools golang generate bench lock crosscheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +24,16 @@ run: $(VENV)/.installed
 	@echo "--- rendered $$(grep -c '^---' /tmp/flink-gitops-render.yaml) objects to /tmp/flink-gitops-render.yaml"
 	$(BIN)/flink-gitops health examples/live || test $$? -ne 2
 
-# The dashboard test drives Debian's chromium through chromedriver. Installed where we can (root
-# with apt-get, as in CI); elsewhere that one test skips and says why.
-browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+# Debian tools the suite uses: chromium and chromedriver (the dashboard test), prometheus and promtool
+# (the rules' unit tests and the Prometheus end-to-end test). Installed where we can (root with
+# apt-get, as in CI); elsewhere the tests that need them skip and say why.
+DEBIAN_TOOLS := chromium chromium-driver prometheus
+debian-tools:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v promtool >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing chromium and chromium-driver for the dashboard test"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null \
-	    || echo "make: could not install chromium; the dashboard test will skip"; \
+	  echo "installing $(DEBIAN_TOOLS) for the dashboard and Prometheus tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    $(DEBIAN_TOOLS)) >/dev/null || echo "make: could not install $(DEBIAN_TOOLS); the tests that need them will skip"; \
 	fi
 
 # The deep-link tests run argocd-cm's resource.links in Go's text/template, sprig and expr
@@ -46,12 +48,12 @@ golang:
 	    || echo "make: could not install Go; the deep-link tests will skip"; \
 	fi
 
-## test: install test extras (and chromium and Go where possible), check the import layers, run the whole suite
-test: $(VENV)/.installed-test browser golang
+## test: install test extras (and Debian tools and Go where possible), check the import layers, run the whole suite
+test: $(VENV)/.installed-test debian-tools golang
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
-## generate: rewrite every generated file (lua/, argocd/, flux/, docs/health.md)
+## generate: rewrite every generated file (lua/, argocd/, flux/, deploy/ rules and dashboard, docs/)
 generate: $(VENV)/.installed
 	$(BIN)/flink-gitops generate all
 

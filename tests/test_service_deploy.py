@@ -75,6 +75,10 @@ def test_rbac_reads_the_four_flink_kinds_creates_reviews_and_nothing_else(docs):
     # --auth kubernetes: who a caller is, what it may do; creating a review reads and changes nothing
     assert tokens == {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]}
     assert access == {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]}
+    binding = docs["ClusterRoleBinding"]
+    assert binding["roleRef"]["name"] == docs["ClusterRole"]["metadata"]["name"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": docs["ServiceAccount"]["metadata"]["name"],
+                                    "namespace": docs["ServiceAccount"]["metadata"]["namespace"]}]
 
 
 def test_the_base_applies_on_a_plain_cluster_and_the_component_adds_the_monitoring(base, built):
@@ -101,10 +105,6 @@ def test_the_grafana_component_ships_the_dashboard_for_the_sidecar(tmp_path):
     assert cm["kind"] == "ConfigMap" and cm["metadata"]["labels"] == {"grafana_dashboard": "1"}
     assert cm["metadata"]["namespace"] == "monitoring"
     assert cm["data"]["flink-gitops.json"] == (ROOT / "deploy" / "grafana" / "flink-gitops.json").read_text()
-    binding = docs["ClusterRoleBinding"]
-    assert binding["roleRef"]["name"] == docs["ClusterRole"]["metadata"]["name"]
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": docs["ServiceAccount"]["metadata"]["name"],
-                                    "namespace": docs["ServiceAccount"]["metadata"]["namespace"]}]
 
 
 def test_the_deployment_runs_serve_with_auth_locked_down_with_probes_and_resources(docs):

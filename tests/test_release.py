@@ -175,7 +175,7 @@ def test_bump_sets_the_version_everywhere_and_dates_the_unreleased_section(tmp_p
 
     # nothing left to release; an older or malformed version is refused, and nothing is written
     before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
-    for args, message in ((("bump", "0.99.1"), "the Unreleased section is empty: nothing to release"),
+    for args, message in ((("bump", "0.99.1"), "CHANGELOG.md: the Unreleased section is empty: nothing to release"),
                           (("bump", "0.98.0"), "0.98.0 is not newer than 0.99.0"),
                           (("bump", "1.0"), "'1.0' is not X.Y.Z")):
         refused = release(*args, root=copy)

@@ -140,7 +140,8 @@ def _env(home: Path, kubeconfig: str | None = None) -> dict:
     """The user's environment: no test venv on PATH, no cluster of the machine's own, HOME of their own."""
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != TEST_BIN)
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("KUBE", "PYTHON", "VIRTUAL_ENV", "ARGOCD_", "PARAM_", "FLINK_GITOPS_"))}
+           if not k.startswith(("KUBE", "PYTHON", "VIRTUAL_ENV", "ARGOCD_", "PARAM_", "FLINK_GITOPS_"))
+           and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}  # under `make test`: a new make
     env.update(PATH=path, HOME=str(home))
     if kubeconfig:
         env["KUBECONFIG"] = kubeconfig
@@ -172,7 +173,7 @@ def test_make_run_installs_renders_into_the_checkout_and_shows_health_without_sh
     assert f"--- rendered {count} objects to build/example-app.yaml\n" in out
     assert "$ .venv/bin/flink-gitops health examples/live\n" in out
     assert "pricing" in out and "Degraded" in out  # exit 1 for the Degraded example does not fail the run
-    for noise in ("test $?", "|| ", "status=$", "mkdir -p", "/tmp/"):
+    for noise in ("test $?", "|| ", "status=$", "mkdir -p", "/tmp/flink-gitops-render"):
         assert noise not in out, f"make run echoes {noise!r}"
     assert "wave" in result.stderr  # --explain's plan
     assert "/tmp/" not in (copy / "Makefile").read_text()  # two checkouts never share an output file

@@ -7,21 +7,27 @@ import sys
 
 SHELLS = ("bash", "zsh")
 
-INSTALL = {
-    "bash": "  flink-gitops completion bash > ~/.local/share/bash-completion/completions/flink-gitops\n"
-            "or, for the current shell only:  source <(flink-gitops completion bash)",
-    "zsh": "  flink-gitops completion zsh > \"${fpath[1]}/_flink-gitops\"   # then start a new shell\n"
-           "(any folder on $fpath works; compinit must run in ~/.zshrc)",
-}
+DESCRIPTION = """\
+Print a completion script for SHELL on stdout, generated from this flink-gitops's own parser: every
+command, option and fixed choice, and file names where a command takes files.
+
+bash, for every new shell (bash-completion loads it on first use):
+  mkdir -p ~/.local/share/bash-completion/completions
+  flink-gitops completion bash > ~/.local/share/bash-completion/completions/flink-gitops
+bash, for this shell only:
+  source <(flink-gitops completion bash)
+
+zsh: a file named _flink-gitops in a folder on $fpath, then a new shell:
+  mkdir -p ~/.zfunc && flink-gitops completion zsh > ~/.zfunc/_flink-gitops
+  and in ~/.zshrc, before compinit:  fpath=(~/.zfunc $fpath)
+"""
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "completion",
         help="print a shell completion script (bash or zsh)",
-        description="Print a completion script for SHELL on stdout, generated from this flink-gitops's own "
-        "parser: every command, option and fixed choice, and file names where a command takes files. "
-        "Install it with:\n\n" + "\n\n".join(f"{shell}:\n{how}" for shell, how in INSTALL.items()),
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("shell", choices=SHELLS, help="the shell to complete for")

@@ -298,8 +298,8 @@ def try_scale(job: Job) -> M.Decision | None:
                          "back to an upgrade (NativeFlinkService.supportsInPlaceScaling)")
         return None
     if not res.observe.adaptive():
-        d.reasons.append("in-place scaling needs the adaptive scheduler (jobmanager.scheduler: adaptive, "
-                         f"{res.observe.where('jobmanager.scheduler')}): falls back to an upgrade")
+        d.reasons.append(f"in-place scaling needs jobmanager.scheduler: adaptive ({res.observe.where('jobmanager.scheduler')}):"
+                         " falls back to an upgrade (NativeFlinkService.supportsInPlaceScaling)")
         return None
     if s is not None and (s.terminal or s.job_state == "RECONCILING"):
         d.reasons.append(f"the job cannot be rescaled in place ({job.job_state_text()}): falls back to an upgrade")

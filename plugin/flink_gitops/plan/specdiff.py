@@ -246,10 +246,12 @@ def leaf_paths(left, right, path: str) -> list[str]:
             if left.get(key) != right.get(key) or (key in left) != (key in right):
                 out += leaf_paths(left.get(key), right.get(key), f"{path}.{key}")
         return out
-    if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
+    if isinstance(left, list) and isinstance(right, list):
         out = []
-        for i, (a, b) in enumerate(zip(left, right)):
-            if a != b:
+        for i in range(max(len(left), len(right))):
+            a = left[i] if i < len(left) else None
+            b = right[i] if i < len(right) else None
+            if i >= len(left) or i >= len(right) or a != b:
                 out += leaf_paths(a, b, f"{path}.{i}")
         return out
     return [path]

@@ -177,9 +177,10 @@ def deletion(job: Job) -> M.Decision:
     if res.observe.flag(SAVEPOINT_ON_DELETION):
         return job.done(M.DELETE, M.KEPT, "removed from the desired objects: the job is cancelled with a savepoint "
                         f"({res.observe.where(SAVEPOINT_ON_DELETION[0])}); restore it with spec.job.initialSavepointPath")
+    gone = ("its cluster and HA data deleted (ApplicationReconciler.cleanupInternal" if res.kind == DEPLOYMENT
+            else "its state dropped (SessionJobReconciler.cleanupInternal")
     return job.done(M.DELETE, M.LOST, "removed from the desired objects: the job is cancelled without a savepoint "
-                    f"({res.observe.where(SAVEPOINT_ON_DELETION[0])}) and its cluster and HA data deleted "
-                    "(cleanupInternal, SuspendMode.STATELESS)")
+                    f"({res.observe.where(SAVEPOINT_ON_DELETION[0])}) and {gone}, SuspendMode.STATELESS)")
 
 
 def session_cluster_not_ready(job: Job) -> str | None:
@@ -208,6 +209,10 @@ def plan_update(job: Job) -> M.Decision:
         d.reasons.append(f"{path} is not a field of the operator's spec: it is dropped when read and never diffed")
     if diff == M.IGNORE and not upgrading:
         return ignored(job)
+    changed = ", ".join(f.path for f in d.fields if f.diff == diff) or "none"
+    d.reasons.append(f"{diff} change: {changed} (ReflectiveDiffBuilder against "
+                     f"{'status.reconciliationStatus.lastReconciledSpec' if s and s.last_reconciled else 'the live spec'},"
+                     f" {res.mode} mode)")
     if upgrading and diff == M.IGNORE:
         d.reasons.append("status.reconciliationStatus.state is UPGRADING: the operator finishes the upgrade in flight")
     if s is not None and s.savepoint_trigger and not res.observe.flag(IGNORE_PENDING_SAVEPOINT):
@@ -223,10 +228,6 @@ def plan_update(job: Job) -> M.Decision:
         return job.done(M.NONE, M.NOT_APPLICABLE, "the desired spec is the last stable spec the deployment was rolled "
                         "back to (status.reconciliationStatus.lastStableSpec): no upgrade "
                         "(checkNewSpecAlreadyDeployed)")
-    changed = ", ".join(f.path for f in d.fields if f.diff == diff) or "none"
-    d.reasons.append(f"{diff} change: {changed} (ReflectiveDiffBuilder against "
-                     f"{'status.reconciliationStatus.lastReconciledSpec' if s and s.last_reconciled else 'the live spec'},"
-                     f" {res.mode} mode)")
     if job_of(job.desired) is None and res.kind == DEPLOYMENT:
         return session_cluster_change(job, diff)
     if diff not in (M.SAVEPOINT_REDEPLOY, M.UPGRADE):
@@ -384,7 +385,7 @@ def get_job_upgrade(job: Job) -> Upgrade | str:
         return Upgrade("stateless", "stateless", [
             "spec.job.upgradeMode stateless: the job is cancelled and starts from empty state (JobUpgrade.stateless)"],
             [])
-    if s is not None and s.terminal and (s.job_state == "CANCELED" or not res.observe.ha or s.jm_status == "READY"):
+    if s is not None and s.terminal and (s.job_state == "CANCELED" or not res.observe.ha or s.jm_accessible):
         # useStatusSavepoint: a terminal job restores from what the status recorded
         if s.known_savepoint == LAST_STATE_DUMMY_SP_PATH:
             return (f"the job is terminal ({state}) but its last checkpoint is unknown "

@@ -56,6 +56,7 @@ def parse_spec_json(loc: Located, raw, field: str) -> dict | None:
 class LiveStatus:
     """The parts of a FlinkDeployment's or FlinkSessionJob's status the reconcilers read."""
 
+    kind: str
     present: bool  # the object has a status at all (the operator has seen it)
     last_reconciled: dict | None  # the spec the operator last reconciled
     last_stable: dict | None
@@ -76,9 +77,17 @@ class LiveStatus:
         return self.job_state == "RUNNING"
 
     @property
+    def jm_accessible(self) -> bool:
+        """``isJmAccessible``: a FlinkDeployment's JobManager REST API is up (READY; the status defaults to MISSING);
+        always for a session job."""
+        return self.kind != "FlinkDeployment" or (self.jm_status or "MISSING") == "READY"
+
+    @property
     def cancellable(self) -> bool:
-        """``CommonStatus.isJobCancellable``: a known, non-terminal state other than RECONCILING."""
-        return self.job_state is not None and self.job_state != "RECONCILING" and not self.terminal
+        """``isJobCancellable``: a known, non-terminal state other than RECONCILING (and, for a FlinkDeployment, its
+        JobManager accessible: ``FlinkDeploymentStatus.isJobCancellable``)."""
+        return (self.job_state is not None and self.job_state != "RECONCILING" and not self.terminal
+                and self.jm_accessible)
 
     @property
     def known_savepoint(self) -> str | None:
@@ -91,6 +100,7 @@ def read_status(loc: Located) -> LiveStatus:
     rec = mapping(status, "reconciliationStatus")
     job = mapping(status, "jobStatus")
     return LiveStatus(
+        kind=loc.obj.get("kind", ""),
         present=isinstance(status, dict) and bool(status),
         last_reconciled=parse_spec_json(loc, rec.get("lastReconciledSpec"),
                                         "status.reconciliationStatus.lastReconciledSpec"),

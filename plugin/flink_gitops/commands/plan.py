@@ -8,6 +8,7 @@ state is lost or at risk, 1 when any is, 2 for bad input.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -79,6 +80,18 @@ def _live_from_cluster(args):
 
 
 def run(args) -> int:
+    # Reading and deciding allocate many small objects and no cycles: the collector would only re-walk
+    # a growing heap, so it is paused for this one short process (as render_text does).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(args) -> int:
     from flink_gitops.plan.engine import plan
     from flink_gitops.plan.inputs import read_desired, read_live, read_operator_config
     from flink_gitops.plan.output import FORMATS, exit_code

@@ -59,7 +59,9 @@ def owner(loc: Located) -> str | None:
 
 
 def same_spec(a: Located, b: Located) -> bool:
-    return _clean(spec_of(a)) == _clean(spec_of(b))
+    """Does a sync leave the spec as it is? (nulls and empty lists are what the API server drops)"""
+    sa, sb = spec_of(a), spec_of(b)
+    return sa == sb or _clean(sa) == _clean(sb)
 
 
 class World:
@@ -69,13 +71,20 @@ class World:
                  operator_source: str):
         self.desired, self.live = desired, live
         self.operator, self.operator_source = operator, operator_source
+        # session jobs by (namespace, session cluster), once: looked up for every FlinkDeployment
+        self._jobs: dict[int, dict[tuple[str, str], list[str]]] = {}
+        for where in (desired, live):
+            jobs: dict[tuple[str, str], list[str]] = {}
+            for (kind, ns, name), loc in where.items():
+                if kind == SESSION_JOB:
+                    jobs.setdefault((ns, spec_of(loc).get("deploymentName")), []).append(name)
+            self._jobs[id(where)] = jobs
 
     def settings(self, ns: str, version, layers):
         return settings(self.operator, self.operator_source, ns, version, layers)
 
     def session_jobs(self, ns: str, cluster: str, where: dict[Key, Located]) -> list[str]:
-        return sorted(name for (kind, n, name), loc in where.items()
-                      if kind == SESSION_JOB and n == ns and spec_of(loc).get("deploymentName") == cluster)
+        return sorted(self._jobs[id(where)].get((ns, cluster), []))
 
 
 def plan(desired: list[Located], live: list[Located], operator: dict[str, str] | None = None,
@@ -143,9 +152,9 @@ def resource(world: World, kind: str, key_ns: str, desired: Located | None, live
         deploy_layers = clayer + ([(desired, ds, "spec")] if desired else [])
         observe_layers = clayer + ([(live, baseline, base_label)] if live else [(desired, ds, "spec")])
     version = ds.get("flinkVersion") if kind == DEPLOYMENT else res.flink_version
-    res.deploy = world.settings(key_ns, version if desired else baseline.get("flinkVersion"),
-                                deploy_layers or observe_layers)
-    res.observe = world.settings(key_ns, res.flink_version, observe_layers)
+    res.deploy_settings = lambda: world.settings(key_ns, version if desired else baseline.get("flinkVersion"),
+                                                 deploy_layers or observe_layers)
+    res.observe_settings = lambda: world.settings(key_ns, res.flink_version, observe_layers)
     return res
 
 

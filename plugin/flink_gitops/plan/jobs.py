@@ -20,6 +20,8 @@ implies and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable
 
 from flink_gitops.flink import Located
 from flink_gitops.plan import model as M
@@ -67,8 +69,10 @@ class Resource:
     kind: str
     desired: Located | None
     live: Located | None
-    deploy: Settings | None = None  # deployConfig: the desired spec's configuration
-    observe: Settings | None = None  # observeConfig: the deployed spec's configuration
+    # deployConfig (the desired spec's configuration) and observeConfig (the deployed spec's), built when
+    # first read: most resources (unchanged, ignored changes) never need them
+    deploy_settings: Callable[[], Settings] | None = None
+    observe_settings: Callable[[], Settings] | None = None
     mode: str = NATIVE
     flink_version: str | None = None  # of the deployed spec (a session job: its session cluster's)
     version_changed: bool = False
@@ -78,6 +82,14 @@ class Resource:
     @property
     def obj(self) -> Located:
         return self.desired or self.live
+
+    @cached_property
+    def deploy(self) -> Settings:
+        return self.deploy_settings()
+
+    @cached_property
+    def observe(self) -> Settings:
+        return self.observe_settings()
 
 
 class Job:

@@ -273,8 +273,11 @@ def _config_diff(out: list[FieldDiff], path: str, left, right, entries, mode: st
 
 def _diff_class(out: list[FieldDiff], schema: dict, cls: str, left: dict, right: dict, path: str, mode: str) -> None:
     for name, (how, detail) in schema.items():
-        lv = read_field(cls, name, left.get(name))
-        rv = read_field(cls, name, right.get(name))
+        lraw, rraw = left.get(name), right.get(name)
+        if lraw == rraw:  # equal as written: equal as read (the hot path: most fields do not change)
+            continue
+        lv = read_field(cls, name, lraw)
+        rv = read_field(cls, name, rraw)
         fpath = f"{path}.{name}"
         if how == CONFIG:
             _config_diff(out, fpath, lv, rv, detail, mode)

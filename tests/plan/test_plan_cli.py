@@ -144,3 +144,12 @@ def test_bad_invocations_are_exit_2(cli_env, tmp_path):
     dup = tmp_path / "dup.yaml"
     dup.write_text((SAFE / "desired.yaml").read_text() + "---\n" + (SAFE / "desired.yaml").read_text())
     assert_one_line_error(run(cli_env, str(dup), "--live", str(SAFE / "live.yaml")), "given twice")
+
+
+def test_a_value_the_operator_cannot_read_is_bad_input(cli_env, tmp_path):
+    desired = yaml.safe_load((SAFE / "desired.yaml").read_text())
+    desired["spec"]["job"]["upgradeMode"] = "savepiont"
+    (tmp_path / "d.yaml").write_text(yaml.safe_dump(desired))
+    result = run(cli_env, str(tmp_path / "d.yaml"), "--live", str(SAFE / "live.yaml"))
+    assert_one_line_error(result, str(tmp_path / "d.yaml"), "FlinkDeployment payments/payments",
+                          "spec.job.upgradeMode", "'savepiont' is not one of stateless, savepoint, last-state")

@@ -145,3 +145,43 @@ def test_the_result_never_depends_on_the_order_of_documents(live, data):
     shuffled = [d.row() for d in plan(located(data.draw(st.permutations(desired)), "desired"),
                                       located(data.draw(st.permutations(live)), "live"))]
     assert shuffled == first
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | text,
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+                           max_leaves=8)
+spec_keys = st.sampled_from(["job", "flinkConfiguration", "taskManager", "jobManager", "podTemplate", "mode",
+                             "flinkVersion", "restartNonce", "deploymentName", "template", "savepoint", "ingress"])
+status_keys = st.sampled_from(["reconciliationStatus", "jobStatus", "jobManagerDeploymentStatus", "lastReconciledSpec",
+                               "blueGreenState", "state"])
+
+
+@st.composite
+def odd_object(draw, kind):
+    """A Flink object with arbitrary values where the planner reads (wrong types, nulls, strings for mappings)."""
+    spec = draw(st.dictionaries(spec_keys, json_values, max_size=5))
+    o = obj(kind, "odd", "team-a", spec)
+    if draw(st.booleans()):
+        status = draw(st.dictionaries(status_keys, json_values, max_size=4))
+        if draw(st.booleans()):
+            status["reconciliationStatus"] = {"lastReconciledSpec": json.dumps({"spec": draw(
+                st.dictionaries(spec_keys, json_values, max_size=4))})}
+        o["status"] = status
+    return o
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["FlinkDeployment", "FlinkSessionJob", "FlinkBlueGreenDeployment", "FlinkStateSnapshot"])
+       .flatmap(lambda k: st.tuples(odd_object(k), odd_object(k))), st.booleans(), st.booleans())
+def test_odd_objects_are_planned_or_refused_never_a_crash(pair, with_desired, with_live):
+    from flink_gitops.errors import UserError
+
+    desired, live = pair
+    try:
+        decisions = plan(located([desired] if with_desired else [], "desired"),
+                         located([live] if with_live else [], "live"))
+    except UserError as exc:
+        assert all(p.file and p.field for p in exc.problems), [str(p) for p in exc.problems]
+        return
+    for d in decisions:
+        json.dumps(d.row())  # printable

@@ -19,6 +19,7 @@ from flink_gitops.plan.jobs import (DEPLOYMENT, SESSION_JOB, Job, Resource, dele
                                     spec_of)
 from flink_gitops.plan.live import mapping, read_status
 from flink_gitops.plan.settings import SAVEPOINT_ON_DELETION, settings
+from flink_gitops.plan.shape import check
 from flink_gitops.plan.snapshot import plan_snapshot
 from flink_gitops.plan.specdiff import _clean, deployment_mode, diff_type, spec_diff
 
@@ -41,6 +42,7 @@ def index(objects: list[Located], default_namespace: str, what: str) -> dict[Key
             continue
         ns = mapping(loc.obj, "metadata").get("namespace")
         key = (loc.obj["kind"], ns if isinstance(ns, str) and ns else default_namespace, _name(loc))
+        check(loc)
         if key in out:
             first = out[key]
             raise UserError(loc.problem(f"{key[0]} {key[1]}/{key[2]} is given twice in the {what} objects "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flink_gitops.errors import UserError
 from flink_gitops.flink import Located
+from flink_gitops.plan.shape import check_spec
 
 # Flink's JobStatus.isGloballyTerminalState
 TERMINAL_JOB_STATES = ("FINISHED", "CANCELED", "FAILED")
@@ -49,6 +50,11 @@ def parse_spec_json(loc: Located, raw, field: str) -> dict | None:
     if not isinstance(data, dict):
         raise UserError(loc.problem("expected a JSON object", field))
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else data
+    problems: list = []
+    check_spec(loc, mapping(spec, "template", "spec") if loc.obj.get("kind") == "FlinkBlueGreenDeployment" else spec,
+               field, problems)
+    if problems:
+        raise UserError(problems)
     return spec
 
 

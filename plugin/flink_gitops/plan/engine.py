@@ -119,7 +119,7 @@ def decide(world: World, key: Key) -> M.Decision:
 def _bg_savepoint_on_deletion(world: World, ns: str, loc: Located) -> tuple[bool, str]:
     spec = mapping(loc.obj, "spec", "template", "spec")
     s = world.settings(ns, spec.get("flinkVersion"), [(loc, spec, "spec.template.spec")])
-    return s.flag(SAVEPOINT_ON_DELETION), s.where(SAVEPOINT_ON_DELETION[0])
+    return s.flag(SAVEPOINT_ON_DELETION), s.where(SAVEPOINT_ON_DELETION)
 
 
 def resource(world: World, kind: str, key_ns: str, desired: Located | None, live: Located | None,

@@ -25,11 +25,10 @@ from typing import Callable
 
 from flink_gitops.flink import Located
 from flink_gitops.plan import model as M
-from flink_gitops.plan.live import LiveStatus, mapping, read_status
-from flink_gitops.plan.settings import (BLOCK_ON_SESSION_JOBS as BLOCK_ON_SESSION_JOBS_OPTION, IGNORE_PENDING_SAVEPOINT, INPLACE_SCALING, LAST_STATE_CANCEL,
+from flink_gitops.plan.live import LiveStatus, mapping
+from flink_gitops.plan.settings import (BLOCK_ON_SESSION_JOBS, IGNORE_PENDING_SAVEPOINT, INPLACE_SCALING, LAST_STATE_CANCEL,
                                         LAST_STATE_FALLBACK, SAVEPOINT_ON_DELETION, Settings)
-from flink_gitops.plan.specdiff import (NATIVE, STANDALONE, deployment_mode, diff_type, read_spec, spec_diff,
-                                        unknown_fields)
+from flink_gitops.plan.specdiff import NATIVE, STANDALONE, diff_type, read_spec, unknown_fields
 
 DEPLOYMENT, SESSION_JOB = "FlinkDeployment", "FlinkSessionJob"
 LAST_STATE_DUMMY_SP_PATH = "KUBERNETES_OPERATOR_LAST_STATE"  # AbstractJobReconciler
@@ -165,9 +164,9 @@ def deletion(job: Job) -> M.Decision:
     j = job_of(live_spec)
     if res.kind == DEPLOYMENT and j is None:
         jobs = res.session_jobs
-        if jobs and res.observe.flag(BLOCK_ON_SESSION_JOBS_OPTION):
+        if jobs and res.observe.flag(BLOCK_ON_SESSION_JOBS):
             return job.blocked(f"session jobs {', '.join(jobs)} run in this session cluster: the operator deletes "
-                               f"it only after them ({res.observe.where(BLOCK_ON_SESSION_JOBS_OPTION[0])}, "
+                               f"it only after them ({res.observe.where(BLOCK_ON_SESSION_JOBS)}, "
                                "SessionReconciler.cleanupInternal)")
         return job.done(M.DELETE, M.NOT_APPLICABLE, "removed from the desired objects: the session cluster is deleted")
     if s is None or not s.present or s.last_reconciled is None:
@@ -188,11 +187,11 @@ def deletion(job: Job) -> M.Decision:
         return job.done(M.DELETE, M.NOT_APPLICABLE, f"removed from the desired objects; the job is {where}")
     if res.observe.flag(SAVEPOINT_ON_DELETION):
         return job.done(M.DELETE, M.KEPT, "removed from the desired objects: the job is cancelled with a savepoint "
-                        f"({res.observe.where(SAVEPOINT_ON_DELETION[0])}); restore it with spec.job.initialSavepointPath")
+                        f"({res.observe.where(SAVEPOINT_ON_DELETION)}); restore it with spec.job.initialSavepointPath")
     gone = ("its cluster and HA data deleted (ApplicationReconciler.cleanupInternal" if res.kind == DEPLOYMENT
             else "its state dropped (SessionJobReconciler.cleanupInternal")
     return job.done(M.DELETE, M.LOST, "removed from the desired objects: the job is cancelled without a savepoint "
-                    f"({res.observe.where(SAVEPOINT_ON_DELETION[0])}) and {gone}, SuspendMode.STATELESS)")
+                    f"({res.observe.where(SAVEPOINT_ON_DELETION)}) and {gone}, SuspendMode.STATELESS)")
 
 
 def session_cluster_not_ready(job: Job) -> str | None:
@@ -230,7 +229,7 @@ def plan_update(job: Job) -> M.Decision:
     if s is not None and s.savepoint_trigger and not res.observe.flag(IGNORE_PENDING_SAVEPOINT):
         return job.blocked(f"a savepoint is in progress (status.jobStatus.savepointInfo.triggerId "
                            f"{s.savepoint_trigger}): the operator waits for it "
-                           f"({res.observe.where(IGNORE_PENDING_SAVEPOINT[0])}, AbstractJobReconciler.readyToReconcile)")
+                           f"({res.observe.where(IGNORE_PENDING_SAVEPOINT)}, AbstractJobReconciler.readyToReconcile)")
     if res.kind == SESSION_JOB:
         waiting = session_cluster_not_ready(job)
         if waiting:
@@ -303,7 +302,7 @@ def try_scale(job: Job) -> M.Decision | None:
         return None
     # native: NativeFlinkService.supportsInPlaceScaling
     if not res.observe.flag(INPLACE_SCALING):
-        d.reasons.append(f"in-place scaling disabled ({res.observe.where(INPLACE_SCALING[0])}): falls back to an upgrade")
+        d.reasons.append(f"in-place scaling disabled ({res.observe.where(INPLACE_SCALING)}): falls back to an upgrade")
         return None
     version = version_tuple(res.flink_version)
     if version is None or version < (1, 18):
@@ -421,7 +420,7 @@ def get_job_upgrade(job: Job) -> Upgrade | str:
                 "stops the job and restores from it (JobUpgrade.savepoint)"], [])
         if res.version_changed or res.deploy.flag(LAST_STATE_FALLBACK):
             why = ("the Flink version changes" if res.version_changed
-                   else res.deploy.where(LAST_STATE_FALLBACK[0]))
+                   else res.deploy.where(LAST_STATE_FALLBACK))
             fallback = [f"at-risk: spec.job.upgradeMode savepoint but the job is not running ({state}): no savepoint "
                         f"can be taken, so it falls back to last-state ({why}) and restores the latest checkpoint, "
                         "which may be old"]
@@ -431,7 +430,7 @@ def get_job_upgrade(job: Job) -> Upgrade | str:
             found.risks[:0] = fallback
             return found
         return (f"spec.job.upgradeMode savepoint and the job is not running ({state}): with "
-                f"{res.deploy.where(LAST_STATE_FALLBACK[0])} the operator waits for the job to run")
+                f"{res.deploy.where(LAST_STATE_FALLBACK)} the operator waits for the job to run")
     return last_state(job, running)
 
 
@@ -457,7 +456,7 @@ def last_state(job: Job, running: bool) -> Upgrade | str:
         age = res.deploy.checkpoint_max_age
         if allow_cancel:
             why = ("a session job" if res.kind == SESSION_JOB else
-                   f"no HA ({res.observe.ha_key()})" if not res.observe.ha else res.observe.where(LAST_STATE_CANCEL[0]))
+                   f"no HA ({res.observe.ha_key()})" if not res.observe.ha else res.observe.where(LAST_STATE_CANCEL))
             risks = [] if res.kind == SESSION_JOB or res.observe.ha else [
                 f"at-risk: last-state without HA ({res.observe.ha_key()}): the job is cancelled and restores the "
                 "latest completed checkpoint; anything after it is replayed or lost"]

@@ -37,7 +37,6 @@ class Settings:
     operator_source: str  # the operator configuration's file, for messages
     source: dict[str, tuple[Located | None, str]]  # key -> (object, spec path) that set it; None: the operator's
 
-
     def flag(self, option: tuple[str, bool]) -> bool:
         key, default = option
         try:
@@ -52,10 +51,13 @@ class Settings:
     def get(self, key: str) -> str | None:
         return self.conf.values.get(key)
 
-    def where(self, key: str) -> str:
-        """How a reason names the setting: ``kubernetes.operator.x: true (spec.flinkConfiguration)``."""
+    def where(self, option: str | tuple[str, bool]) -> str:
+        """How a reason names a setting: ``kubernetes.operator.x: true (spec.flinkConfiguration)``, or
+        ``kubernetes.operator.x unset (default false)``."""
+        key, default = option if isinstance(option, tuple) else (option, None)
         if key not in self.conf.values:
-            return f"{key} (unset: the default)"
+            shown = "" if default is None else " false" if default is False else " true"
+            return f"{key} unset (default{shown})" if shown else f"{key} unset"
         loc, label = self.source.get(key, (None, ""))
         where = f"{label}.flinkConfiguration" if loc is not None else "the operator's configuration"
         return f"{key}: {self.conf.values[key]} ({where})"

@@ -26,8 +26,9 @@ from typing import Callable
 from flink_gitops.flink import Located
 from flink_gitops.plan import model as M
 from flink_gitops.plan.live import LiveStatus, mapping
-from flink_gitops.plan.settings import (BLOCK_ON_SESSION_JOBS, IGNORE_PENDING_SAVEPOINT, INPLACE_SCALING, LAST_STATE_CANCEL,
-                                        LAST_STATE_FALLBACK, SAVEPOINT_ON_DELETION, Settings)
+from flink_gitops.plan.settings import (BLOCK_ON_SESSION_JOBS, IGNORE_PENDING_SAVEPOINT, INPLACE_SCALING,
+                                        JM_DEPLOYMENT_RECOVERY, LAST_STATE_CANCEL, LAST_STATE_FALLBACK,
+                                        SAVEPOINT_ON_DELETION, Settings)
 from flink_gitops.plan.specdiff import NATIVE, STANDALONE, diff_type, read_spec, unknown_fields
 
 DEPLOYMENT, SESSION_JOB = "FlinkDeployment", "FlinkSessionJob"
@@ -373,6 +374,12 @@ def upgrade_running(job: Job, desired: str) -> M.Decision:
     """The job was running: ``getJobUpgrade`` decides how it is stopped and restored."""
     found = get_job_upgrade(job)
     if isinstance(found, str):
+        s, res = job.status, job.res
+        if res.kind == DEPLOYMENT and s is not None and s.present and (s.jm_status or "MISSING") == "MISSING" \
+                and res.observe.ha and res.observe.flag(JM_DEPLOYMENT_RECOVERY):
+            job.d.reasons.append("meanwhile the operator recreates the missing JobManager deployment from HA "
+                                 f"metadata ({res.observe.where(JM_DEPLOYMENT_RECOVERY)}, "
+                                 "AbstractFlinkResourceReconciler.shouldRecoverDeployment)")
         return job.blocked(found)
     risks = found.risks + job.risks(found.restore != "stateless")
     if desired == "suspended":

@@ -24,6 +24,7 @@ INPLACE_SCALING = (OP + "job.upgrade.inplace-scaling.enabled", True)
 IGNORE_PENDING_SAVEPOINT = (OP + "job.upgrade.ignore-pending-savepoint", False)
 SAVEPOINT_ON_DELETION = (OP + "job.savepoint-on-deletion", False)
 BLOCK_ON_SESSION_JOBS = (OP + "session.deletion.block-on-session-jobs", True)
+JM_DEPLOYMENT_RECOVERY = (OP + "jm-deployment-recovery.enabled", True)
 SCHEDULER = "jobmanager.scheduler"
 SCHEDULER_MODE = "scheduler-mode"
 OVERRIDES = "pipeline.jobvertex-parallelism-overrides"

@@ -145,6 +145,7 @@ def resource(world: World, kind: str, key_ns: str, desired: Located | None, live
         cluster_name = (ds or ls).get("deploymentName")
         ckey = (DEPLOYMENT, key_ns, cluster_name)
         res.session_cluster = world.live.get(ckey)
+        res.session_cluster_desired = ckey in world.desired
         cluster = world.live.get(ckey) or world.desired.get(ckey)
         cstatus = read_status(cluster) if cluster is not None and cluster is res.session_cluster else None
         cspec = (cstatus.last_reconciled if cstatus and cstatus.last_reconciled else spec_of(cluster)) if cluster else {}

@@ -77,6 +77,7 @@ class Resource:
     flink_version: str | None = None  # of the deployed spec (a session job: its session cluster's)
     version_changed: bool = False
     session_cluster: Located | None = None  # a session job's FlinkDeployment (live)
+    session_cluster_desired: bool = False  # ... and whether the desired objects have it
     session_jobs: list[str] = field(default_factory=list)  # a session cluster's session jobs (live or desired)
 
     @property
@@ -144,9 +145,13 @@ def first_deployment(job: Job, why: str) -> M.Decision:
         return job.done(M.NONE, M.NOT_APPLICABLE, f"{why}; spec.job.state is suspended: the operator deploys nothing "
                         "until it is running (AbstractFlinkResourceReconciler.reconcile)")
     if job.res.kind == SESSION_JOB:
-        waiting = session_cluster_not_ready(job)
-        if waiting:
-            return job.blocked(waiting)
+        if job.res.session_cluster is None and job.res.session_cluster_desired:
+            why += (f"; its session cluster {job.desired.get('deploymentName')} is created by the same sync: the job "
+                    "is submitted once that is READY (SessionJobReconciler.readyToReconcile)")
+        else:
+            waiting = session_cluster_not_ready(job)
+            if waiting:
+                return job.blocked(waiting)
     if j is None:
         return job.done(M.DEPLOY, M.NOT_APPLICABLE, f"{why}; a session cluster: no job state")
     path = j.get("initialSavepointPath")
@@ -252,6 +257,12 @@ def plan_update(job: Job) -> M.Decision:
 def ignored(job: Job) -> M.Decision:
     """Only ignored fields changed: the operator records the spec and leaves the job alone."""
     d = job.d
+    if not d.fields:
+        base = ("status.reconciliationStatus.lastReconciledSpec" if job.status and job.status.last_reconciled
+                else "the live spec")
+        d.reasons.append(f"the desired spec reads the same as {base} (what the operator compares): the job is not "
+                         "touched")
+        return job.done(M.NONE, M.NOT_APPLICABLE)
     d.reasons.append("every changed field is ignored by the operator's spec diff (@SpecDiff(IGNORE) or an ignored "
                      "flinkConfiguration prefix): the job is not touched")
     paths = {f.path for f in d.fields}

@@ -171,7 +171,7 @@ def objects_from_text(text: str, source: str, applicable: bool = True) -> list[L
     """
     out: list[Located] = []
     problems: list[Problem] = []
-    for index, doc in yamlio.iter_documents(text, source):
+    for index, doc in _documents_up_to_error(text, source, problems):
         if not isinstance(doc, dict):
             problems.append(Problem(f"expected a Kubernetes object (a mapping), got a {type(doc).__name__}",
                                     file=source, document=index))
@@ -191,8 +191,22 @@ def objects_from_text(text: str, source: str, applicable: bool = True) -> list[L
         if _check_object(doc, loc, problems, applicable):
             out.append(loc)
     if problems:
-        raise UserError(problems)
+        raise UserError(problems, partial=out)
     return out
+
+
+def _documents_up_to_error(text: str, source: str, problems: list[Problem]) -> Iterator[tuple[int, object]]:
+    """The documents of ``text`` up to the first that does not parse, whose problem goes to ``problems``
+    (the parser cannot find its feet after it): the ones before it are still checked."""
+    documents = yamlio.iter_documents(text, source)
+    while True:
+        try:
+            yield next(documents)
+        except StopIteration:
+            return
+        except UserError as exc:
+            problems.extend(exc.problems)
+            return
 
 
 def _is_list_kind(doc: dict) -> bool:

@@ -59,3 +59,16 @@ def test_no_cluster_is_exit_2(kube_env, tmp_path):
     result = run(kube_env, str(folder / "desired.yaml"), "--cluster")
     assert result.returncode == 2 and result.stdout == ""
     assert "Traceback" not in result.stderr and result.stderr.startswith("flink-gitops plan: error: ")
+
+
+def test_an_unreadable_live_object_is_bad_input_not_a_create(kubeapi, kube_env, tmp_path):
+    folder = CASES / "upgrade" / "from-savepoint-to-savepoint"
+    seed_case(kubeapi, folder)
+    kubeapi.add_unreadable("FlinkDeployment", {"apiVersion": "apps/v1", "kind": "Deployment",
+                                               "metadata": {"name": "web", "namespace": "payments"}})
+    kc = kubeapi.kubeconfig(tmp_path / "kc")
+    result = run(kube_env, str(folder / "desired.yaml"), "--cluster", "-n", "payments", "--kubeconfig", kc)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"flink-gitops plan: error: cluster stand-in-cluster ({kubeapi.url}): FlinkDeployment payments/web: kind "
+        "'Deployment', not FlinkDeployment (cannot be read; plan needs every live object)"]

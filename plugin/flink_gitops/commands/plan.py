@@ -68,10 +68,14 @@ def _live_from_cluster(args):
 
     cluster = connect(args)
     namespaces = () if args.all_namespaces else tuple(dict.fromkeys(args.namespace or [cluster.namespace]))
+    unreadable: list[str] = []
     try:
-        objects, absent = list_once(cluster.api_client, None, namespaces)
+        objects, absent = list_once(cluster.api_client, None, namespaces, skipped=unreadable)
     except ListError as exc:
         raise UserError(f"{cluster.describe()}: {exc.kind}: {exc.cause}") from None
+    if unreadable:  # planning without it would call its desired twin a create: refuse rather than mislead
+        raise UserError([f"{cluster.describe()}: {line} (cannot be read; plan needs every live object)"
+                         for line in unreadable])
     for kind in absent:
         note("plan", f"note: {kind} is not installed in {cluster.describe()} (no CustomResourceDefinition)")
     located = [Located(o, cluster.describe(), i + 1) for i, o in enumerate(objects)]

@@ -22,6 +22,7 @@ COMMANDS = (
     "flink_gitops.commands.render",
     "flink_gitops.commands.health",
     "flink_gitops.commands.wait",
+    "flink_gitops.commands.plan",
     "flink_gitops.commands.serve",
     "flink_gitops.commands.generate",
     "flink_gitops.commands.completion",

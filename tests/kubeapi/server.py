@@ -221,7 +221,8 @@ class FakeApiServer:
         self._cond.notify_all()
 
     def create(self, kind: str, namespace: str, name: str, spec: dict | None = None,
-               status: dict | None = None, generation: int = 1, labels: dict | None = None) -> dict:
+               status: dict | None = None, generation: int = 1, labels: dict | None = None,
+               owner_references: list | None = None) -> dict:
         plural = self._plural(kind)
         with self._cond:
             key = (plural, namespace, name)
@@ -237,6 +238,8 @@ class FakeApiServer:
             }
             if labels:
                 obj["metadata"]["labels"] = dict(labels)
+            if owner_references:
+                obj["metadata"]["ownerReferences"] = copy.deepcopy(owner_references)
             if status is not None:
                 obj["status"] = copy.deepcopy(status)
             self._objects[key] = obj

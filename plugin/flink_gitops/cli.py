@@ -13,7 +13,7 @@ import argparse
 import importlib
 import sys
 
-from flink_gitops import __version__
+from flink_gitops import __version__, stdio
 from flink_gitops.errors import UserError
 
 #: Sub-command modules, in the order ``--help`` lists them.
@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        stdio.flush()  # a full disk is reported here, not as a traceback at exit
+        return code
     except UserError as exc:
         for problem in exc.problems:
             print(f"flink-gitops {args.command}: error: {problem}", file=sys.stderr)
@@ -53,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # e.g. `flink-gitops render | head`
         return 1
+    except OSError as exc:  # a print() to stdout on a full disk
+        if exc.errno not in stdio.WRITE_ERRORS:
+            raise
+        print(f"flink-gitops {args.command}: error: {stdio.output_error(exc).problems[0]}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

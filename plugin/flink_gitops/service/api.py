@@ -7,7 +7,7 @@ import time
 import uuid
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
@@ -109,7 +109,10 @@ def _body(limit: int) -> bytes:
     MAX_CONTENT_LENGTH by itself; a chunked body declares none, so it is counted here as it is read."""
     stream, parts, size = request.stream, [], 0
     while size <= limit:
-        part = stream.read(min(65536, limit + 1 - size))
+        try:
+            part = stream.read(min(65536, limit + 1 - size))
+        except Exception as exc:  # gunicorn's InvalidChunkSize, ChunkMissingTerminator, NoMoreData...: the client's
+            raise BadRequest(f"{_EVALUATED}: malformed or cut short ({type(exc).__name__})") from None
         if not part:
             return b"".join(parts)
         parts.append(part)

@@ -230,15 +230,19 @@ def read_bytes(path: str, shown: str, max_bytes: int, streams: bool = False) -> 
     return data
 
 
-def objects_from_text(text: str, source: str, applicable: bool = True) -> list[Located]:
+def objects_from_text(text: str, source: str, applicable: bool = True, stop_after: int | None = None) -> list[Located]:
     """Every Kubernetes object in a YAML/JSON stream; ``List`` kinds are flattened into their items.
 
     ``applicable``: also insist on what the API server would (a name, string labels and
     annotations). Off for objects that are only read, e.g. to assess their health.
+    ``stop_after``: stop parsing once more objects than this are found (the caller's budget is
+    spent: the rest of the stream is not worth its time), and return what was found.
     """
     out: list[Located] = []
     problems: list[Problem] = []
     for index, doc in yamlio.iter_documents(text, source):
+        if stop_after is not None and len(out) > stop_after:
+            return out
         if not isinstance(doc, dict):
             problems.append(Problem(f"expected a Kubernetes object (a mapping), got a {type(doc).__name__}",
                                     file=source, document=index))

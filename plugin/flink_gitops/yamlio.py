@@ -370,11 +370,12 @@ def iter_documents(text: str, source: str) -> Iterator[tuple[int, object]]:
         loader.dispose()
 
 
-def count_lines(text: str) -> int:
-    """A cheap upper bound on what parsing ``text`` costs: its line breaks plus its commas (JSON or
-    flow YAML written on one line). Each YAML node needs one or the other (or nests, which
-    MAX_DEPTH bounds), and memory and time follow the nodes; see flink_gitops.render.budget."""
-    return text.count("\n") + text.count(",") + 1
+def count_nodes(text: str) -> int:
+    """A cheap upper bound on the YAML nodes of ``text``, taken before parsing it: its line breaks,
+    commas, colons and opening brackets. A node (a key, a value, a list, a mapping) needs one of
+    them, nesting aside, which MAX_DEPTH bounds; what parsing costs follows the nodes
+    (flink_gitops.render.budget has the figures)."""
+    return text.count("\n") + text.count(",") + text.count(":") + text.count("[") + text.count("{") + 1
 
 
 def load_documents(text: str, source: str) -> list[tuple[int, object]]:

@@ -1,16 +1,19 @@
-"""One render's budget: the bytes it reads, the lines it parses, the objects it builds and how long kustomize or helm may run.
+"""One render's budget: the bytes it reads, the YAML nodes it parses, the objects it builds, and how long kustomize or helm may run.
 
 The sidecar's environment sets the ceilings (``FLINK_GITOPS_MAX_*``, ``FLINK_GITOPS_TOOL_TIMEOUT``:
-the Argo CD admin's choice, sized below for the sidecar's 1 GiB memory limit and Argo CD's 90 s
-exec timeout). Parameters, which whoever writes the repository controls (``flink-gitops.yaml``,
-the Application's plugin env and parameters), may only lower them: a value above the ceiling is an
-error, not silently clamped, so the app's author learns why the render stops.
+the Argo CD admin's choice). Parameters, which whoever writes the repository controls
+(``flink-gitops.yaml``, the Application's plugin env and parameters), may only lower them: a value
+above its ceiling is an error, not silently clamped, so the app's author learns why.
 
-Lines are what a render's memory and time follow: each line (or comma, in a flow collection or
-JSON written on one line) is at least one parsed node, and a node costs about 350 bytes while it is
-parsed and 10-20 µs through load, steps and dump (measured: bench/render_bench.py objects, a block
-list of ``- 1`` lines and a JSON array of ``1,``: 300-390 bytes per line alike). Bytes alone
-cannot bound memory: 4 MiB of ``[1,1,1,...]`` take 750 MB, 4 MiB of ordinary manifests 70 MB.
+The defaults are sized for the sidecar's 1 GiB memory limit and Argo CD's 90 s exec timeout.
+Bytes alone cannot bound memory: 4 MiB of ``[1,1,1,...]`` take 750 MB to parse, 4 MiB of ordinary
+manifests 70 MB. Memory and time follow the YAML nodes, and a node needs a line break, a comma, a
+colon or an opening bracket in the text, so their count, taken before parsing, bounds them
+(yamlio.count_nodes). Measured per counted node, whole render (``/usr/bin/time``, max RSS): 120 B
+and 25 µs for bench/render_bench.py's objects; 370-390 B for lists of ``1`` or ``{}``, block or
+flow; 540-610 B for mappings of two keys and nested flow mappings, the heaviest shape found. So
+1,000,000 nodes stay under about 650 MB and 25 s, leaving room for the output; kustomize and helm
+get 45 s of the 90.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Mapping
 
 from flink_gitops import quantities as Q
 from flink_gitops.errors import Problem, UserError
-from flink_gitops.yamlio import count_lines
+from flink_gitops.yamlio import count_nodes
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,12 @@ LIMITS: tuple[Limit, ...] = (
           "files above this size are refused (bytes, or with a Ki/Mi/Gi suffix)"),
     Limit("max-total-size", "FLINK_GITOPS_MAX_TOTAL_SIZE", "32Mi", "size", "Most bytes read",
           "a render reading more bytes in all (every file, or kustomize/helm output) is refused"),
-    Limit("max-total-lines", "FLINK_GITOPS_MAX_TOTAL_LINES", "1500000", "count", "Most lines parsed",
-          "a render parsing more lines is refused (a comma counts as a line: memory and time follow them)"),
+    Limit("max-total-nodes", "FLINK_GITOPS_MAX_TOTAL_NODES", "1000000", "count", "Most YAML nodes parsed",
+          "a render parsing more YAML nodes is refused (keys, values, lists, mappings: counted before parsing as "
+          "the line breaks, commas, colons and brackets of the text; memory and time follow them)"),
     Limit("max-objects", "FLINK_GITOPS_MAX_OBJECTS", "20000", "count", "Most objects",
           "a render building more Kubernetes objects is refused (List items count)"),
-    Limit("tool-timeout", "FLINK_GITOPS_TOOL_TIMEOUT", "60s", "duration", "kustomize/helm time limit",
+    Limit("tool-timeout", "FLINK_GITOPS_TOOL_TIMEOUT", "45s", "duration", "kustomize/helm time limit",
           "kustomize build or helm template running longer is stopped (e.g. 45s)"),
 )
 BY_PARAM: dict[str, Limit] = {limit.param: limit for limit in LIMITS}
@@ -87,11 +91,11 @@ class Budget:
         self.values = dict(values)
         self.file_size = int(values["max-file-size"])
         self.total_size = int(values["max-total-size"])
-        self.total_lines = int(values["max-total-lines"])
+        self.total_nodes = int(values["max-total-nodes"])
         self.objects = int(values["max-objects"])
         self.tool_timeout = float(values["tool-timeout"])
         self.bytes_read = 0
-        self.lines_read = 0
+        self.nodes_read = 0
         self.objects_built = 0
 
     @classmethod
@@ -125,28 +129,33 @@ class Budget:
     def defaults(cls) -> "Budget":
         return cls(ceilings({}))
 
-    def _over(self, limit: str, used: str, shown_in: str | None) -> OverBudget:
+    def _over(self, limit: str, what: str, shown_in: str | None) -> OverBudget:
         spec = BY_PARAM[limit]
         return OverBudget(Problem(
-            f"the render would read {used}, above its limit of {shown(spec, self.values[limit])} "
-            f"(parameter {limit}; the sidecar's ceiling is {spec.env})", file=shown_in,
+            f"{what.format(limit=shown(spec, self.values[limit]))} (parameter {limit}; the sidecar's ceiling is "
+            f"{spec.env})", file=shown_in,
             hint="render less in one app (split it into several Applications), or raise the limit"))
 
     def take_bytes(self, n: int, source: str | None) -> None:
         self.bytes_read += n
         if self.bytes_read > self.total_size:
-            raise self._over("max-total-size", f"{self.bytes_read:,} bytes so far", source)
+            raise self._over("max-total-size", f"reading this takes the render to {self.bytes_read:,} bytes, past its "
+                             "limit of {limit}", source)
 
     def take_text(self, text: str, source: str | None) -> None:
-        """Charge the lines of ``text``, before it is parsed (parsing is what costs)."""
-        self.lines_read += count_lines(text)
-        if self.lines_read > self.total_lines:
-            raise self._over("max-total-lines", f"{self.lines_read:,} lines so far", source)
+        """Charge the nodes of ``text``, before it is parsed (parsing is what costs)."""
+        self.nodes_read += count_nodes(text)
+        if self.nodes_read > self.total_nodes:
+            raise self._over("max-total-nodes", f"parsing this takes the render to {self.nodes_read:,} YAML nodes, past "
+                             "its limit of {limit}", source)
 
     def take_objects(self, n: int, source: str | None) -> None:
         self.objects_built += n
         if self.objects_built > self.objects:
-            raise self._over("max-objects", f"{self.objects_built:,} objects so far", source)
+            raise self._over("max-objects", "this takes the render past its limit of {limit} objects", source)
 
     def bytes_left(self) -> int:
         return max(0, self.total_size - self.bytes_read)
+
+    def objects_left(self) -> int:
+        return max(0, self.objects - self.objects_built)

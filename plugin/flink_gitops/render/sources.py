@@ -64,7 +64,7 @@ def budgeted_objects(data: bytes | str, shown: str, budget: Budget) -> list[Loca
     budget.take_bytes(len(data), shown)
     text = data if isinstance(data, str) else decode(data, shown)
     budget.take_text(text, shown)
-    objs = objects_from_text(text, shown)
+    objs = objects_from_text(text, shown, stop_after=budget.objects_left())
     budget.take_objects(len(objs), shown)
     return objs
 
@@ -174,7 +174,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _tool_objects(text: str, what: str, budget: Budget) -> list[Located]:
-    objs = objects_from_text(text, what)
+    objs = objects_from_text(text, what, stop_after=budget.objects_left())
     budget.take_objects(len(objs), what)
     return objs
 

@@ -238,11 +238,13 @@ def _lone_surrogate(doc: object) -> tuple[str, str] | None:
         node, path = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
+                bad = _surrogate_in(key) if isinstance(key, str) else None
+                if bad:  # the mapping is named, not the key: the message must stay printable text
+                    return path, bad
                 where = f"{path}.{key}" if path else str(key)
-                for text in (key, value):
-                    bad = _surrogate_in(text) if isinstance(text, str) else None
-                    if bad:
-                        return where, bad
+                bad = _surrogate_in(value) if isinstance(value, str) else None
+                if bad:
+                    return where, bad
                 stack.append((value, where))
         elif isinstance(node, list):
             for i, value in enumerate(node):

@@ -34,8 +34,9 @@ browser:
 	    || echo "make: could not install chromium; the dashboard test will skip"; \
 	fi
 
-## test: install test extras (and chromium where possible) and run the whole suite
+## test: install test extras (and chromium where possible), check the import layers, run the whole suite
 test: $(VENV)/.installed-test browser
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 ## generate: rewrite every generated file (lua/, argocd/, flux/, docs/health.md)

@@ -13,7 +13,7 @@ import yaml
 
 from flink_gitops.health.evaluate import evaluate
 from flink_gitops.argocd.sandbox import LuaSandbox
-from flink_gitops.argocd.health_scripts import assess
+from flink_gitops.argocd.health_scripts import evaluate as run_lua
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,8 +35,8 @@ def main() -> None:
     objs = objects()
     strict, open_ = LuaSandbox(open_libs=False), LuaSandbox(open_libs=True)
     print(f"{len(objs)} realistic objects (the health fixtures)")
-    print(f"lua strict sandbox : {rate(lambda o: assess(o, strict), objs):10,.0f} evaluations/s")
-    print(f"lua open libs      : {rate(lambda o: assess(o, open_), objs):10,.0f} evaluations/s")
+    print(f"lua strict sandbox : {rate(lambda o: run_lua(o, strict), objs):10,.0f} evaluations/s")
+    print(f"lua open libs      : {rate(lambda o: run_lua(o, open_), objs):10,.0f} evaluations/s")
     print(f"python evaluator   : {rate(evaluate, objs):10,.0f} evaluations/s")
 
 

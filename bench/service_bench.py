@@ -139,14 +139,15 @@ def timed(url: str, repeat: int, before=None) -> list[float]:
 def breakdown(api: FakeApiServer, tmp: Path) -> None:
     """What getting ready is made of, measured in this process: the paged list, then the evaluation."""
     from flink_gitops.cluster.config import connect
-    from flink_gitops.cluster.store import HealthStore, lua_evaluator
+    from flink_gitops.assess import evaluator
+    from flink_gitops.cluster.store import HealthStore
     from flink_gitops.cluster.watcher import list_once
 
     cluster = connect(api.kubeconfig(tmp / "kubeconfig-breakdown"))
     t = time.perf_counter()
     objects, _ = list_once(cluster.api_client, kinds=["FlinkDeployment"])
     listed = time.perf_counter() - t
-    store = HealthStore(kinds=["FlinkDeployment"], evaluator=lua_evaluator())
+    store = HealthStore(kinds=["FlinkDeployment"], evaluator=evaluator())
     t = time.perf_counter()
     store.replace("FlinkDeployment", objects)
     evaluated = time.perf_counter() - t

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugin"))
 
 from flink_gitops.flink import Located  # noqa: E402
-from flink_gitops.render.validate import validate_objects  # noqa: E402
+from flink_gitops.render.validation.validator import validate_objects  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "validate" / "valid"
 

@@ -50,9 +50,10 @@ def deployment(name: str, namespace: str = "streaming", health: str = "Healthy",
 @pytest.fixture
 def store():
     """An empty health cache that evaluates with the generated Lua, as the service's does."""
-    from flink_gitops.cluster.store import HealthStore, lua_evaluator
+    from flink_gitops.assess import evaluator
+    from flink_gitops.cluster.store import HealthStore
 
-    return HealthStore(evaluator=lua_evaluator())
+    return HealthStore(evaluator=evaluator())
 
 
 def client_for(store):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flink_gitops.argocd.actions.runner import (
+from tests.action_runner import (
     apply_merge_patch,
     clean_returned_obj,
     create_merge_patch,

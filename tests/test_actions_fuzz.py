@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flink_gitops.argocd.actions.runner import create_merge_patch, run_action, run_discovery, same_json
+from tests.action_runner import create_merge_patch, run_action, run_discovery, same_json
 from flink_gitops.argocd.actions.definition import actions_for, expected_after, expected_discovery
 from flink_gitops.argocd.actions.luagen import action_lua, discovery_lua
 from flink_gitops.argocd.sandbox import LuaSandbox

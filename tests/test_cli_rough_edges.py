@@ -127,7 +127,7 @@ def test_render_a_file_it_may_not_read_is_one_error_line(repo, monkeypatch):
     # As root every file is readable, so the refusal an ordinary user meets is made here.
     import builtins
 
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
 
     real_open = builtins.open
 

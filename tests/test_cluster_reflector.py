@@ -10,7 +10,8 @@ import pytest
 
 from flink_gitops.cluster.config import connect
 from flink_gitops.cluster.reflector import Backoff, Timeouts
-from flink_gitops.cluster.store import ABSENT, FAILING, SYNCED, HealthStore, lua_evaluator
+from flink_gitops.assess import evaluator
+from flink_gitops.cluster.store import ABSENT, FAILING, SYNCED, HealthStore
 from flink_gitops.cluster.watcher import Watcher, list_once
 from tests.kubeapi import FakeApiServer
 from tests.kubeapi.samples import DEGRADED, HEALTHY, SESSION_JOB, job_failed_status, load, seed, status_of
@@ -262,11 +263,11 @@ def test_converges_after_churn(server, tmp_path):
         until(store, lambda: stored(store) == served(server), timeout=30, what="convergence")
         assert len(store.all_records()) == len(names)
         # each record holds the health of the object's latest version, as file mode assesses it
-        evaluate = lua_evaluator()
+        evaluate = evaluator()
         latest = {(o["metadata"]["namespace"], o["kind"], o["metadata"]["name"]): o
                   for k in ("FlinkDeployment", "FlinkSessionJob") for o in server.objects(k)}
         assert {r.key: r.status for r in store.all_records()} == {
-            (ns, kind, name): evaluate(o)[0] for (ns, kind, name), o in latest.items()}
+            (ns, kind, name): evaluate(o).status for (ns, kind, name), o in latest.items()}
         assert {r.status for r in store.all_records()} >= {"Healthy", "Degraded", "Progressing"}
     finally:
         watcher.stop()

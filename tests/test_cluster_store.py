@@ -43,9 +43,9 @@ def test_since_is_the_last_transition_and_transitions_are_counted():
 
 def test_a_relist_keeps_unchanged_records_and_drops_the_gone():
     calls = []
-    from flink_gitops.cluster.store import lua_evaluator
+    from flink_gitops.assess import evaluator
 
-    real = lua_evaluator()
+    real = evaluator()
 
     def counting(o):
         calls.append(o["metadata"]["name"])

@@ -2,6 +2,7 @@
 
 import pytest
 
+from flink_gitops import flink
 from flink_gitops.flink import in_api_group, is_flink, resolve_kind
 
 
@@ -36,3 +37,23 @@ def test_a_misspelled_kind_is_in_the_group_but_has_no_health_table():
 def test_kinds_are_named_as_kubectl_names_them(text, kind):
     found = resolve_kind(text)
     assert (found.kind if found else None) == kind
+
+
+def test_every_kind_of_the_vocabulary_has_a_health_table_in_the_same_order():
+    from flink_gitops.health.tables import TABLES
+
+    assert tuple(TABLES) == flink.kind_names()
+    assert all(t.group == flink.API_GROUP for t in TABLES.values())
+
+
+@pytest.mark.parametrize("api_version, parsed", [
+    ("flink.apache.org/v1beta1", ("flink.apache.org", "v1beta1")),
+    ("v1", ("", "v1")),
+    ("", ("", "")),
+    ("flink.apache.org/", ("flink.apache.org", "")),
+    ("flink.apache.org/v1beta1/extra", None),
+    (7, None),
+])
+def test_api_versions_are_parsed_as_apimachinery_parses_them(api_version, parsed):
+    assert flink.parse_api_version(api_version) == parsed
+    assert flink.group_of({"apiVersion": api_version}) == (parsed[0] if parsed else "")

@@ -13,7 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flink_gitops.flux.celgen import FLUX_STATUS, all_health_check_exprs, top_level_variables
+from flink_gitops.flux.health_cel import all_health_check_exprs
+from tests.cel_reads import top_level_variables
+from flink_gitops.health.status import FLUX_STATUS_OF
 from flink_gitops.flux.evaluate import CelEngine, evaluate
 from flink_gitops.health.evaluate import decide
 from flink_gitops.health.tables import TABLES
@@ -38,7 +40,7 @@ def flux_vs_evaluator(obj) -> tuple[str, str, str]:
     kind = obj["kind"]
     status, _, rule = decide(TABLES[kind], obj)
     result = evaluate(ENTRIES[kind], obj, ENGINE)
-    expected = FLUX_STATUS[status]
+    expected = FLUX_STATUS_OF[status]
     if result.decided_by == "observedGeneration":
         assert result.status == "InProgress"
         return result.status, expected, "pre-empted"

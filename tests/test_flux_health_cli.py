@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import run_cli
+from tests.helpers import run_cli
 
 pytest.importorskip("cel_expr_python", reason="cel-expr-python (the test extra) runs the CEL")
 

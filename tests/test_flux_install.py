@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flink_gitops.flux.celgen import all_health_check_exprs
+from flink_gitops.flux.health_cel import all_health_check_exprs
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = sorted(p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "flux").rglob("kustomization.yaml"))

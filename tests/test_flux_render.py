@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import run_cli
+from tests.helpers import run_cli
 
 DEPLOYMENT = """\
 apiVersion: flink.apache.org/v1beta1

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flink_gitops.health.evaluate import evaluate
-from flink_gitops.health.luagen import compile_table
-from flink_gitops.argocd.sandbox import HEALTH_STATUSES, LuaSandbox
+from flink_gitops.argocd.health_lua import compile_table
+from flink_gitops.argocd.sandbox import LuaSandbox
+from flink_gitops.health.status import ARGOCD_STATUSES
 from flink_gitops.health.tables import (
     BLUE_GREEN_STATES,
     JM_STATUS,
@@ -37,7 +38,7 @@ def _agree(objs, kind):
         for string_lib, box in BOXES.items():
             lua = box.health(script, obj)
             py = evaluate(obj, string_lib=string_lib)
-            assert lua.status in HEALTH_STATUSES
+            assert lua.status in ARGOCD_STATUSES
             assert (lua.status, lua.message) == (py["status"], py["message"]), (string_lib, obj)
     return len(objs)
 

@@ -9,7 +9,7 @@ import yaml
 
 from flink_gitops.flink import Located
 from flink_gitops.health.evaluate import evaluate
-from flink_gitops.render.validate import validate_objects
+from flink_gitops.render.validation.validator import validate_objects
 
 LIVE = Path(__file__).resolve().parents[1] / "examples" / "live"
 EXAMPLES = sorted(LIVE.glob("*.yaml"))

@@ -4,14 +4,14 @@ import subprocess
 
 import pytest
 
-from flink_gitops.health.docs import render_markdown
-from flink_gitops.health.luagen import compile_table, render_health_files
+from flink_gitops.health.docs import generate_health_doc
+from flink_gitops.argocd.health_lua import compile_table, generate_health_files
 from flink_gitops.health.model import All, values_of
 from flink_gitops.argocd.sandbox import LuaSandbox, LuaScriptError
 from flink_gitops.health.tables import TABLES
 
 
-@pytest.mark.parametrize("path,text", sorted(render_health_files().items()))
+@pytest.mark.parametrize("path,text", sorted(generate_health_files().items()))
 def test_committed_lua_matches_table(repo, path, text):
     committed = (repo / path).read_text()
     assert committed == text, f"{path} is stale: run `flink-gitops generate lua`"
@@ -19,7 +19,7 @@ def test_committed_lua_matches_table(repo, path, text):
 
 
 def test_committed_docs_match_table(repo):
-    assert (repo / "docs/health.md").read_text() == render_markdown(), "run `flink-gitops generate docs`"
+    assert (repo / "docs/health.md").read_text() == generate_health_doc(), "run `flink-gitops generate docs`"
 
 
 def test_generate_check_detects_drift(repo, tmp_path, cli_env):

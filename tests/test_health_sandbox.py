@@ -61,6 +61,6 @@ def test_time_limit():
 @pytest.mark.parametrize("text", ['say "hi"\\n', "tab\there\r\nnext", "bell\x07 nul\x00 esc\x1b", "über ✓", ""])
 def test_the_lua_string_escaper_round_trips_in_real_lua(text):
     """One escaper writes every string literal of the generated Lua (health and actions)."""
-    from flink_gitops.health.luagen import lua_string
+    from flink_gitops.argocd.health_lua import lua_string
 
     assert LuaSandbox().run(f"return {lua_string(text)}", {}) == text

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import install_recorder
+from tests.helpers import install_recorder
 
 pytestmark = pytest.mark.e2e
 

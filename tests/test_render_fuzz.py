@@ -65,7 +65,7 @@ def test_property_odd_shapes_give_output_or_a_user_error(objs, strategy):
 
 # --- issue 14: hostile text through every command: exit 2 with a message, never a traceback -----------
 
-from conftest import run_cli  # noqa: E402
+from tests.helpers import run_cli  # noqa: E402
 
 #: A FlinkDeployment (live: health reads its status) whose every field can take a hostile value.
 FLINK_FIELDS = {

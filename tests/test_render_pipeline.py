@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from tests.helpers import run_cli
 import yaml
 
 from flink_gitops.errors import Problem
 from flink_gitops.render import pipeline
+from flink_gitops.render import validate as validate_step
 from flink_gitops.render.params import PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +53,7 @@ def test_validation_errors_fail_the_render_one_line_each_nothing_on_stdout(monke
     problems = [Problem("upgradeMode 'stateful' does not exist", file="a.yaml", document=1,
                         obj="FlinkDeployment x", field="spec.job.upgradeMode", hint="use savepoint"),
                 Problem("no checkpoint directory", file="b.yaml", document=2, obj="FlinkDeployment y")]
-    monkeypatch.setattr(pipeline, "validate_objects", fake_validator(problems, ["w1"], seen))
+    monkeypatch.setattr(validate_step, "validate_objects", fake_validator(problems, ["w1"], seen))
     code, out, err = run(str(EXAMPLE))
     assert code == 2 and out == ""
     assert err.splitlines()[-2:] == [
@@ -64,7 +65,7 @@ def test_validation_errors_fail_the_render_one_line_each_nothing_on_stdout(monke
 
 
 def test_validation_warnings_go_to_stderr_and_the_render_succeeds(monkeypatch):
-    monkeypatch.setattr(pipeline, "validate_objects", fake_validator([], ["FlinkDeployment x: consider HA"], []))
+    monkeypatch.setattr(validate_step, "validate_objects", fake_validator([], ["FlinkDeployment x: consider HA"], []))
     code, out, err = run(str(EXAMPLE))
     assert code == 0 and out
     assert "flink-gitops render: warning: FlinkDeployment x: consider HA" in err
@@ -72,7 +73,7 @@ def test_validation_warnings_go_to_stderr_and_the_render_succeeds(monkeypatch):
 
 def test_validation_sees_the_app_namespace(monkeypatch):
     seen: list = []
-    monkeypatch.setattr(pipeline, "validate_objects", fake_validator([], [], seen))
+    monkeypatch.setattr(validate_step, "validate_objects", fake_validator([], [], seen))
     monkeypatch.setenv("ARGOCD_APP_NAMESPACE", "streaming-prod")
     assert run(str(EXAMPLE))[0] == 0
     assert seen[0][1]["namespace"] == "streaming-prod"
@@ -80,7 +81,7 @@ def test_validation_sees_the_app_namespace(monkeypatch):
 
 def test_validate_false_skips_the_validator(monkeypatch):
     seen: list = []
-    monkeypatch.setattr(pipeline, "validate_objects", fake_validator([Problem("no")], [], seen))
+    monkeypatch.setattr(validate_step, "validate_objects", fake_validator([Problem("no")], [], seen))
     code, _, _ = run(str(EXAMPLE), "--param", "validate=false")
     assert code == 0 and seen == []
 

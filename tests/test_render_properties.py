@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from tests.helpers import run_cli
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 

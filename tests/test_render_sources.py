@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import install_recorder
+from tests.helpers import install_recorder
 from flink_gitops.cli import main
 
 APPS = Path(__file__).parent / "fixtures" / "apps"

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flink_gitops.cluster.store import ABSENT, FAILING, HealthStore, lua_evaluator
+from flink_gitops.assess import evaluator
+from flink_gitops.cluster.store import ABSENT, FAILING, HealthStore
 from flink_gitops.service import create_app
 from service_objects import client, client_for, deployment, store  # noqa: F401 (fixtures)
 
@@ -143,7 +144,7 @@ def test_a_change_shows_in_the_next_listing_and_an_unchanged_cache_answers_304(c
 
 
 def test_an_etag_from_another_service_never_answers_304(client, store):
-    other = HealthStore(evaluator=lua_evaluator())
+    other = HealthStore(evaluator=evaluator())
     fill(store)
     fill(other)  # same writes, same version number: a restarted pod, another replica
     etag = client_for(other).get("/api/v1/resources").headers["ETag"]
@@ -222,7 +223,7 @@ def test_creating_the_app_starts_no_thread_and_importing_the_package_no_flask():
     threads = threading.active_count()
     create_app({"WATCH": True, "KUBECONFIG": "/nonexistent"})
     assert threading.active_count() == threads  # the watcher starts in the worker, after the fork
-    probe = "import sys, flink_gitops.service, flink_gitops.service.cli; print('flask' in sys.modules)"
+    probe = "import sys, flink_gitops.service, flink_gitops.commands.serve; print('flask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
 

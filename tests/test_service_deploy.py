@@ -12,7 +12,8 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from flink_gitops import __version__
-from flink_gitops.cluster.store import HealthStore, lua_evaluator
+from flink_gitops.assess import evaluator
+from flink_gitops.cluster.store import HealthStore
 from flink_gitops.flink import API_GROUP, kinds
 from service_objects import client_for, deployment
 
@@ -80,7 +81,7 @@ def test_the_alerts_use_series_the_service_exports(docs):
     rules = {r["alert"]: r for g in docs["PrometheusRule"]["spec"]["groups"] for r in g["rules"]}
     degraded = rules["FlinkResourceDegraded"]
     assert degraded["for"] == "5m"
-    store = HealthStore(evaluator=lua_evaluator())
+    store = HealthStore(evaluator=evaluator())
     store.replace("FlinkDeployment", [deployment("pricing", health="Degraded")])
     text = client_for(store).get("/metrics").get_data(as_text=True)
     exported = {(s.name, frozenset(s.labels.items())) for f in text_string_to_metric_families(text) for s in f.samples}

@@ -22,7 +22,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from flink_gitops.flink import Located
-from flink_gitops.health.cli import assess_all
+from flink_gitops.assess import assess
 from kubeapi import FakeApiServer
 from service_objects import deployment
 from service_process import BIN, free_port, serve, wait_until
@@ -41,7 +41,7 @@ def put(api: FakeApiServer, obj: dict) -> dict:
 
 def expected(api: FakeApiServer, kinds=KINDS) -> dict[tuple[str, str, str], str]:
     objs = [Located(o, "stand-in", 1) for kind in kinds for o in api.objects(kind)]
-    return {(r["namespace"], r["kind"], r["name"]): r["status"] for r in assess_all(objs)}
+    return {(v.namespace, v.kind, v.name): v.status for v in assess(objs)}
 
 
 def seed(api: FakeApiServer) -> None:
@@ -127,8 +127,8 @@ def test_converges_after_churn(api, tmp_path):
                          "the service to converge on the stand-in's objects")
         assert got == want
         messages = {r["name"]: r["message"] for r in svc.get("/api/v1/resources?namespace=a&namespace=b")[1]["resources"]}
-        wanted_messages = {r["name"]: r["message"] for r in assess_all(
-            [Located(o, "stand-in", 1) for o in api.objects("FlinkDeployment")]) if r["namespace"] in ("a", "b")}
+        wanted_messages = {v.name: v.message for v in assess(
+            [Located(o, "stand-in", 1) for o in api.objects("FlinkDeployment")]) if v.namespace in ("a", "b")}
         assert messages == wanted_messages
 
 

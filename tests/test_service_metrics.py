@@ -6,7 +6,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from flink_gitops.cluster.store import ABSENT
-from flink_gitops.service.statuses import statuses
+from flink_gitops.assess import statuses
 from service_objects import client, deployment, store  # noqa: F401 (fixtures)
 
 
@@ -84,10 +84,10 @@ def test_per_resource_lines_are_byte_for_byte_what_prometheus_client_writes(stor
     store.replace("FlinkDeployment", [deployment("orders"), deployment("pricing", "batch", "Degraded"),
                                       deployment('q"uo\\te\nnl', "ünï", "Progressing")])
     exposition = Exposition(store)
-    exposition.render()  # fill the per-record cache, then change one record and drop another
+    exposition.body()  # fill the per-record cache, then change one record and drop another
     store.upsert("FlinkDeployment", deployment("orders", health="Degraded", rv=2))
     store.delete("FlinkDeployment", deployment("pricing", "batch"))
-    ours = exposition.render().decode()
+    ours = exposition.body().decode()
 
     family = GaugeMetricFamily(HEALTH, HEALTH_HELP, labels=["namespace", "kind", "name", "status"])
     for rec in store.all_records():

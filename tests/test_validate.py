@@ -16,7 +16,7 @@ import yaml
 
 from flink_gitops.errors import Problem
 from flink_gitops.flink import Located
-from flink_gitops.render.validate import SKIP_ANNOTATION, validate_objects
+from flink_gitops.render.validation.validator import SKIP_ANNOTATION, validate_objects
 from flink_gitops.render.validation.registry import RULES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
@@ -736,7 +736,7 @@ def test_problems_come_in_input_order_and_are_stable():
 
 
 # ------------------------------------------------------------------------------------------------
-# typos that used to pass (issue 8, "validation gaps")
+# typos that used to pass validation
 
 
 def test_misspelled_flink_kind_is_an_error_that_names_the_kind_meant():

@@ -1,9 +1,9 @@
-"""The ``flink-gitops`` command line.
+"""The ``flink-gitops`` command line: the root parser over the command modules in :mod:`flink_gitops.commands`.
 
-Each feature package owns its sub-command: its module exposes ``register(subparsers)`` (the
-arguments, and the handler as ``func``) and does its own printing. Command modules import
-nothing heavy at module level; lupa and the like are imported inside the handler that needs
-them, so ``flink-gitops render`` never pays for the health runner. A new command is one line in
+Each command module exposes ``register(subparsers)`` (the arguments, and the handler as
+``func``) and does its own printing. Command modules import nothing heavy at module level; lupa,
+the ``kubernetes`` client and the like are imported inside the handler that needs them, so
+``flink-gitops render`` never pays for them. A new command is one module and one line in
 :data:`COMMANDS`.
 """
 
@@ -14,15 +14,16 @@ import importlib
 import sys
 
 from flink_gitops import __version__, stdio
+from flink_gitops.assess import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_INTERRUPTED
 from flink_gitops.errors import UserError
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS = (
-    "flink_gitops.render.cli",
-    "flink_gitops.health.cli",
-    "flink_gitops.cluster.cli",
-    "flink_gitops.service.cli",
-    "flink_gitops.generate",
+    "flink_gitops.commands.render",
+    "flink_gitops.commands.health",
+    "flink_gitops.commands.wait",
+    "flink_gitops.commands.serve",
+    "flink_gitops.commands.generate",
 )
 
 
@@ -49,19 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         for problem in exc.problems:
             print(f"flink-gitops {args.command}: error: {problem}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except RecursionError:  # an object nested deeper than any Kubernetes object, met past the loader
         print(f"flink-gitops {args.command}: error: input is nested too deeply to process", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # e.g. `flink-gitops render | head`
-        return 1
+        return EXIT_BROKEN_PIPE
     except OSError as exc:  # a print() to stdout on a full disk
         if exc.errno not in stdio.WRITE_ERRORS:
             raise
         print(f"flink-gitops {args.command}: error: {stdio.output_error(exc).problems[0]}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,7 +10,7 @@
   the hand-written ``argocd/repo-server-sidecar.yaml`` under ``repoServer.extraContainers`` /
   ``repoServer.volumes``, for installs managed with the argo-cd Helm chart.
 
-Sources: :func:`flink_gitops.health.luagen.render_health_files`,
+Sources: :func:`flink_gitops.argocd.health_lua.generate_health_files`,
 :mod:`flink_gitops.argocd.actions`, :func:`flink_gitops.argocd.ignore_differences.system_level_customizations`,
 and (for the Helm values) the hand-written ``argocd/repo-server-sidecar.yaml`` and ``argocd/kustomization.yaml``.
 """
@@ -67,9 +67,9 @@ def _header(command: str, what: str) -> str:
 
 def health_scripts() -> dict[str, str]:
     """Kind -> health.lua text, from the health generator (the same text as lua/<group>/<Kind>/health.lua)."""
-    from flink_gitops.health.luagen import render_health_files
+    from flink_gitops.argocd.health_lua import generate_health_files
 
-    files = render_health_files()
+    files = generate_health_files()
     out = {}
     for kind in kind_names():
         rel = f"lua/{API_GROUP}/{kind}/health.lua"
@@ -108,7 +108,7 @@ def argocd_cm_data() -> dict[str, str]:
     return data
 
 
-def render_argocd_cm_text() -> str:
+def generate_argocd_cm_text() -> str:
     """``argocd/argocd-cm.yaml``: written by ``flink-gitops generate bundle``, printed by ``generate argocd-cm``."""
     doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"}, "data": argocd_cm_data()}
     text = (
@@ -160,7 +160,7 @@ def image_reference(repo_root: pathlib.Path) -> str:
     raise RuntimeError(f"{KUSTOMIZATION_PATH}: no images entry for {IMAGE_PLACEHOLDER!r}")
 
 
-def render_helm_values_text(repo_root: pathlib.Path) -> str:
+def generate_helm_values_text(repo_root: pathlib.Path) -> str:
     container, volumes = sidecar_from_patch(repo_root)
     container = dict(container, image=image_reference(repo_root))
     values = {
@@ -178,13 +178,13 @@ def render_helm_values_text(repo_root: pathlib.Path) -> str:
     return text
 
 
-def render_bundle_files(repo_root: pathlib.Path | None = None) -> dict[str, str]:
+def generate_bundle_files(repo_root: pathlib.Path | None = None) -> dict[str, str]:
     """Repo-relative path -> text of every generated file under argocd/."""
     root = pathlib.Path(repo_root) if repo_root is not None else _REPO_ROOT
     return {
-        ARGOCD_CM_PATH: render_argocd_cm_text(),
-        HELM_VALUES_PATH: render_helm_values_text(root),
+        ARGOCD_CM_PATH: generate_argocd_cm_text(),
+        HELM_VALUES_PATH: generate_helm_values_text(root),
     }
 
 
-__all__ = ["render_bundle_files", "render_argocd_cm_text", "argocd_cm_data"]
+__all__ = ["generate_bundle_files", "generate_argocd_cm_text", "argocd_cm_data"]

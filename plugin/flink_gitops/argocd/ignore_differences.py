@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flink_gitops import yamlio
-from flink_gitops.flink import API_GROUP, kind_names
-from flink_gitops.render.ignore_differences import STATUS
+from flink_gitops.flink import API_GROUP, STATUS_POINTER, kind_names
 
 
 def system_level_customizations() -> dict[str, str]:
@@ -15,7 +14,7 @@ def system_level_customizations() -> dict[str, str]:
     """
     return {
         f"resource.customizations.ignoreDifferences.{API_GROUP}_{kind}": yamlio.dump_documents(
-            [{"jsonPointers": [STATUS]}]
+            [{"jsonPointers": [STATUS_POINTER]}]
         ).removeprefix("---\n")
         for kind in kind_names()
     }

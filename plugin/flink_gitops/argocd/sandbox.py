@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from lupa import lua51
 
-HEALTH_STATUSES = ("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown")
+from flink_gitops.health.status import ARGOCD_STATUSES, UNKNOWN
+
 INVALID_HEALTH_STATUS = "Lua returned an invalid health status"
 TIME_LIMIT_SECONDS = 1.0
 
@@ -182,10 +183,10 @@ class LuaSandbox:
         for key, value in (("status", status), ("message", message)):
             if value is not None and not isinstance(value, str):
                 raise LuaScriptError(f"{name}: {key} must be a string, got {_lua_type(value)}")
-        if status not in HEALTH_STATUSES:
+        if status not in ARGOCD_STATUSES:
             if status is None and message is None and next(iter(result.keys()), None) is None:
                 return HealthResult("", "")  # `return {}`: Argo CD reads an empty status
-            return HealthResult("Unknown", INVALID_HEALTH_STATUS)
+            return HealthResult(UNKNOWN, INVALID_HEALTH_STATUS)
         return HealthResult(status, message or "")
 
     # -- conversion ----------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The health cache: every watched Flink object's health, evaluated once per change.
 
 Reflectors (one per kind) write into a :class:`HealthStore`; the CLI, the service's API, its
-metrics and its dashboard only read it. Health is decided by the same generated Lua that Argo CD
-runs (in the reproduced sandbox) and the deciding rule is named by the Python evaluator, exactly
-as ``flink-gitops health --why`` does, so every reader shows what Argo CD shows.
+metrics and its dashboard only read it. Each object gets its :class:`~flink_gitops.assess.Verdict`
+from the assessment layer (by default Argo CD's engine with the rule named, exactly as
+``flink-gitops health --why`` decides), so every reader shows what Argo CD shows.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from flink_gitops.assess import Verdict, evaluator as argocd_evaluator, identity
 from flink_gitops.flink import kind_names
 
 #: What a reflector reports about its kind (``/readyz`` shows it).
@@ -21,18 +22,12 @@ PENDING, SYNCED, ABSENT, FAILING = "pending", "synced", "absent", "failing"
 
 
 @dataclass(frozen=True)
-class Record:
-    """One object's health as the readers see it."""
+class Record(Verdict):
+    """One live object's verdict, with what the readers need of the object and of time."""
 
-    kind: str
-    namespace: str
-    name: str
-    status: str
-    message: str
-    rule: str
-    since: float  # epoch seconds: when this status began (or when the object was first seen)
-    generation: int | None
-    observed_generation: int | None
+    since: float = 0.0  # epoch seconds: when this status began (or when the object was first seen)
+    generation: int | None = None
+    observed_generation: int | None = None
     uid: str = ""
     resource_version: str = ""
 
@@ -80,25 +75,8 @@ class KindState:
         return out
 
 
-Evaluator = Callable[[dict], tuple[str, str, str]]
-
-
-def lua_evaluator(open_libs: bool = False) -> Evaluator:
-    """(status, message, rule) by the generated Lua in Argo CD's sandbox, rule by the Python table.
-
-    Thread-safe: each calling thread gets its own Lua runtime.
-    """
-    from flink_gitops.argocd.health_scripts import shown_health
-    from flink_gitops.argocd.sandbox import LuaSandbox
-    from flink_gitops.health.evaluate import decide
-    from flink_gitops.health.tables import TABLES
-
-    def evaluate(obj: dict) -> tuple[str, str, str]:
-        _, _, rule = decide(TABLES[obj["kind"]], obj)
-        status, message = shown_health(obj, LuaSandbox.for_thread(open_libs=open_libs))
-        return status, message, rule
-
-    return evaluate
+#: ``obj -> Verdict``; :func:`flink_gitops.assess.evaluator` unless a test gives another.
+Evaluator = Callable[[dict], Verdict]
 
 
 def _int_or_none(value) -> int | None:
@@ -174,21 +152,23 @@ class HealthStore:
 
     def _evaluator(self) -> Evaluator:
         if self._evaluate is None:
-            self._evaluate = lua_evaluator()
+            self._evaluate = argocd_evaluator()
         return self._evaluate
 
     def _build(self, kind: str, obj: dict) -> Record:
         """Evaluate one object (outside the lock: the Lua is the slow part); ``since`` is set on commit."""
-        status, message, rule = self._evaluator()(obj)
+        verdict = self._evaluator()(obj)
         meta = _meta(obj)
         st = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+        namespace, name = identity(obj)
         return Record(
             kind=kind,
-            namespace=_text(meta.get("namespace")),
-            name=_text(meta.get("name")),
-            status=status,
-            message=message,
-            rule=rule,
+            namespace=namespace,
+            name=name,
+            status=verdict.status,
+            message=verdict.message,
+            rule=verdict.rule,
+            engine=verdict.engine,
             since=0.0,
             generation=_int_or_none(meta.get("generation")),
             observed_generation=_int_or_none(st.get("observedGeneration")),
@@ -356,4 +336,4 @@ class HealthStore:
             return dict(self._restarts)
 
 
-__all__ = ["HealthStore", "Record", "KindState", "lua_evaluator", "PENDING", "SYNCED", "ABSENT", "FAILING"]
+__all__ = ["HealthStore", "Record", "KindState", "PENDING", "SYNCED", "ABSENT", "FAILING"]

@@ -20,8 +20,9 @@ import math
 from dataclasses import dataclass
 
 from flink_gitops.errors import Problem, UserError
+from flink_gitops.flink import group_of
+from flink_gitops.health.status import CURRENT, FAILED, IN_PROGRESS, UNKNOWN
 
-CURRENT, IN_PROGRESS, FAILED, UNKNOWN = "Current", "InProgress", "Failed", "Unknown"
 ORDER = (("inProgress", IN_PROGRESS), ("failed", FAILED), ("current", CURRENT))
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -129,15 +130,9 @@ def evaluate(entry: dict, obj: dict, engine: CelEngine) -> FluxResult:
     return FluxResult(IN_PROGRESS, "none")
 
 
-def group_of(api_version: str) -> str:
-    """The API group as apimachinery's ``schema.ParseGroupVersion`` reads it (Flux matches entries by
-    group and kind): no slash is a core-group version, more than one slash no group at all."""
-    parts = api_version.split("/")
-    return parts[0] if len(parts) == 2 else ""
-
-
 def entry_for(obj: dict, entries: list[dict]) -> dict | None:
-    """The entry Flux uses for ``obj``: same API group and kind (the version is ignored)."""
+    """The entry Flux uses for ``obj``: same API group and kind (the version is ignored; the group as
+    apimachinery parses apiVersion, as Flux does)."""
     api, kind = obj.get("apiVersion"), obj.get("kind")
     if not isinstance(api, str) or not isinstance(kind, str):
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flink_gitops.flux.celgen import all_health_check_exprs
+from flink_gitops.flux.health_cel import all_health_check_exprs
 
 EXPRS_PATH = "flux/healthcheckexprs.yaml"
 PATCH_PATH = "flux/health-checks/healthcheckexprs-patch.yaml"
@@ -30,7 +30,7 @@ def entries_yaml(entries: list[dict], indent: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_flux_files() -> dict[str, str]:
+def generate_flux_files() -> dict[str, str]:
     """Repo-relative path -> text of every generated Flux file."""
     entries = all_health_check_exprs()
     patch = ("- op: add\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from flink_gitops.flink import group_of
 from flink_gitops.health.model import (
     ERROR_TEXT_LIMIT,
     All,
@@ -169,7 +170,7 @@ def error_text(text: str, string_lib: bool) -> str:
     return text
 
 
-def render_message(parts: tuple, v: dict, string_lib: bool) -> str:
+def format_message(parts: tuple, v: dict, string_lib: bool) -> str:
     out = []
     for part in parts:
         if isinstance(part, str):
@@ -181,7 +182,7 @@ def render_message(parts: tuple, v: dict, string_lib: bool) -> str:
             out.append(error_text(value, string_lib) if isinstance(value, str) else lua_tostring(value))
         elif isinstance(part, Opt):
             if v[part.field] is not None:
-                out.append(render_message(part.parts, v, string_lib))
+                out.append(format_message(part.parts, v, string_lib))
         else:
             raise TypeError(part)
     return "".join(out)
@@ -192,7 +193,7 @@ def decide(table: Table, obj, string_lib: bool = False) -> tuple[str, str, str]:
     v = read_fields(table, obj if isinstance(obj, dict) else {})
     for rule in table.rules:
         if holds(rule.when, v):
-            return rule.status, render_message(rule.message, v, string_lib), rule.name
+            return rule.status, format_message(rule.message, v, string_lib), rule.name
     raise AssertionError(f"{table.kind}: the last rule must always match")
 
 
@@ -200,12 +201,7 @@ def evaluate(obj, string_lib: bool = False) -> dict | None:
     """Health of a Flink resource as ``{"status", "message"}``; None for other kinds."""
     kind = obj.get("kind") if isinstance(obj, dict) else None
     table = TABLES.get(kind) if isinstance(kind, str) else None
-    if table is None or not _group_matches(obj, table.group):
+    if table is None or group_of(obj) != table.group:
         return None
     status, message, _ = decide(table, obj, string_lib)
     return {"status": status, "message": message}
-
-
-def _group_matches(obj: dict, group: str) -> bool:
-    api = obj.get("apiVersion")
-    return isinstance(api, str) and api.split("/", 1)[0] == group

@@ -1,7 +1,8 @@
 """The vocabulary of the health decision tables: fields, conditions, messages, rules.
 
-A table is data. Three back ends read it and must agree: the Python evaluator
-(:mod:`.evaluate`), the Lua generator (:mod:`.luagen`) and the docs generator (:mod:`.docs`).
+A table is data. Four back ends read it and must agree: the Python evaluator (:mod:`.evaluate`),
+the docs generator (:mod:`.docs`), and the compilers beside the engines they target: Lua for Argo
+CD (:mod:`flink_gitops.argocd.health_lua`) and CEL for Flux (:mod:`flink_gitops.flux.health_cel`).
 The vocabulary is deliberately tiny so that every condition compiles to a flat chain of
 comparisons in Lua 5.1 *without* the ``string`` or ``math`` libraries.
 
@@ -13,6 +14,7 @@ types (``"1" ~= 1``, ``1 ~= true``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
+from flink_gitops.health.status import ARGOCD_STATUSES
 
 # --- fields -------------------------------------------------------------------------------
 
@@ -140,9 +142,13 @@ ERROR_TEXT_LIMIT = 200
 class Rule:
     name: str
     when: Cond
-    status: str
+    status: str  # one of health.status.ARGOCD_STATUSES (checked here, so a typo fails at import)
     message: tuple  # parts: str | Val | ErrorText | Opt
     why: str
+
+    def __post_init__(self):
+        if self.status not in ARGOCD_STATUSES:
+            raise ValueError(f"rule {self.name!r}: {self.status!r} is not one of {', '.join(ARGOCD_STATUSES)}")
 
 
 @dataclass(frozen=True)
@@ -152,8 +158,6 @@ class Table:
     fields: tuple[Field, ...]
     rules: tuple[Rule, ...]
     doc: str = ""
-    plural: str = ""  # the CRD's plural resource name; "" means kind.lower() + "s"
-    short_names: tuple[str, ...] = ()  # the CRD's shortNames (kubectl get flinkdep)
     field_index: dict = dc_field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -161,11 +165,6 @@ class Table:
 
     def field(self, name: str) -> Field:
         return self.field_index[name]
-
-    @property
-    def resource(self) -> str:
-        """The plural resource name in API paths (``flinkdeployments``)."""
-        return self.plural or self.kind.lower() + "s"
 
 
 def fields_of(cond: Cond) -> set[str]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 
 from flink_gitops.errors import Problem, UserError
-from flink_gitops.flink import API_GROUP, Located, in_api_group
+from flink_gitops.flink import API_GROUP, STATUS_POINTER, Located, in_api_group
 from flink_gitops.render.budget import OverBudget
 from flink_gitops.render.context import RenderContext, normalize_repo_url
 from flink_gitops.render.objects import autoscaler_enabled, dig, name_of, where, with_obj
 
 RESPECT = "RespectIgnoreDifferences=true"
-STATUS = "/status"
+STATUS = STATUS_POINTER
 PARALLELISM = "/spec/job/parallelism"
 REPLICAS = "/spec/taskManager/replicas"
 #: Kinds whose /status is ignored everywhere: Argo CD must never try to write what the operator reports.

@@ -9,12 +9,12 @@ import uuid
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from flink_gitops.assess import assess, no_flink_resources, statuses
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
-from flink_gitops.service.app import service
+from flink_gitops.service.state import service
 from flink_gitops.service.settings import MAX_EVALUATE_BYTES
 from flink_gitops.service.recordtext import RecordTextCache
-from flink_gitops.service.statuses import statuses
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -124,7 +124,6 @@ def _body(limit: int) -> bytes:
 def evaluate():
     """Objects in the body (YAML or JSON, several documents, Lists) assessed as ``flink-gitops health``
     does: the same rows as ``flink-gitops health -o json`` (``?why=true`` adds the deciding rule)."""
-    from flink_gitops.health.cli import assess_all
     from flink_gitops.manifests import objects_from_text
 
     data = _body(MAX_EVALUATE_BYTES)
@@ -135,12 +134,11 @@ def evaluate():
         except UnicodeDecodeError as exc:
             raise UserError(Problem(f"not UTF-8 text (byte {exc.start})", file=_EVALUATED)) from None
         objs = objects_from_text(text, _EVALUATED, applicable=False)
-        rows = assess_all(objs, why=why)
-        if not rows:
-            raise UserError(Problem("no flink.apache.org resources found (kinds: " + ", ".join(kind_names()) + ")",
-                                    file=_EVALUATED))
+        verdicts = assess(objs, why=why)
+        if not verdicts:
+            raise no_flink_resources(_EVALUATED)
     except UserError as exc:
         return _error("; ".join(str(p) for p in exc.problems), 400)
     except RecursionError:
         return _error(f"{_EVALUATED}: input is nested too deeply to process", 400)
-    return _json({"resources": rows, "skipped": len(objs) - len(rows)})
+    return _json({"resources": [v.row(why) for v in verdicts], "skipped": len(objs) - len(verdicts)})

@@ -7,27 +7,12 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from flink_gitops.cluster.store import HealthStore, lua_evaluator
+from flink_gitops.assess import evaluator
+from flink_gitops.cluster.store import HealthStore
+from flink_gitops.service import api, dashboard, metrics, probes
 from flink_gitops.service.settings import MAX_EVALUATE_BYTES, resolve
+from flink_gitops.service.state import EXTENSION, Service
 from flink_gitops.service.watching import WatchRunner
-
-#: Key of the service's state in ``app.extensions``.
-EXTENSION = "flink_gitops"
-
-
-class Service:
-    """What the blueprints share: the health cache and the watcher that fills it."""
-
-    def __init__(self, store: HealthStore, runner: WatchRunner):
-        self.store = store
-        self.runner = runner
-        self.exposition = None  # /metrics' text, read from ``store`` (flink_gitops.service.metrics)
-
-
-def service(app: Flask | None = None) -> Service:
-    from flask import current_app
-
-    return (app or current_app).extensions[EXTENSION]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -43,11 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_EVALUATE_BYTES
     app.json.sort_keys = False
-    store = config.get("STORE") or HealthStore(evaluator=lua_evaluator(), namespaces=settings.namespaces)
+    store = config.get("STORE") or HealthStore(evaluator=evaluator(), namespaces=settings.namespaces)
     app.extensions[EXTENSION] = Service(store, WatchRunner(store, settings))
-
-    from flink_gitops.service import api, dashboard, metrics, probes
-
     app.extensions[EXTENSION].exposition = metrics.Exposition(store)
     app.register_blueprint(probes.bp)
     app.register_blueprint(api.bp)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from flink_gitops import __version__
+from flink_gitops.assess import statuses
 from flink_gitops.flink import kind_names
-from flink_gitops.service.statuses import statuses
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")

@@ -31,7 +31,7 @@ control_socket_disable = True
 
 def post_worker_init(worker) -> None:
     """Start watching as soon as the worker runs, not on the first request."""
-    from flink_gitops.service.app import EXTENSION
+    from flink_gitops.service.state import EXTENSION
 
     service = getattr(worker.wsgi, "extensions", {}).get(EXTENSION)
     if service is not None:
@@ -39,7 +39,7 @@ def post_worker_init(worker) -> None:
 
 
 def worker_exit(server, worker) -> None:
-    from flink_gitops.service.app import EXTENSION
+    from flink_gitops.service.state import EXTENSION
 
     service = getattr(getattr(worker, "wsgi", None), "extensions", {}).get(EXTENSION)
     if service is not None:

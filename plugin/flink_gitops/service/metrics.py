@@ -17,10 +17,10 @@ from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from flink_gitops.assess import statuses
 from flink_gitops.cluster.store import ABSENT, FAILING, PENDING, SYNCED, HealthStore, Record
-from flink_gitops.service.app import service
+from flink_gitops.service.state import service
 from flink_gitops.service.recordtext import RecordTextCache
-from flink_gitops.service.statuses import statuses
 
 bp = Blueprint("metrics", __name__)
 
@@ -109,7 +109,7 @@ class Exposition:
         self.registry.register(WatchCollector(store))
         ProcessCollector(registry=self.registry)  # process_resident_memory_bytes, CPU, open fds
 
-    def render(self) -> bytes:
+    def body(self) -> bytes:
         lines = self.health.texts(self.store.all_records(), complete=True)
         head = f"# HELP {HEALTH} {HEALTH_HELP}\n# TYPE {HEALTH} gauge\n"
         return (head + "".join(lines)).encode() + generate_latest(self.registry)
@@ -117,4 +117,4 @@ class Exposition:
 
 @bp.get("/metrics")
 def metrics():
-    return Response(service().exposition.render(), 200, {"Content-Type": CONTENT_TYPE_LATEST})
+    return Response(service().exposition.body(), 200, {"Content-Type": CONTENT_TYPE_LATEST})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from flink_gitops.service.app import service
+from flink_gitops.service.state import service
 
 bp = Blueprint("probes", __name__)
 

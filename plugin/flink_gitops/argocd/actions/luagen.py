@@ -1,6 +1,6 @@
 """Generate Argo CD's action layout for the Flink kinds from :mod:`flink_gitops.argocd.actions.definition`.
 
-``render_action_files()`` returns, per kind, in Argo CD's ``resource_customizations`` layout::
+``generate_action_files()`` returns, per kind, in Argo CD's ``resource_customizations`` layout::
 
     lua/flink.apache.org/<Kind>/actions/discovery.lua
     lua/flink.apache.org/<Kind>/actions/<action>/action.lua
@@ -28,7 +28,7 @@ from flink_gitops.argocd.actions.definition import (
 )
 from flink_gitops.argocd.actions.samples import SAMPLES
 from flink_gitops.flink import API_GROUP
-from flink_gitops.health.luagen import lua_string
+from flink_gitops.argocd.health_lua import lua_string
 from flink_gitops.yamlio import Dumper
 
 GENERATOR = "flink-gitops generate lua"
@@ -142,7 +142,7 @@ def expected_output_name(sample: str, action: str) -> str:
     return f"testdata/{sample}.{action}.yaml"
 
 
-def render_action_files() -> dict[str, str]:
+def generate_action_files() -> dict[str, str]:
     """Repo-relative path -> text of every generated action file."""
     files: dict[str, str] = {}
     for kind in KINDS:
@@ -166,4 +166,4 @@ def render_action_files() -> dict[str, str]:
     return files
 
 
-__all__ = ["ACTIONS", "render_action_files", "discovery_lua", "action_lua", "actions_dir"]
+__all__ = ["ACTIONS", "generate_action_files", "discovery_lua", "action_lua", "actions_dir"]

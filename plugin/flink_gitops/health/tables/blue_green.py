@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flink_gitops import flink
 from flink_gitops.health.model import (
     TRUE,
     Eq,
@@ -32,9 +33,8 @@ from flink_gitops.health.tables.common import (
 )
 
 FLINK_BLUE_GREEN_DEPLOYMENT = Table(
-    kind="FlinkBlueGreenDeployment",
+    kind=flink.FLINK_BLUE_GREEN_DEPLOYMENT.kind,
     group=GROUP,
-    short_names=("flinkbgdep",),
     doc="Two FlinkDeployments (blue and green) with zero-downtime transitions between them.",
     fields=STATUS_FIELDS + (
         Field("bg_state", ("status.blueGreenState",), values=BLUE_GREEN_STATES),

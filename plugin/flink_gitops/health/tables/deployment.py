@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flink_gitops import flink
 from flink_gitops.health.model import (
     TRUE,
     Eq,
@@ -49,9 +50,8 @@ SESSION_CLUSTER = Not(IsTable("job")) & (absent("job_state") | In("job_state", S
 RUNS_AN_APPLICATION = In("job_state", APPLICATION_JOB_STATES) | Eq("lifecycle", "SUSPENDED")
 
 FLINK_DEPLOYMENT = Table(
-    kind="FlinkDeployment",
+    kind=flink.FLINK_DEPLOYMENT.kind,
     group=GROUP,
-    short_names=("flinkdep",),
     doc="An application cluster (spec.job set) or a session cluster (no spec.job), as the operator's "
         "Mode.getMode decides. What runs follows the last reconciled spec, which the status shows without "
         "parsing it: only an application reports a job state other than RECONCILING or FINISHED.",

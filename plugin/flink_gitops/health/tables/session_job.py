@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flink_gitops import flink
 from flink_gitops.health.model import (
     TRUE,
     Eq,
@@ -36,9 +37,8 @@ from flink_gitops.health.tables.common import (
 )
 
 FLINK_SESSION_JOB = Table(
-    kind="FlinkSessionJob",
+    kind=flink.FLINK_SESSION_JOB.kind,
     group=GROUP,
-    short_names=("sessionjob",),
     doc="A job submitted to the session cluster named in spec.deploymentName.",
     fields=COMMON_FIELDS + (Field("deployment_name", ("spec.deploymentName",)),),
     rules=(

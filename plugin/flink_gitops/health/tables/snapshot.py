@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flink_gitops import flink
 from flink_gitops.health.model import (
     TRUE,
     Eq,
@@ -25,9 +26,8 @@ from flink_gitops.health.tables.common import (
 )
 
 FLINK_STATE_SNAPSHOT = Table(
-    kind="FlinkStateSnapshot",
+    kind=flink.FLINK_STATE_SNAPSHOT.kind,
     group=GROUP,
-    short_names=("flinksnp",),
     doc="A savepoint or checkpoint of a job, triggered or recorded by the operator.",
     fields=STATUS_FIELDS + (
         Field("state", ("status.state",), values=SNAPSHOT_STATES),

@@ -1,4 +1,4 @@
-"""Helpers of :mod:`flink_gitops.render.validate` (the entry point).
+"""The validator and its helpers: :mod:`.validator` (the entry point, ``validate_objects``) and:
 
 ``flinkconf``: the Flink configuration the operator's validator sees (flattening, defaults, typed
 reads); ``quantities``: Flink memory sizes, Kubernetes quantities, durations; ``periods``: the

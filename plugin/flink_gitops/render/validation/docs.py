@@ -47,7 +47,7 @@ def _rule_section(rule: Rule) -> list[str]:
     return lines
 
 
-def render_rule_index() -> str:
+def generate_rule_index() -> str:
     """The generated block, markers included."""
     groups = _by_concern()
     lines = [BEGIN, "## Rules", "",
@@ -66,11 +66,11 @@ def render_rule_index() -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_validation_doc(root: Path) -> str:
+def generate_validation_doc(root: Path) -> str:
     """docs/validation.md under ``root`` with its rule index rewritten (appended when it has no markers)."""
     path = root / DOC_PATH
     current = path.read_text(encoding="utf-8") if path.is_file() else "# Validation before sync\n\n"
-    index = render_rule_index()
+    index = generate_rule_index()
     start, end = current.find(BEGIN), current.find(END)
     if start == -1 or end == -1:
         return current.rstrip("\n") + "\n\n" + index

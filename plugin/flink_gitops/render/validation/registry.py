@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 #: Where the quoted sources live (paths in :attr:`Rule.source` are relative to it).
 OPERATOR_REPO = "apache/flink-kubernetes-operator"
-#: The file name the examples are validated under (it starts every expected line).
-EXAMPLE_FILE = "example.yaml"
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,7 @@ def health_script_path(table: Table) -> str:
     return f"lua/{table.group}/{table.kind}/health.lua"
 
 
-def render_health_files() -> dict[str, str]:
+def generate_health_files() -> dict[str, str]:
     """Repo-relative path -> text of every generated health script."""
     from flink_gitops.health.tables import TABLES
 

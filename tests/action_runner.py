@@ -1,4 +1,4 @@
-"""What Argo CD does around an action script, reproduced for tests and checks.
+"""What Argo CD does around an action script, reproduced for the action tests (Lua 5.1 in the reproduced sandbox).
 
 Argo CD (``util/lua/lua.go``, ``server/application/application.go``):
 

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import re
 
+from flink_gitops.health.status import CURRENT, FAILED, FLUX_STATUS_OF, IN_PROGRESS
 from flink_gitops.health.model import All, Any_, Cond, Eq, Field, In, IsTable, Less, Not, Present, Table
 
-#: Which table statuses each Flux expression stands for.
+#: Which table statuses each Flux expression stands for (each maps to the expression's Flux status).
 EXPRESSION_STATUSES = {
-    "inProgress": ("Progressing", "Suspended", "Unknown"),
-    "failed": ("Degraded",),
-    "current": ("Healthy",),
+    "inProgress": tuple(s for s, f in FLUX_STATUS_OF.items() if f == IN_PROGRESS),
+    "failed": tuple(s for s, f in FLUX_STATUS_OF.items() if f == FAILED),
+    "current": tuple(s for s, f in FLUX_STATUS_OF.items() if f == CURRENT),
 }
-FLUX_STATUS = {"Healthy": "Current", "Degraded": "Failed", "Progressing": "InProgress",
-               "Suspended": "InProgress", "Unknown": "InProgress"}
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # CEL's reserved words cannot be selected with `.`; none of the operator's keys is one.
@@ -45,11 +44,6 @@ def _keys(path: str) -> list[str]:
         if not _IDENT.fullmatch(key) or key in _RESERVED:
             raise ValueError(f"{path}: {key!r} cannot be selected in CEL")
     return keys
-
-
-def top_level_variables(table: Table) -> tuple[str, ...]:
-    """The object's top-level keys the expressions read: each must exist, or Flux errors."""
-    return tuple(sorted({_keys(p)[0] for f in table.fields for p in f.paths}))
 
 
 def _reach(path: str) -> tuple[list[str], str]:

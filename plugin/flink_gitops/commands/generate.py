@@ -38,25 +38,25 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
     """Repo-relative path -> expected text for a target."""
     files: dict[str, str] = {}
     if target in ("lua", "all"):
-        from flink_gitops.argocd.actions import render_action_files
-        from flink_gitops.health.luagen import render_health_files
+        from flink_gitops.argocd.actions import generate_action_files
+        from flink_gitops.argocd.health_lua import generate_health_files
 
-        files.update(render_health_files())
-        files.update(render_action_files())
+        files.update(generate_health_files())
+        files.update(generate_action_files())
     if target in ("docs", "all"):
-        from flink_gitops.health.docs import render_markdown
-        from flink_gitops.render.validation.docs import render_validation_doc
+        from flink_gitops.health.docs import generate_health_doc
+        from flink_gitops.render.validation.docs import generate_validation_doc
 
-        files["docs/health.md"] = render_markdown()
-        files["docs/validation.md"] = render_validation_doc(root)
+        files["docs/health.md"] = generate_health_doc()
+        files["docs/validation.md"] = generate_validation_doc(root)
     if target in ("bundle", "all"):
-        from flink_gitops.argocd.bundle import render_bundle_files
+        from flink_gitops.argocd.bundle import generate_bundle_files
 
-        files.update(render_bundle_files(root))
+        files.update(generate_bundle_files(root))
     if target in ("flux", "all"):
-        from flink_gitops.flux.files import render_flux_files
+        from flink_gitops.flux.files import generate_flux_files
 
-        files.update(render_flux_files())
+        files.update(generate_flux_files())
     return files
 
 
@@ -85,9 +85,9 @@ def _root(args) -> Path:
 
 def _run(args) -> int:
     if args.target == "argocd-cm":
-        from flink_gitops.argocd.bundle import render_argocd_cm_text
+        from flink_gitops.argocd.bundle import generate_argocd_cm_text
 
-        sys.stdout.write(render_argocd_cm_text())
+        sys.stdout.write(generate_argocd_cm_text())
         return 0
     root = _root(args)
     files = generated_files(args.target, root)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from flink_gitops.errors import Problem, UserError
-from flink_gitops.flink import API_GROUP, Located, in_api_group
+from flink_gitops.flink import API_GROUP, Located, group_of, in_api_group
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.objects import annotations_of, dig, name_of, where, with_obj
 
@@ -97,7 +97,7 @@ def ignore_rule(namespace: str, name: str) -> dict:
 
 def _without_argocd_annotations(loc: Located, ctx: RenderContext, plan: list[str]) -> Located:
     """``loc`` without ``argocd.argoproj.io/*`` annotations (Argo CD's own objects keep theirs)."""
-    if str(loc.obj.get("apiVersion", "")).split("/")[0].endswith("argoproj.io"):
+    if group_of(loc.obj).endswith("argoproj.io"):
         return loc
     ann = annotations_of(loc.obj)
     gone = [k for k in ann if isinstance(k, str) and k.startswith(ARGOCD_ANNOTATION_PREFIX)]

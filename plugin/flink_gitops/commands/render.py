@@ -78,7 +78,7 @@ def list_params(target: str = "argocd") -> str:
     overrides: dict = {}
     extra: dict = {}
     if target == "flux":
-        from flink_gitops.flux.render import FLUX_DEFAULTS, FLUX_PARAMETER_HELP, FLUX_PARAMETERS
+        from flink_gitops.render.flux_target import FLUX_DEFAULTS, FLUX_PARAMETER_HELP, FLUX_PARAMETERS
 
         overrides = FLUX_DEFAULTS
         extra = {name: (default, FLUX_PARAMETER_HELP[name]) for name, default in FLUX_PARAMETERS.items()}
@@ -115,7 +115,7 @@ def run(args) -> int:
         return 0
     app_dir = _app_dir(args.path)
     if args.target == "flux":
-        from flink_gitops.flux.render import collect_params as collect_flux_params
+        from flink_gitops.render.flux_target import collect_params as collect_flux_params
 
         params = collect_flux_params(collect_params, app_dir, env, args.param or [], args.explain)
     else:

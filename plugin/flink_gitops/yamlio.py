@@ -199,7 +199,9 @@ def _json_constant(name: str) -> object:
     raise _NotJson(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
 
 
-def _parse_json(text: str) -> object:
+def parse_json(text: str) -> object:
+    """One JSON document; raises ValueError for what JSON, as Kubernetes reads it, does not allow
+    (duplicate keys, NaN and Infinity, an integer past Python's conversion limit) as for bad syntax."""
     return json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
 
 
@@ -308,7 +310,7 @@ def iter_documents(text: str, source: str) -> Iterator[tuple[int, object]]:
     deep = _may_be_deep(text)
     if stripped[:1] in ("{", "["):
         try:
-            doc = _parse_json(text)
+            doc = parse_json(text)
         except ValueError as exc:  # JSONDecodeError, _NotJson, or an integer past Python's limit
             if source.endswith(".json"):  # a .json file is JSON: its own error says what is wrong
                 raise UserError(Problem(_json_problem(exc, text), file=source, document=1)) from None

@@ -7,7 +7,7 @@ import time
 import uuid
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from flink_gitops.assess import assess, no_flink_resources, statuses
 from flink_gitops.errors import Problem, UserError
@@ -111,6 +111,8 @@ def _body(limit: int) -> bytes:
     while size <= limit:
         try:
             part = stream.read(min(65536, limit + 1 - size))
+        except HTTPException:  # werkzeug's own 413 past MAX_CONTENT_LENGTH
+            raise
         except Exception as exc:  # gunicorn's InvalidChunkSize, ChunkMissingTerminator, NoMoreData...: the client's
             raise BadRequest(f"{_EVALUATED}: malformed or cut short ({type(exc).__name__})") from None
         if not part:

@@ -131,6 +131,21 @@ def test_a_missing_crd_is_a_note(tmp_path, env):
         assert "orders" in result.stdout
 
 
+def test_an_unreadable_object_is_a_warning_and_never_an_all_healthy_exit(server, env, tmp_path):
+    seed(server, HEALTHY, "streaming", "orders")
+    server.add_unreadable("FlinkDeployment", {"apiVersion": "apps/v1", "kind": "Deployment",
+                                              "metadata": {"name": "web", "namespace": "streaming"}})
+    kc = server.kubeconfig(tmp_path / "kc")
+    result = flink_gitops(env, "health", "--cluster", "-n", "streaming", "--kubeconfig", kc, "-o", "json")
+    assert result.returncode == 3, result.stderr  # not healthy: one object's health is unknown
+    assert [(r["name"], r["status"]) for r in json.loads(result.stdout)] == [("orders", "Healthy")]
+    assert result.stderr == ("flink-gitops health: warning: FlinkDeployment streaming/web: kind 'Deployment', "
+                             "not FlinkDeployment (cannot be read, left out)\n")
+    # asked for by name, the readable object's health decides
+    named = flink_gitops(env, "health", "--cluster", "-n", "streaming", "--kubeconfig", kc, "flinkdep/orders")
+    assert named.returncode == 0, named.stderr
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -389,3 +389,167 @@ def test_an_expiring_token_from_an_exec_plugin_is_fetched_again_on_the_next_watc
         assert store.synced() and server.count("FlinkDeployment", "list") == 1
     finally:
         watcher.stop()
+
+
+# --- faults in the stream itself: silence, lines and objects that cannot be read -----------------
+
+IDLE = Timeouts(connect=2, list_read=5, min_watch=3, read_margin=2, absent_retry=0.5, watch_idle=1.5)
+
+
+def one_kind(server, tmp_path, store=None, **kw) -> tuple[Watcher, HealthStore]:
+    return start(server, tmp_path, kinds=["FlinkDeployment"], store=store or HealthStore(kinds=["FlinkDeployment"]),
+                 **kw)
+
+
+def test_a_watch_gone_silent_is_failing_within_the_idle_timeout_until_it_delivers_again(server, tmp_path, caplog):
+    caplog.set_level("INFO", logger="flink_gitops.cluster")
+    seed(server, HEALTHY, "streaming", "orders")
+    watcher, store = one_kind(server, tmp_path, timeouts=IDLE)
+    try:
+        until(store, store.synced)
+        server.mute_watches(True)  # the open watch stays open and sends nothing, bookmarks included
+        muted = time.monotonic()
+        until(store, lambda: store.kind_states()["FlinkDeployment"].state == FAILING, what="FAILING")
+        # the last bookmark came at most bookmark_interval before the mute: failing within the idle timeout
+        assert time.monotonic() - muted < IDLE.watch_idle + 2.0
+        state = store.kind_states()["FlinkDeployment"]
+        assert state.reason == "the watch sent no event and no bookmark for 1.5s; watching again"
+        assert not store.synced() and store.ready()  # as in an outage: the last known health is still served
+        assert "reflector-flinkdeployments: failing (the watch sent no event and no bookmark" in caplog.text
+
+        # a change the silent server holds back: not shown, and the kind keeps saying it is not current
+        server.update("FlinkDeployment", "streaming", "orders", status=job_failed_status())
+        deadline = time.monotonic() + 10
+        while store.watch_restarts().get(("FlinkDeployment", "timeout"), 0) < 2:  # re-watched, accepted, silent
+            assert store.kind_states()["FlinkDeployment"].state == FAILING and not store.synced()
+            assert time.monotonic() < deadline, "no second idle timeout"
+            time.sleep(0.05)
+        assert store.kind_states()["FlinkDeployment"].state == FAILING and not store.synced()
+        assert store.get("streaming", "FlinkDeployment", "orders").status == "Healthy"
+
+        server.mute_watches(False)
+        until(store, store.synced, what="SYNCED once the watch delivers again")
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "orders").status == "Degraded")
+        assert server.count("FlinkDeployment", "list") == 1  # resumed from its resourceVersion, no relist
+    finally:
+        server.mute_watches(False)
+        assert watcher.stop()
+
+
+def test_a_quiet_kind_with_bookmarks_is_not_taken_for_stalled(tmp_path):
+    with FakeApiServer(bookmark_interval=0.3) as server:
+        seed(server, HEALTHY, "streaming", "orders")
+        watcher, store = one_kind(server, tmp_path, timeouts=IDLE)
+        try:
+            until(store, store.synced)
+            time.sleep(4 * IDLE.watch_idle)  # no change at all: only bookmarks keep the watch alive
+            assert store.kind_states()["FlinkDeployment"].state == SYNCED
+            assert ("FlinkDeployment", "timeout") not in store.watch_restarts()
+        finally:
+            watcher.stop()
+
+
+UNREADABLE_LINES = {
+    "not JSON": ('{"type": "ADDED", "object": {"metadata": ', "a line that is not JSON"),
+    "not UTF-8": (b'\xff\xfe{"type"', "a line that is not JSON"),
+    "a number": ("42", "a line that is a JSON number, not an event: '42'"),
+    "an array": ('["ADDED", {}]', "a line that is a JSON array, not an event"),
+    "no object": ('{"type": "ADDED"}', "an ADDED event without an object"),
+    "a string object": ('{"type": "MODIFIED", "object": "orders"}', "a MODIFIED event without an object"),
+    "unknown type": ('{"type": "SNAPSHOT", "object": {}}', "an event of unknown type 'SNAPSHOT'"),
+    "no metadata": ('{"type": "ADDED", "object": {"kind": "FlinkDeployment", "spec": {}}}',
+                    "an ADDED event whose object cannot be read (no metadata)"),
+    "no name": ('{"type": "MODIFIED", "object": {"kind": "FlinkDeployment", "metadata": {"namespace": "a"}}}',
+                "a MODIFIED event whose object cannot be read (no metadata.name)"),
+    "another kind": ('{"type": "ADDED", "object": {"apiVersion": "apps/v1", "kind": "Deployment", '
+                     '"metadata": {"name": "web", "namespace": "streaming"}}}',
+                     "an ADDED event whose object cannot be read (kind 'Deployment', not FlinkDeployment)"),
+    "an ERROR without a code": ('{"type": "ERROR", "object": {"kind": "Status"}}', "an ERROR event without a status code"),
+}
+
+
+@pytest.mark.parametrize("line, says", UNREADABLE_LINES.values(), ids=UNREADABLE_LINES.keys())
+def test_an_unreadable_watch_line_is_counted_logged_and_the_kind_listed_again(server, tmp_path, caplog, line, says):
+    caplog.set_level("INFO", logger="flink_gitops.cluster")
+    seed(server, HEALTHY, "streaming", "orders")
+    watcher, store = one_kind(server, tmp_path)
+    try:
+        until(store, store.synced)
+        server.inject_watch_line("FlinkDeployment", line)
+        seed(server, DEGRADED, "streaming", "after")  # sent right after the bad line
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "after") is not None,
+              what="the object created after the bad line")
+        until(store, store.synced, what="the kind to be current again")
+        assert store.decode_errors() == {("FlinkDeployment", "watch"): 1}
+        assert store.watch_restarts()[("FlinkDeployment", "malformed")] == 1
+        assert server.count("FlinkDeployment", "list") == 2  # the event it held is lost: listed again
+        assert stored(store) == served(server)
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert len(warnings) == 1 and warnings[0].startswith(
+            "reflector-flinkdeployments: failing (cannot read the watch stream: ") and says in warnings[0]
+        assert warnings[0].endswith("; listing again)")
+        assert "unexpected error" not in caplog.text and "Traceback" not in caplog.text
+
+        server.update("FlinkDeployment", "streaming", "orders", status=job_failed_status())  # and it follows on
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "orders").status == "Degraded")
+    finally:
+        watcher.stop()
+
+
+def test_unreadable_list_items_are_left_out_counted_and_logged_the_rest_kept(server, tmp_path, caplog):
+    caplog.set_level("INFO", logger="flink_gitops.cluster")
+    server.add_unreadable("FlinkDeployment", "not an object")
+    server.add_unreadable("FlinkDeployment", {"kind": "FlinkDeployment", "spec": {}})  # no metadata
+    server.add_unreadable("FlinkDeployment", {"apiVersion": "apps/v1", "kind": "Deployment",
+                                              "metadata": {"name": "web", "namespace": "streaming"}})
+    seed(server, HEALTHY, "streaming", "orders")
+    seed(server, DEGRADED, "streaming", "pricing")
+    watcher, store = one_kind(server, tmp_path)
+    try:
+        until(store, store.synced, what="the kind to be listed despite three unreadable items")
+        assert {(r.name, r.status) for r in store.all_records()} == {("orders", "Healthy"), ("pricing", "Degraded")}
+        state = store.kind_states()["FlinkDeployment"]
+        assert state.as_json() == {"state": "synced", "skipped": 3}
+        assert store.decode_errors() == {("FlinkDeployment", "list"): 3}
+        left_out = [r.getMessage() for r in caplog.records if "left out a list item" in r.getMessage()]
+        assert left_out == [
+            "reflector-flinkdeployments: left out a list item that cannot be read: "
+            "item 1: not an object but a JSON string 'not an object'",
+            "reflector-flinkdeployments: left out a list item that cannot be read: item 2: no metadata",
+            "reflector-flinkdeployments: left out a list item that cannot be read: "
+            "streaming/web: kind 'Deployment', not FlinkDeployment"]
+        server.update("FlinkDeployment", "streaming", "orders", status=job_failed_status())  # still followed
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "orders").status == "Degraded")
+    finally:
+        watcher.stop()
+
+
+class BrokenOnce(HealthStore):
+    """A store whose first watch event write fails, as a bug in it would."""
+
+    broken = True
+
+    def upsert(self, kind, obj):
+        if self.broken:
+            self.broken = False
+            raise RuntimeError("a bug")
+        super().upsert(kind, obj)
+
+
+def test_an_unexpected_error_after_the_first_sync_is_failing_until_listed_again(server, tmp_path, caplog):
+    seed(server, HEALTHY, "streaming", "orders")
+    store = BrokenOnce(kinds=["FlinkDeployment"])
+    states = []
+    set_kind_state = store.set_kind_state
+    store.set_kind_state = lambda kind, state, *a, **kw: (states.append(state), set_kind_state(kind, state, *a, **kw))
+    watcher, store = one_kind(server, tmp_path, store=store)
+    try:
+        until(store, store.synced)
+        seed(server, HEALTHY, "streaming", "lost")  # its event meets the bug
+        until(store, lambda: store.get("streaming", "FlinkDeployment", "lost") is not None)
+        until(store, store.synced)
+        assert FAILING in states  # it said so, instead of staying "synced" with "lost" missing
+        assert "unexpected error: RuntimeError: a bug; listing again" in caplog.text
+        assert server.count("FlinkDeployment", "list") == 2
+    finally:
+        watcher.stop()

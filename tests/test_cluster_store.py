@@ -86,3 +86,32 @@ def test_wait_for_change_wakes_a_reader():
     store.upsert("FlinkDeployment", obj("a", "one", 1))
     reader.join(10)
     assert seen and seen[0] > version
+
+
+def test_an_object_the_evaluator_fails_on_is_shown_unknown_and_counted_the_kind_still_listed(caplog):
+    from flink_gitops.assess import evaluator
+
+    real = evaluator()
+
+    def fragile(o):
+        if o["metadata"]["name"] == "odd":
+            raise KeyError("spec")
+        return real(o)
+
+    store = HealthStore(evaluator=fragile)
+    store.replace("FlinkDeployment", [obj("a", "odd", 1), obj("a", "fine", 2)])
+    odd = store.get("a", "FlinkDeployment", "odd")
+    assert (odd.status, odd.message) == ("Unknown", "flink-gitops cannot assess this object: KeyError: 'spec'")
+    assert store.get("a", "FlinkDeployment", "fine").status == "Healthy"
+    assert store.kind_states()["FlinkDeployment"].state == SYNCED
+    assert store.decode_errors() == {("FlinkDeployment", "evaluation"): 1}
+    assert "FlinkDeployment a/odd: flink-gitops cannot assess this object" in caplog.text
+
+
+def test_skipped_list_items_add_up_over_namespaces():
+    store = HealthStore(namespaces=["a", "b"])
+    store.replace("FlinkDeployment", [], namespace="a", skipped=2)
+    store.replace("FlinkDeployment", [], namespace="b", skipped=1)
+    assert store.kind_states()["FlinkDeployment"].as_json() == {"state": "synced", "skipped": 3}
+    store.replace("FlinkDeployment", [], namespace="a")  # the next list of a reads everything
+    assert store.kind_states()["FlinkDeployment"].as_json() == {"state": "synced", "skipped": 1}

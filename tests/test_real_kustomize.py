@@ -215,3 +215,23 @@ def test_a_fifo_resource_is_refused_before_the_real_kustomize_hangs_on_it(tmp_pa
                          timeout=60)
     assert run.returncode == 2
     assert "resources entry 'stream.yaml' is a FIFO (named pipe), not a regular file" in run.stderr
+
+
+def test_the_laptop_advice_without_kustomize_works_as_printed(tmp_path, cli_env):
+    # No standalone kustomize: the error names a pipe through kubectl's own; run exactly that.
+    app = tmp_path / "orders"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "apps" / "kustomize-app", app)
+    env = {k: v for k, v in cli_env.items() if not k.startswith(("ARGOCD_", "PARAM_", "FLINK_GITOPS_"))}
+    env["PATH"] = str(Path(shutil.which("flink-gitops", path=cli_env["PATH"])).parent)  # no kustomize, no kubectl
+    failed = subprocess.run(["flink-gitops", "render", "."], cwd=app, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert failed.returncode == 2
+    advice = "kubectl kustomize . | flink-gitops render -"
+    assert f"render kubectl's build: {advice} " in failed.stderr
+    env["PATH"] += f":{Path(KUBECTL).parent}"
+    run = subprocess.run(["bash", "-o", "pipefail", "-c", advice], cwd=app, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    docs = [d for d in yaml.safe_load_all(run.stdout) if d]
+    assert [(d["kind"], d["metadata"]["name"], d["metadata"]["namespace"]) for d in docs] == [
+        ("FlinkDeployment", "kustomized", "streaming")]

@@ -74,7 +74,10 @@ def test_argocd_app_parameters_is_authoritative_over_param_vars():
 
 @pytest.mark.parametrize("env, cli, message", [
     ({"ARGOCD_APP_PARAMETERS": '[{"name": "log4j-stratgy", "string": "inline"}]'}, [],
-     "ARGOCD_APP_PARAMETERS: unknown parameter 'log4j-stratgy' (fix: known parameters: source, "),
+     "ARGOCD_APP_PARAMETERS: unknown parameter 'log4j-stratgy' (did you mean log4j-strategy?) (fix: known "
+     "parameters: source, "),
+    ({}, ["validate-stict=true"], "--param: unknown parameter 'validate-stict' (did you mean validate-strict?)"),
+    ({}, ["ARGOCD_ENV_VALIDATE=false"], "--param: unknown parameter 'ARGOCD_ENV_VALIDATE' (fix: known parameters: "),
     ({"ARGOCD_APP_PARAMETERS": "[{"}, [], "ARGOCD_APP_PARAMETERS: not valid JSON"),
     ({"ARGOCD_APP_PARAMETERS": '[{"name": "sync-waves", "map": {"a": "b"}}]'}, [],
      "parameter 'sync-waves' is a map"),
@@ -104,3 +107,13 @@ def test_docs_list_every_parameter_with_its_default():
     for p in P.PARAMETERS:
         default = "[]" if p.kind == "array" else ('""' if p.default == "" else p.default)
         assert f"| `{p.name}` | `{default}` |" in text, p.name
+
+
+def test_an_empty_plugin_env_entry_means_unset_as_on_argo_cd_2():
+    # Argo CD 3.0 passes `env: [{name: VALIDATE, value: ''}]` as ARGOCD_ENV_VALIDATE=""; 2.x left it out.
+    env = {"ARGOCD_ENV_VALIDATE": "", "ARGOCD_ENV_LOG4J_STRATEGY": "", "ARGOCD_ENV_VALUES_FILES": "",
+           "ARGOCD_ENV_OPERATOR_VERSION": ""}
+    assert collect_params(None, env, [], False) == P.defaults()
+    # A parameter set to empty on purpose is still checked (Argo CD sends what the user typed).
+    with pytest.raises(UserError, match="PARAM_VALIDATE: parameter 'validate' must be true or false, got ''"):
+        collect_params(None, {"PARAM_VALIDATE": ""}, [], False)

@@ -254,11 +254,30 @@ def test_failing_tool_fails_the_render_with_its_message(tmp_path, capsys, monkey
 
 def test_missing_binary_is_a_clear_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing there
+    monkeypatch.setenv("ARGOCD_APP_NAME", "orders")  # in Argo CD's sidecar: the image is the answer
     code, out, err = render(capsys, str(APPS / "helm-app"))
     assert code == 2 and out == ""
     assert "this app needs `helm` but 'helm' on PATH was not found" in err
     assert ("run the sidecar from the flink-gitops image, which ships helm, or set FLINK_GITOPS_HELM to the helm "
             "binary in the sidecar (a Helm chart is not plain manifests: source=directory would not render it)") in err
+
+
+@pytest.mark.parametrize("app, advice", [
+    ("kustomize-app", "install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/) or set "
+                      "FLINK_GITOPS_KUSTOMIZE to its path; or render kubectl's build: kubectl kustomize . | "
+                      "flink-gitops render - (in Argo CD, the flink-gitops sidecar image ships kustomize) (a "
+                      "kustomization is not plain manifests: source=directory would not render it)"),
+    ("helm-app", "install helm (https://helm.sh/docs/intro/install/) or set FLINK_GITOPS_HELM to its path (in Argo "
+                 "CD, the flink-gitops sidecar image ships helm) (a Helm chart is not plain manifests: "
+                 "source=directory would not render it)"),
+])
+def test_missing_binary_on_a_laptop_says_how_to_get_it(app, advice, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("ARGOCD_APP_NAME", raising=False)  # not in Argo CD: a laptop or a CI job
+    monkeypatch.chdir(APPS / app)
+    code, out, err = render(capsys, ".")
+    assert code == 2 and out == ""
+    assert err.endswith(f"(fix: {advice})\n"), err
 
 
 def test_source_directory_forces_plain_reading(capsys):

@@ -831,3 +831,11 @@ def test_a_wrong_word_is_not_mistaken_for_a_typo():
     d["spec"]["job"]["upgradeMode"] = "stateful"  # means last-state; "stateless" would be the wrong advice
     e = only_error([d], "upgrade-mode")
     assert "did you mean" not in e.message and "last-state" in e.hint
+
+
+@pytest.mark.parametrize("typo, meant", [("savepiont", "savepoint"), ("Last-State", "last-state")])
+def test_an_upgrade_mode_typo_gets_the_mode_it_meant_as_the_fix_not_the_stateful_lecture(typo, meant):
+    d = app()
+    d["spec"]["job"]["upgradeMode"] = typo
+    e = only_error([d], "upgrade-mode")
+    assert e.hint == f"write upgradeMode: {meant}" and "stateful" not in str(e)

@@ -19,17 +19,17 @@ from flink_gitops.render.validation.registry import RULES
 EXAMPLE_FILE = "example.yaml"
 
 
-def validate_example(text: str) -> tuple[list[str], list[str]]:
+def validate_example(text: str, operator_version: str = "") -> tuple[list[str], list[str]]:
     docs = [d for d in yaml.safe_load_all(text)]
     objs = [Located(d, EXAMPLE_FILE, i) for i, d in enumerate(docs, 1) if d is not None]
-    errors, warnings = validate_objects(objs, {})
+    errors, warnings = validate_objects(objs, {"operator-version": operator_version} if operator_version else {})
     return [str(e) for e in errors], warnings
 
 
 @pytest.mark.parametrize("rule_id", list(RULES))
 def test_rule_example_prints_exactly_its_line(rule_id):
     rule = RULES[rule_id]
-    assert validate_example(rule.example) == ([rule.expected], [])
+    assert validate_example(rule.example, rule.example_version) == ([rule.expected], [])
     assert rule.expected.endswith(f" [{rule_id}]") or f" [{rule_id}] (fix: " in rule.expected
 
 
@@ -41,7 +41,7 @@ def test_rule_example_is_the_only_thing_wrong(rule_id):
         docs = docs[:1]
     for d in docs:
         d.setdefault("metadata", {}).setdefault("annotations", {})["flink-gitops.io/skip-validation"] = rule_id
-    assert validate_example(yaml.safe_dump_all(docs)) == ([], [])
+    assert validate_example(yaml.safe_dump_all(docs), RULES[rule_id].example_version) == ([], [])
 
 
 def test_every_rule_says_what_it_mirrors_and_how_to_fix_it():

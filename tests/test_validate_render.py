@@ -88,3 +88,36 @@ def test_misspelled_kind_fails_the_render_instead_of_losing_its_wave(tmp_path):
     line = next(line for line in result.stderr.splitlines() if "[kind]" in line)
     assert f"FlinkSesionJob reporting/{job['metadata']['name']}: kind: " in line
     assert "did you mean FlinkSessionJob?" in line
+
+
+def test_a_yaml_error_in_one_file_hides_no_other_error(tmp_path):
+    # Every file's reading errors and every readable object's validation errors, in one run: before,
+    # the broken YAML of a.yaml was all a user saw, and the next run showed fraud.yaml's problem.
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\ndata: {x: '1'}\n")
+    shutil.copy(FIXTURES / "invalid" / "upgrade-mode-stateful.yaml", tmp_path / "fraud.yaml")
+    orders = yaml.safe_load((FIXTURES / "valid" / "orders-pipeline.yaml").read_text())
+    orders["spec"]["job"]["parallelism"] = 0
+    # orders.yaml: a valid object before a broken document is still validated.
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(orders) + "---\nkind: ConfigMap\nx: [1\n")
+    result = render(tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    errors = [line.split(": error: ", 1)[1] for line in result.stderr.splitlines() if ": error: " in line]
+    assert [e.split(": ")[0] for e in errors] == [
+        "a.yaml (document 1)", "orders.yaml (document 2)", "fraud.yaml (document 1)", "orders.yaml (document 1)"]
+    assert "invalid YAML" in errors[0] and "invalid YAML" in errors[1]
+    assert errors[2].endswith("[upgrade-mode] (fix: last-state resumes from the latest checkpoint (what 'stateful' "
+                              "usually means), savepoint takes a savepoint before each upgrade, stateless starts from "
+                              "empty state)")
+    assert "[parallelism]" in errors[3]
+
+
+def test_a_broken_stream_still_validates_the_documents_before_the_break(tmp_path):
+    orders = yaml.safe_load((FIXTURES / "valid" / "orders-pipeline.yaml").read_text())
+    orders["spec"]["job"]["upgradeMode"] = "savepiont"
+    stream = yaml.safe_dump(orders) + "---\nmetadata: {name: [\n"
+    result = subprocess.run([sys.executable, "-m", "flink_gitops", "render", "-"], input=stream, capture_output=True,
+                            text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and "<stdin> (document 2): invalid YAML" in lines[0]
+    assert "<stdin> (document 1)" in lines[1] and lines[1].endswith("(fix: write upgradeMode: savepoint)")

@@ -41,11 +41,16 @@ class Problem:
 
 
 class UserError(Exception):
-    """One or more problems caused by the user's input. Never shown as a traceback."""
+    """One or more problems caused by the user's input. Never shown as a traceback.
 
-    def __init__(self, problems: Problem | str | list[Problem]):
+    ``partial``: what a reader could still read despite the problems (objects of the other files and
+    documents), for a caller that checks it too and reports every problem in one run.
+    """
+
+    def __init__(self, problems: Problem | str | list[Problem], partial: list | None = None):
         if isinstance(problems, (Problem, str)):
             problems = [problems]
         self.problems: list[Problem] = [p if isinstance(p, Problem) else Problem(p) for p in problems]
+        self.partial: list = list(partial or ())
         super().__init__("\n".join(str(p) for p in self.problems))
 

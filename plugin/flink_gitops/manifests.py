@@ -240,7 +240,7 @@ def objects_from_text(text: str, source: str, applicable: bool = True, stop_afte
     """
     out: list[Located] = []
     problems: list[Problem] = []
-    for index, doc in yamlio.iter_documents(text, source):
+    for index, doc in _documents_up_to_error(text, source, problems):
         if stop_after is not None and len(out) > stop_after:
             return out
         if not isinstance(doc, dict):
@@ -262,8 +262,22 @@ def objects_from_text(text: str, source: str, applicable: bool = True, stop_afte
         if _check_object(doc, loc, problems, applicable):
             out.append(loc)
     if problems:
-        raise UserError(problems)
+        raise UserError(problems, partial=out)
     return out
+
+
+def _documents_up_to_error(text: str, source: str, problems: list[Problem]) -> Iterator[tuple[int, object]]:
+    """The documents of ``text`` up to the first that does not parse, whose problem goes to ``problems``
+    (the parser cannot find its feet after it): the ones before it are still checked."""
+    documents = yamlio.iter_documents(text, source)
+    while True:
+        try:
+            yield next(documents)
+        except StopIteration:
+            return
+        except UserError as exc:
+            problems.extend(exc.problems)
+            return
 
 
 def _is_list_kind(doc: dict) -> bool:

@@ -6,7 +6,9 @@ events, ``timeoutSeconds``, ERROR 410 after a compaction), 401 without the beare
 forbidden kind, 503 in an outage (open watches are cut), 404 for a kind whose CRD is not installed.
 Tests drive it from Python: create/update/delete objects, compact(), outage(), install/uninstall(),
 forbid(), drop_watches(), stall(), short_watches(), slow_lists(), and read count() of requests per kind
-and verb.
+and verb. Faults in the stream itself: mute_watches() (open watches go silent, no bookmarks either),
+inject_watch_line() (a malformed line, or an event whose object cannot be read) and add_unreadable()
+(a list item that cannot be read).
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ class FakeApiServer:
         self._stalled = False  # watches send nothing and ignore timeoutSeconds (a half-open connection)
         self._short = False  # watches end cleanly at once, without an event
         self._list_delay = 0.0  # seconds each list page takes (a large, slow list)
+        self._muted = False  # every watch, open or new, sends nothing (no events, no bookmarks) and stays open
+        self._injected: dict[str, list[bytes]] = {}  # plural -> raw lines for the next watch line of that kind
+        self._unreadable: dict[str, list] = {}  # plural -> items served first in its lists
         self._epoch = 0  # bumped to cut every open watch
         self._stopping = False
         self._snapshots: dict[str, tuple[int, list[dict]]] = {}  # list id -> (rv, items) for continue
@@ -249,6 +254,29 @@ class FakeApiServer:
             self._stalled = on
             self._cond.notify_all()
 
+    def mute_watches(self, on: bool = True) -> None:
+        """While on, every watch (open now or opened later) stays open and sends nothing: no events,
+        no bookmarks, no end (``timeoutSeconds`` waits too), as a stuck API server or proxy does. Turned
+        off, each one carries on from where it was, the events it held back first."""
+        with self._cond:
+            self._muted = on
+            self._cond.notify_all()
+
+    def inject_watch_line(self, kind: str, line: str | bytes) -> None:
+        """Send ``line`` as is (a newline is added) on the next watch line of ``kind``: on a watch open
+        now, else on the next one. Malformed JSON, a JSON value that is not a watch event, or an event
+        whose object cannot be read."""
+        data = line.encode() if isinstance(line, str) else bytes(line)
+        with self._cond:
+            self._injected.setdefault(self._plural(kind), []).append(data)
+            self._cond.notify_all()
+
+    def add_unreadable(self, kind: str, item) -> None:
+        """Serve ``item`` (any JSON value: a string, an object without metadata, one of another kind)
+        first in every list of ``kind`` from now on (namespaced lists: when its metadata.namespace matches)."""
+        with self._cond:
+            self._unreadable.setdefault(self._plural(kind), []).append(copy.deepcopy(item))
+
     def short_watches(self, on: bool = True) -> None:
         """While on, every new watch ends cleanly right after its headers, without an event."""
         with self._cond:
@@ -344,8 +372,10 @@ class FakeApiServer:
                                         "parameter.")
             else:
                 rv = self._rv
-                items = [copy.deepcopy(o) for (p, ns, _), o in sorted(self._objects.items())
-                         if p == plural and (namespace is None or ns == namespace)]
+                items = [copy.deepcopy(o) for o in self._unreadable.get(plural, ())
+                         if namespace is None or _namespace_of(o) == namespace]
+                items += [copy.deepcopy(o) for (p, ns, _), o in sorted(self._objects.items())
+                          if p == plural and (namespace is None or ns == namespace)]
                 offset = 0
             meta = {"resourceVersion": str(rv)}
             page = items[offset:offset + limit] if limit else items[offset:]
@@ -406,19 +436,24 @@ class FakeApiServer:
             while True:
                 with self._cond:
                     def ready():
-                        return (self._stopping or self._epoch != epoch
+                        return (self._stopping or self._epoch != epoch or plural in self._injected
                                 or (self._history and self._history[-1].rv > cursor))
                     now = time.monotonic()
                     wake = min(t for t in (next_bookmark if bookmarks else None, deadline) if t is not None) \
                         if (bookmarks or deadline is not None) else None
                     self._cond.wait_for(ready, timeout=None if wake is None else max(0.0, wake - now))
+                    if self._muted:  # silence, whatever is due; what happens meanwhile is sent afterwards
+                        self._cond.wait_for(lambda: self._stopping or self._epoch != epoch or not self._muted)
                     if self._stopping or self._epoch != epoch:
                         raise _Dropped()
+                    injected = self._injected.pop(plural, [])
                     if cursor < self._compacted:  # compacted while this watch was behind: real servers end it
                         events = None
                     else:
                         events = self._history[bisect.bisect_right(self._history_rvs, cursor):]
                     latest = self._rv
+                for data in injected:
+                    handler.write_line(data)
                 if events is None:
                     handler.write_chunk({"type": "ERROR", "object": _status(410, "Expired", "too old resource version")})
                     return
@@ -488,6 +523,11 @@ class FakeApiServer:
         return handler.send_json(*self._list(plural, namespace, query))
 
 
+def _namespace_of(item) -> str | None:
+    meta = item.get("metadata") if isinstance(item, dict) else None
+    return meta.get("namespace") if isinstance(meta, dict) else None
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -530,6 +570,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def write_chunk(self, event: dict) -> None:
         data = json.dumps(event).encode() + b"\n"
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def write_line(self, data: bytes) -> None:
+        """One raw line in the stream, whatever it holds."""
+        data = data + b"\n"
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 

@@ -8,6 +8,7 @@ from the assessment layer (by default Argo CD's engine with the rule named, exac
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import dataclasses
@@ -15,7 +16,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from flink_gitops.assess import Verdict, evaluator as argocd_evaluator, identity
+from flink_gitops.cluster.events import EVALUATION
 from flink_gitops.flink import kind_names
+from flink_gitops.health.status import UNKNOWN
+
+log = logging.getLogger(__name__)
 
 #: What a reflector reports about its kind (``/readyz`` shows it).
 PENDING, SYNCED, ABSENT, FAILING = "pending", "synced", "absent", "failing"
@@ -60,6 +65,7 @@ class KindState:
     last_event: float | None = None  # epoch seconds of the last list or watch event
     # a list has succeeded once: the cache holds this kind, if perhaps no longer current
     listed: bool = False
+    skipped: int = 0  # items of the last list that could not be read (no name, another kind, not an object)
 
     @property
     def refused(self) -> bool:
@@ -72,6 +78,8 @@ class KindState:
             out["reason"] = self.reason
         if self.code is not None:
             out["code"] = self.code
+        if self.skipped:
+            out["skipped"] = self.skipped
         return out
 
 
@@ -99,7 +107,8 @@ def _worst(scopes: dict[str, KindState]) -> KindState:
     ns, st = min(scopes.items(), key=lambda item: (_RANK.get(item[1].state, 0), item[0]))
     events = [s.last_event for s in scopes.values() if s.last_event is not None]
     reason = f"namespace {ns}: {st.reason}" if ns and st.reason else st.reason
-    return KindState(st.state, reason, st.code, st.since, max(events) if events else None, st.listed)
+    return KindState(st.state, reason, st.code, st.since, max(events) if events else None, st.listed,
+                     sum(s.skipped for s in scopes.values()))
 
 
 class HealthStore:
@@ -124,6 +133,7 @@ class HealthStore:
         self._records: dict[tuple[str, str, str], Record] = {}
         self._transitions: dict[tuple[str, str, str], int] = {}
         self._restarts: dict[tuple[str, str], int] = {}
+        self._decode_errors: dict[tuple[str, str], int] = {}
         self._version = 0
         self._sorted: tuple[int, list[Record]] | None = None
         self._states: dict[str, dict[str, KindState]] = {}
@@ -156,11 +166,20 @@ class HealthStore:
         return self._evaluate
 
     def _build(self, kind: str, obj: dict) -> Record:
-        """Evaluate one object (outside the lock: the Lua is the slow part); ``since`` is set on commit."""
-        verdict = self._evaluator()(obj)
+        """Evaluate one object (outside the lock: the Lua is the slow part); ``since`` is set on commit.
+
+        An object the evaluator cannot assess is kept as Unknown, saying why: one odd object must
+        neither go missing nor stop its kind from being listed."""
         meta = _meta(obj)
-        st = obj.get("status") if isinstance(obj.get("status"), dict) else {}
         namespace, name = identity(obj)
+        try:
+            verdict = self._evaluator()(obj)
+        except Exception as exc:  # noqa: BLE001 - any evaluator failure is this object's, not the kind's
+            message = f"flink-gitops cannot assess this object: {type(exc).__name__}: {exc}"
+            verdict = Verdict(kind, namespace, name, UNKNOWN, message)
+            self.note_decode_error(kind, EVALUATION)
+            log.warning("%s %s/%s: %s", kind, namespace, name, message)
+        st = obj.get("status") if isinstance(obj.get("status"), dict) else {}
         return Record(
             kind=kind,
             namespace=namespace,
@@ -223,9 +242,9 @@ class HealthStore:
             raise KeyError(f"{kind}: namespace {namespace!r} is not watched (HealthStore.watch_namespaces)")
         return scopes[namespace]
 
-    def replace(self, kind: str, objects: Iterable[dict], namespace: str = "") -> None:
+    def replace(self, kind: str, objects: Iterable[dict], namespace: str = "", skipped: int = 0) -> None:
         """The full list of ``kind`` (in ``namespace``; "" for all) after a list or relist:
-        objects not in it are gone."""
+        objects not in it are gone. ``skipped``: items of the list that could not be read."""
         seen, fresh = self._assess(kind, objects)
         now = self._clock()
         with self._lock:
@@ -237,7 +256,7 @@ class HealthStore:
                 del self._records[key]
             if st.state != SYNCED:
                 st.state, st.reason, st.code, st.since = SYNCED, "", None, now
-            st.listed = True
+            st.listed, st.skipped = True, skipped
             self._bump(kind, now)
 
     def upsert(self, kind: str, obj: dict) -> None:
@@ -273,6 +292,12 @@ class HealthStore:
     def note_watch_restart(self, kind: str, reason: str) -> None:
         with self._lock:
             self._restarts[(kind, reason)] = self._restarts.get((kind, reason), 0) + 1
+
+    def note_decode_error(self, kind: str, reason: str, count: int = 1) -> None:
+        """Something from the API server that could not be read: a watch line (``event``), a list item
+        (``object``), or an object the evaluator failed on (``evaluation``)."""
+        with self._lock:
+            self._decode_errors[(kind, reason)] = self._decode_errors.get((kind, reason), 0) + count
 
     # --- readers ------------------------------------------------------------------------
 
@@ -334,6 +359,10 @@ class HealthStore:
     def watch_restarts(self) -> dict[tuple[str, str], int]:
         with self._lock:
             return dict(self._restarts)
+
+    def decode_errors(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return dict(self._decode_errors)
 
 
 __all__ = ["HealthStore", "Record", "KindState", "PENDING", "SYNCED", "ABSENT", "FAILING"]

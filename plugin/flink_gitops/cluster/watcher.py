@@ -102,11 +102,15 @@ class ListError(Exception):
 
 
 def list_once(api_client, kinds: Iterable[str] | None = None, namespaces: Iterable[str] = (),
-              page_size: int = 500, timeouts: Timeouts = Timeouts()) -> tuple[list[dict], list[str]]:
+              page_size: int = 500, timeouts: Timeouts = Timeouts(),
+              skipped: list[str] | None = None) -> tuple[list[dict], list[str]]:
     """Every object of ``kinds`` in ``namespaces`` (all when empty), listed once, page by page:
-    (objects, the kinds whose CRD is not installed). Any other failure raises :class:`ListError`."""
+    (objects, the kinds whose CRD is not installed). Any other failure raises :class:`ListError`.
+    List items that cannot be read are left out; ``skipped`` gets one line for each."""
     import urllib3
     from kubernetes.client.exceptions import ApiException
+
+    from flink_gitops.cluster.events import Unreadable
 
     stop = threading.Event()
     store = HealthStore(kinds=(), evaluator=lambda obj: ("", "", ""))  # unused: list_all does not write
@@ -116,7 +120,9 @@ def list_once(api_client, kinds: Iterable[str] | None = None, namespaces: Iterab
         for ns in tuple(dict.fromkeys(namespaces)) or ("",):
             reflector = Reflector(api_client, store, k, ns, stop=stop, page_size=page_size, timeouts=timeouts)
             try:
-                items, _ = reflector.list_all()
+                items, _, unreadable = reflector.list_all()
+            except Unreadable as exc:
+                raise ListError(k.kind, ns, None, f"cannot read the list: {exc}") from None
             except ApiException as exc:
                 if exc.status == 404:
                     if k.kind not in absent:
@@ -126,6 +132,8 @@ def list_once(api_client, kinds: Iterable[str] | None = None, namespaces: Iterab
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise ListError(k.kind, ns, *api_error(exc)) from None
             objects.extend(items)
+            if skipped is not None:
+                skipped.extend(f"{k.kind} {line}" for line in unreadable)
     return objects, absent
 
 

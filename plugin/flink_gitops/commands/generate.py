@@ -2,7 +2,7 @@
 
 * ``lua``: lua/flink.apache.org/<Kind>/health.lua (from the decision tables) and the
   resource actions (from their one definition).
-* ``docs``: docs/health.md and docs/validation.md's rule index.
+* ``docs``: docs/health.md, docs/validation.md's rule index and docs/compatibility.md's operator releases.
 * ``bundle``: argocd/argocd-cm.yaml and argocd/helm-values.yaml.
 * ``flux``: flux/healthcheckexprs.yaml and the patch of the flux/health-checks Component.
 * ``argocd-cm``: print the argocd-cm data (health, actions, ignoreDifferences) to stdout, for
@@ -45,10 +45,11 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
         files.update(generate_action_files())
     if target in ("docs", "all"):
         from flink_gitops.health.docs import generate_health_doc
-        from flink_gitops.render.validation.docs import generate_validation_doc
+        from flink_gitops.render.validation.docs import generate_compatibility_doc, generate_validation_doc
 
         files["docs/health.md"] = generate_health_doc()
         files["docs/validation.md"] = generate_validation_doc(root)
+        files["docs/compatibility.md"] = generate_compatibility_doc(root)
     if target in ("bundle", "all"):
         from flink_gitops.argocd.bundle import generate_bundle_files
 
@@ -87,7 +88,7 @@ def _run(args) -> int:
     if args.target == "argocd-cm":
         from flink_gitops.argocd.bundle import generate_argocd_cm_text
 
-        sys.stdout.write(generate_argocd_cm_text())
+        sys.stdout.write(generate_argocd_cm_text(printed=True))
         return 0
     root = _root(args)
     files = generated_files(args.target, root)

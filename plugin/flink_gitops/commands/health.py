@@ -83,8 +83,9 @@ def run_cluster_health(args) -> int:
     cluster = connect(args)
     namespaces = () if args.all_namespaces else tuple(dict.fromkeys(args.namespace or [cluster.namespace]))
     kinds = list(dict.fromkeys(t.kind for t in targets)) or None
+    unreadable: list[str] = []
     try:
-        objects, absent = list_once(cluster.api_client, kinds, namespaces)
+        objects, absent = list_once(cluster.api_client, kinds, namespaces, skipped=unreadable)
     except ListError as exc:
         raise UserError(f"{cluster.describe()}: {exc.kind}: {exc.cause}") from None
     if targets:
@@ -96,6 +97,11 @@ def run_cluster_health(args) -> int:
     where = "all namespaces" if not namespaces else "namespace " + ", ".join(namespaces)
     for kind in absent:
         note("health", f"note: {kind} is not installed in {cluster.describe()} (no CustomResourceDefinition)")
+    for line in unreadable:
+        note("health", f"warning: {line} (cannot be read, left out)")
+    # an unreadable object's health is unknown: no all-healthy exit code when it may be one asked for
+    # (a named target it hides is reported missing anyway)
+    unknown = bool(unreadable) and (not targets or any(t.name is None for t in targets))
     located = [Located(o, cluster.describe(), i + 1) for i, o in enumerate(objects)]
     verdicts = _assess(located, args)  # the same verdicts as file mode, either engine
     found = {(v.kind, v.name) for v in verdicts}
@@ -103,13 +109,13 @@ def run_cluster_health(args) -> int:
     for t in missing:
         note("health", f"{t.kind}/{t.name} not found in {where} of {cluster.describe()}")
     if not verdicts:
-        if not missing:
+        if not missing and not unknown:
             note("health", f"no Flink resources found in {where} of {cluster.describe()}")
             return EXIT_HEALTHY
         return EXIT_NOT_HEALTHY
     print_verdicts(verdicts, args.output, args.engine, args.why)
     code = exit_code(verdicts, args.engine)
-    return EXIT_NOT_HEALTHY if missing and code == EXIT_HEALTHY else code
+    return EXIT_NOT_HEALTHY if (missing or unknown) and code == EXIT_HEALTHY else code
 
 
 __all__ = ["register", "run", "run_cluster_health"]

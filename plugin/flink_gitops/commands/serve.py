@@ -21,6 +21,11 @@ def register(sub) -> None:
     p.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST:PORT", help=f"listen address (default: {DEFAULT_BIND})")
     p.add_argument("--threads", type=int, default=None, metavar="N", help="request threads (default: 8)")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+    p.add_argument("--watch-idle-timeout", metavar="SECONDS", default=None,
+                   help="a watch that delivers no event and no bookmark for this long is taken for stalled: it is "
+                   "watched again and its kind reported failing until it delivers (default: "
+                   # the reflector's WATCH_IDLE_TIMEOUT, written out: the parser imports no cluster module
+                   "$FLINK_GITOPS_WATCH_IDLE_TIMEOUT, else 180)")
     p.set_defaults(func=_run)
 
 
@@ -32,11 +37,18 @@ def _run(args) -> int:
         raise UserError(f"--threads must be at least 1, got {args.threads}")
     if any(not ns.strip() for ns in args.namespaces):
         raise UserError("--namespace must name a namespace (leave it out to watch all namespaces)")
+    from flink_gitops.service.settings import from_env, seconds
+
+    try:
+        idle = seconds(args.watch_idle_timeout, "--watch-idle-timeout") if args.watch_idle_timeout is not None \
+            else from_env().watch_idle_timeout
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     check_bind(args.bind)
     check_cluster_config(args.kubeconfig, args.context)
     from flink_gitops.service.server import serve
 
     config = {"KUBECONFIG": args.kubeconfig, "CONTEXT": args.context, "NAMESPACES": tuple(args.namespaces),
-              "WATCH": True}
+              "WATCH": True, "WATCH_IDLE_TIMEOUT": idle}
     serve(config, args.bind, args.threads, args.log_level)
     return 0

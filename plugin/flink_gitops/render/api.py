@@ -20,7 +20,7 @@ from flink_gitops.manifests import (DISCOVERY_SUFFIXES, OUTSIDE, OUTSIDE_FIX, in
                                    read_text, relative, walk)
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext, build_context
-from flink_gitops.render.pipeline import run_pipeline
+from flink_gitops.render.pipeline import problems_in, run_pipeline
 from flink_gitops.render.sources import APP_CONFIG_FILE, budgeted_objects, load_app
 
 
@@ -75,7 +75,13 @@ def render(app_dir: str | None, params: dict, env: Mapping[str, str], stdin=None
     ctx = build_context(params, app_dir, env)
     if contexts is not None:
         contexts.append(ctx)
-    objs = load(app_dir, ctx, env, stdin)
+    try:
+        objs = load(app_dir, ctx, env, stdin)
+    except UserError as exc:
+        if not exc.partial:
+            raise
+        # Some files did not read: check the rest too, so that one run reports every problem.
+        raise UserError(exc.problems + problems_in(exc.partial, ctx)) from None
     if not objs and not ctx.on("allow-empty"):
         raise UserError(Problem(
             "nothing to render: no Kubernetes objects found",

@@ -9,6 +9,7 @@ parameters at all; ``plugin/plugin.yaml`` announces the same table (a test keeps
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from flink_gitops import quantities
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP
 from flink_gitops.render import budget
+from flink_gitops.render.validation.operator_releases import NEWEST, RELEASES
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ PARAMETERS: tuple[Param, ...] = (
     Param("validate-skip-rules", (), "Validation rules to skip",
           "validation rule ids to skip for every object (per object: annotation flink-gitops.io/skip-validation)",
           "array"),
+    Param("operator-version", NEWEST, "Flink operator release",
+          "the Flink Kubernetes Operator release validation follows: kinds, fields, flinkVersion values and checks "
+          "newer than it are refused or not applied", "choice", RELEASES),
     Param("sync-waves", "true", "Sync waves",
           "order Flink resources, their dependencies and log4j ConfigMaps with argocd.argoproj.io/sync-wave",
           "boolean"),
@@ -88,10 +93,14 @@ def defaults() -> dict[str, str | tuple[str, ...]]:
 
 
 def _unknown(name: str, origin: str) -> Problem:
+    names = [p.name for p in PARAMETERS]
+    # A misspelt name is the usual cause: name the parameter it most likely meant first.
+    guess = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.75)
+    mean = f" (did you mean {guess[0]}?)" if guess else ""
     return Problem(
-        f"unknown parameter {name!r}",
+        f"unknown parameter {name!r}{mean}",
         file=origin,
-        hint="known parameters: " + ", ".join(p.name for p in PARAMETERS),
+        hint="known parameters: " + ", ".join(names),
     )
 
 
@@ -173,11 +182,15 @@ def from_argocd_parameters(text: str) -> dict[str, str | tuple[str, ...]]:
 def from_environ(env: Mapping[str, str], prefix: str) -> dict[str, str | tuple[str, ...]]:
     """``PARAM_<NAME>`` / ``ARGOCD_ENV_<NAME>`` (arrays as ``<NAME>_0``, ``<NAME>_1``...).
 
-    Unknown names are ignored here: the sidecar's own environment may hold anything.
+    Unknown names are ignored here: the sidecar's own environment may hold anything. An empty
+    ``ARGOCD_ENV_`` value means unset: Argo CD 3.0 passes an Application's empty env entries, which 2.x
+    dropped, and the same Application must render the same on both.
     """
     out: dict[str, str | tuple[str, ...]] = {}
     for param in PARAMETERS:
         key = prefix + param.env_name
+        if prefix == "ARGOCD_ENV_" and env.get(key) == "":
+            continue
         if param.kind == "array":
             items, i = [], 0
             while f"{key}_{i}" in env:

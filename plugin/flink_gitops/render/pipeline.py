@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import Located
 from flink_gitops.render.context import RenderContext
 from flink_gitops.render.flux_target import STEP as FLUX_TARGET, apply_flux_target
@@ -57,3 +58,22 @@ def run_pipeline(objs: list[Located], ctx: RenderContext) -> list[Located]:
         if ctx.on(param):
             objs = step(objs, ctx)
     return objs
+
+
+#: The last step that judges objects; the ones after it only edit them.
+LAST_CHECKING_STEP = "validate"
+
+
+def problems_in(objs: list[Located], ctx: RenderContext) -> list[Problem]:
+    """What the checking steps find in ``objs`` when the render already failed (files that did not
+    read): every step up to ``validate`` runs and reports, so one run shows every problem."""
+    problems: list[Problem] = []
+    for param, step in TARGET_STEPS[target_of(ctx)]:
+        if ctx.on(param):
+            try:
+                objs = step(objs, ctx)
+            except UserError as exc:
+                problems.extend(exc.problems)
+        if param == LAST_CHECKING_STEP:
+            break
+    return problems

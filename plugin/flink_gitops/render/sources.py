@@ -82,8 +82,10 @@ def read_folder(folder: str, root: str, budget: Budget, ctx: RenderContext | Non
             raise
         except UserError as exc:  # keep going: report every broken file at once
             problems.extend(exc.problems)
+            budget.take_objects(len(exc.partial), rel)
+            objs.extend(exc.partial)
     if problems:
-        raise UserError(problems)
+        raise UserError(problems, partial=objs)  # the render still checks what could be read
     return objs
 
 
@@ -99,14 +101,31 @@ def resolve_tool(name: str, env: Mapping[str, str], ctx: RenderContext) -> str:
         raise UserError(Problem(
             f"this app needs `{name}` but {what} was not found",
             file=ctx.app_dir and os.path.basename(ctx.app_dir),
-            hint=f"run the sidecar from the flink-gitops image, which ships {name}, or set FLINK_GITOPS_{name.upper()} "
-                 f"to the {name} binary in the sidecar (a {'Helm chart' if name == 'helm' else 'kustomization'} "
-                 "is not plain manifests: source=directory would not render it)",
+            hint=_missing_tool_hint(name, env, ctx),
         ))
     real = os.path.realpath(path)
     if ctx.repo_root and inside(real, os.path.realpath(ctx.repo_root)):
         raise UserError(Problem(f"refusing to run {path}: it is inside the repository being rendered"))
     return path
+
+
+def _missing_tool_hint(name: str, env: Mapping[str, str], ctx: RenderContext) -> str:
+    """In Argo CD's sidecar (it sets ARGOCD_APP_NAME): the image. Elsewhere, a laptop or CI: how to get the tool,
+    or what to pipe into ``render -`` instead."""
+    not_plain = (f"(a {'Helm chart' if name == 'helm' else 'kustomization'} is not plain manifests: "
+                 "source=directory would not render it)")
+    if "ARGOCD_APP_NAME" in env:
+        return (f"run the sidecar from the flink-gitops image, which ships {name}, or set FLINK_GITOPS_{name.upper()} "
+                f"to the {name} binary in the sidecar {not_plain}")
+    folder = os.path.relpath(ctx.app_dir) if ctx.app_dir else "."
+    folder = ctx.app_dir if folder.startswith("..") else folder
+    if name == "kustomize":  # kubectl carries a kustomize of its own: its build can be piped in
+        get = ("install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/) or set "
+               f"FLINK_GITOPS_KUSTOMIZE to its path; or render kubectl's build: kubectl kustomize {folder} | "
+               "flink-gitops render -")
+    else:
+        get = "install helm (https://helm.sh/docs/intro/install/) or set FLINK_GITOPS_HELM to its path"
+    return f"{get} (in Argo CD, the flink-gitops sidecar image ships {name}) {not_plain}"
 
 
 def run_tool(argv: list[str], cwd: str, env: Mapping[str, str], what: str, budget: Budget | None = None) -> str:

@@ -83,6 +83,14 @@ class WatchCollector:
             restarts.add_metric([kind, reason], n)
         yield restarts
 
+        unreadable = CounterMetricFamily(
+            "flink_gitops_decode_errors", "Things from the API server that could not be read, by where: a watch "
+            "line (the kind was listed again), a list item (left out), an object the health evaluator failed on "
+            "(shown as Unknown).", labels=["kind", "reason"])
+        for (kind, reason), n in sorted(store.decode_errors().items()):
+            unreadable.add_metric([kind, reason], n)
+        yield unreadable
+
         states = store.kind_states()
         last = GaugeMetricFamily("flink_gitops_last_event_timestamp_seconds",
                                  "When the last list or watch event of a kind arrived (Unix time).", labels=["kind"])

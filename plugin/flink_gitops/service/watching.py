@@ -65,10 +65,12 @@ class WatchRunner:
 
     def _start_watcher(self):
         from flink_gitops.cluster.config import connect
+        from flink_gitops.cluster.reflector import Timeouts
         from flink_gitops.cluster.watcher import Watcher
 
         cluster = connect(kubeconfig=self.settings.kubeconfig, context=self.settings.context)
-        watcher = Watcher(cluster.api_client, self.store, namespaces=self.settings.namespaces)
+        watcher = Watcher(cluster.api_client, self.store, namespaces=self.settings.namespaces,
+                          timeouts=Timeouts(watch_idle=self.settings.watch_idle_timeout))
         watcher.start()
         log.info("flink-gitops serve: %s, read by worker pid %d", cluster.describe(), os.getpid())
         return watcher

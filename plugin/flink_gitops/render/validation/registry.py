@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from flink_gitops.render.validation.operator_releases import RELEASES
+
 #: Where the quoted sources live (paths in :attr:`Rule.source` are relative to it).
 OPERATOR_REPO = "apache/flink-kubernetes-operator"
 
@@ -27,18 +29,26 @@ class Rule:
     expected: str  # the exact error line the example produces
     details: str = ""  # what else the rule covers, for docs/validation.md
     concern: str = ""  # the rules module that registers it (docs/validation.md groups by it)
+    #: The operator release that introduced the check (operator_releases.RELEASES); empty: every release.
+    #: With parameter operator-version older than this, the rule is not applied.
+    since: str = ""
+    #: The operator-version the example is validated with; empty: the newest.
+    example_version: str = ""
 
 
 RULES: dict[str, Rule] = {}
 
 
 def register(id: str, summary: str, *, operator: str, source: str, fix: str, example: str, expected: str,
-             details: str = "") -> Rule:
+             details: str = "", since: str = "", example_version: str = "") -> Rule:
     """Add a rule to :data:`RULES`; the calling module (``rules.<concern>``) is its concern."""
     if id in RULES:
         raise ValueError(f"validation rule {id!r} is registered twice")
+    for release in filter(None, (since, example_version)):
+        if release not in RELEASES:
+            raise ValueError(f"validation rule {id!r}: {release!r} is not one of {', '.join(RELEASES)}")
     concern = sys._getframe(1).f_globals["__name__"].rpartition(".")[2]
-    rule = Rule(id, summary, operator, source, fix, example, expected, details, concern)
+    rule = Rule(id, summary, operator, source, fix, example, expected, details, concern, since, example_version)
     RULES[id] = rule
     return rule
 

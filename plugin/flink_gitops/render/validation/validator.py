@@ -24,6 +24,9 @@ Parameters (all optional):
     are honoured like the operator does.
 ``validate-skip-rules``
     Rule ids to skip for every object (comma-separated, or a list).
+``operator-version``
+    The operator release to validate against (:mod:`operator_releases`; default the newest): a rule newer
+    than it is skipped, and kinds, fields and values it does not have are refused.
 ``namespace``
     The namespace objects without ``metadata.namespace`` are applied to (Argo CD's
     ARGOCD_APP_NAMESPACE); used for identity and cross-object references.
@@ -41,6 +44,7 @@ from typing import Mapping
 from flink_gitops.errors import Problem
 from flink_gitops.flink import API_GROUP, Located, group_of, kind_names
 from flink_gitops.render.validation import flinkconf as fc
+from flink_gitops.render.validation import operator_releases as releases
 from flink_gitops.render.validation import rules as r
 from flink_gitops.render.validation.registry import RULES
 
@@ -79,9 +83,16 @@ def _settings(params: Mapping[str, object], errors: list[Problem]) -> r.Settings
     if unknown:
         errors.append(Problem(f"parameter validate-skip-rules: unknown rule(s) {', '.join(unknown)}",
                               hint="known rules: " + ", ".join(sorted(RULES))))
+    release = str(_param(params, "operator-version")).strip() or releases.NEWEST
+    if release not in releases.RELEASES:
+        errors.append(Problem(f"parameter operator-version: {release!r} is not a release validation knows",
+                              hint="one of " + ", ".join(releases.RELEASES)))
+        release = releases.NEWEST
+    # A check the chosen release does not have yet is skipped like a rule the user skips.
+    newer = {rule.id for rule in RULES.values() if not releases.has(release, rule.since)}
     settings = r.Settings(operator_conf=operator_conf, operator_conf_given=bool(operator_conf),
                           namespace=str(_param(params, "namespace")).strip(),
-                          skip_rules=frozenset(s for s in skip if s in RULES))
+                          skip_rules=frozenset(s for s in skip if s in RULES) | newer, operator_version=release)
     schemes = operator_conf.get(fc.JAR_SCHEMES_KEY)
     if schemes is not None:
         settings.jar_schemes = tuple(s.strip().lower() for s in schemes.replace(",", ";").split(";") if s.strip())
@@ -122,6 +133,7 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
     settings = _settings(params, errors)
     default_ns = settings.namespace
     flink_kinds = kind_names()
+    release_kinds = tuple(k for k in flink_kinds if settings.has(releases.KIND_SINCE.get(k, "")))
 
     # Pass 1: identities, and an index of the Flink resources for cross-object checks.
     seen: dict[tuple[str, str, str, str], Located] = {}
@@ -180,7 +192,10 @@ def validate_objects(objs: list[Located], params: Mapping[str, str]) -> tuple[li
             continue  # the operator's own health canary: the webhook lets it through untouched
         report = r.Report(loc, _skip_for(loc, settings, warning_problems))
         if kind not in flink_kinds:
-            r.check_kind(report, api_version, kind, flink_kinds)
+            r.check_kind(report, api_version, kind, release_kinds)
+            errors.extend(report.errors)
+            continue
+        if not r.check_kind_release(report, api_version, kind, settings):
             errors.extend(report.errors)
             continue
         r.check_api_version(report, api_version, kind)

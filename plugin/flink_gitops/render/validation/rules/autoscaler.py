@@ -8,6 +8,7 @@ from flink_gitops.render.validation.flinkconf import Conf
 from flink_gitops.render.validation.periods import excluded_period_error
 from flink_gitops.render.validation.quantities import flink_duration, format_seconds
 from flink_gitops.render.validation.examples import flink_deployment
+from flink_gitops.render.validation import operator_releases as releases
 from flink_gitops.render.validation.registry import AUTOSCALER_VALIDATOR, register
 from flink_gitops.render.validation.rules.common import REGISTERED, Report, Settings, bool_option, conf_field
 
@@ -32,7 +33,10 @@ register(
             "`&&`; `metrics.window` shorter than the reconcile interval (*\"… otherwise fewer than two metric "
             "samples are retained and autoscaling is never applied.\"*). The reconcile interval is 60 s built in but "
             "15 s in the Helm chart's values: a window under 15 s is an error, one between 15 s and 60 s a "
-            "**warning** unless the interval is known (flinkConfiguration or `validate-operator-config`).",
+            "**warning** unless the interval is known (flinkConfiguration or `validate-operator-config`). By "
+            "`operator-version`: the GC-pressure and heap-usage thresholds, the feature-dependent options and the "
+            "metric window from 1.16; before, coefficient-min is checked whether observed scalability is on or not "
+            "(1.12 to 1.15) or not at all (1.11).",
     example=flink_deployment(
         spec='flinkConfiguration: {job.autoscaler.enabled: "true", job.autoscaler.utilization.target: "1.5"}'),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
@@ -67,16 +71,20 @@ def check_autoscaler(rep: Report, conf: Conf, settings: Settings) -> None:
         (_A("target.utilization.boundary"), 0.3, 0.0, None),
         (_A("utilization.max"), None, target if isinstance(target, float) else None, 1.0),
         (_A("utilization.min"), None, 0.0, target if isinstance(target, float) else None),
-        (_A("memory.gc-pressure.threshold"), 1.0, 0.0, 1.0),
-        (_A("memory.heap-usage.threshold"), 1.0, 0.0, 1.0),
     ]
-    for enabled, keys, default, low, high in (
-        (_A("observed-scalability.enabled"), _A("observed-scalability.coefficient-min"), 0.5, 0.01, 1.0),
-        (_A("scaling.effectiveness.detection.enabled"), _A("scaling.effectiveness.threshold"), 0.1, 0.0, 1.0),
-        (_A("memory.tuning.enabled"), _A("memory.tuning.overhead"), 0.2, 0.0, 1.0),
-    ):
-        if bool_option(rep, conf, enabled, False):
-            checks.append((keys, default, low, high))
+    coefficient = (_A("observed-scalability.coefficient-min"), 0.5, 0.01, 1.0)
+    if settings.has(releases.AUTOSCALER_STRICT_SINCE):
+        checks += [(_A("memory.gc-pressure.threshold"), 1.0, 0.0, 1.0),
+                   (_A("memory.heap-usage.threshold"), 1.0, 0.0, 1.0)]
+        for enabled, option in (
+            (_A("observed-scalability.enabled"), coefficient),
+            (_A("scaling.effectiveness.detection.enabled"), (_A("scaling.effectiveness.threshold"), 0.1, 0.0, 1.0)),
+            (_A("memory.tuning.enabled"), (_A("memory.tuning.overhead"), 0.2, 0.0, 1.0)),
+        ):
+            if bool_option(rep, conf, enabled, False):
+                checks.append(option)
+    elif settings.has(releases.AUTOSCALER_COEFFICIENT_SINCE):  # checked whether the feature is on or not
+        checks.append(coefficient)
     for keys, default, low, high in checks:
         value = number(keys, default)
         hit = conf.find(keys)
@@ -101,7 +109,8 @@ def check_autoscaler(rep: Report, conf: Conf, settings: Settings) -> None:
                           message, "use HH:MM[:SS]-HH:MM[:SS] (start before end) and/or a 6-7 field Quartz cron "
                           "expression, at most one of each joined by &&")
                 return
-    check_metrics_window(rep, conf, settings)
+    if settings.has(releases.METRICS_WINDOW_SINCE):
+        check_metrics_window(rep, conf, settings)
 
 
 def check_metrics_window(rep: Report, conf: Conf, settings: Settings) -> None:

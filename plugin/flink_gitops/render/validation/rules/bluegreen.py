@@ -32,7 +32,8 @@ spec:
              "blue/green deployment has no template spec: nothing to deploy (operator: "
              "\"context.getBgDeployment().getSpec().getTemplate().getSpec().getJob()\") [blue-green] (fix: add "
              "spec.template.spec with the FlinkDeployment spec (flinkVersion, serviceAccount, jobManager, "
-             "taskManager, job))")
+             "taskManager, job))",
+    since="1.14")
 
 
 def check_blue_green(rep: Report, settings: Settings, namespace: str) -> None:

@@ -11,6 +11,7 @@ from flink_gitops.flink import API_GROUP
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
 from flink_gitops.render.validation.examples import flink_deployment
+from flink_gitops.render.validation.operator_releases import NEWEST, has
 from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, DEFAULT_VALIDATOR, RULES, register
 
 SERVED_VERSIONS = ("v1beta1",)
@@ -57,6 +58,12 @@ class Settings:
     skip_rules: frozenset[str]
     jar_schemes: tuple[str, ...] = DEFAULT_JAR_SCHEMES
     restricted_hosts: bool = True
+    #: The operator release whose rules apply (parameter operator-version).
+    operator_version: str = NEWEST
+
+    def has(self, since: str) -> bool:
+        """True when the operator release validated against has what came in ``since``."""
+        return has(self.operator_version, since)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import re
 from flink_gitops.render.validation import flinkconf as fc
 from flink_gitops.render.validation.flinkconf import Conf
 from flink_gitops.render.validation.examples import flink_deployment
+from flink_gitops.render.validation import operator_releases as releases
 from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, DEFAULT_VALIDATOR, register
 from flink_gitops.render.validation.rules.autoscaler import check_autoscaler
 from flink_gitops.render.validation.rules.common import (
@@ -23,17 +24,16 @@ from flink_gitops.render.validation.rules.common import (
 )
 from flink_gitops.render.validation.rules.deployment_config import check_config, check_ingress, check_log_config
 from flink_gitops.render.validation.rules.jar_uri import SCHEME
+from flink_gitops.render.validation.rules.operator_release import check_config_types, check_resource_requirements
 from flink_gitops.render.validation.rules.job import check_job
 from flink_gitops.render.validation.rules.resources import check_jm, check_tm
 
 DEPLOYMENT_MODES = ("native", "standalone")
-# FlinkVersion enum: CRD enum; isSupported() = v1_15 or newer; @Deprecated up to v1_18.
+# FlinkVersion enum of the newest release (each release's part of it, and what it deprecates: operator_releases);
+# isSupported() = v1_15 or newer.
 KNOWN_VERSIONS = ("v1_13", "v1_14", "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20",
                   "v2_0", "v2_1", "v2_2", "v2_3", "v2_4")
 UNSUPPORTED_VERSIONS = ("v1_13", "v1_14")
-DEPRECATED_VERSIONS = ("v1_15", "v1_16", "v1_17", "v1_18")
-SUPPORTED_VERSIONS = tuple(v for v in KNOWN_VERSIONS if v not in UNSUPPORTED_VERSIONS)
-CURRENT_VERSIONS = tuple(v for v in SUPPORTED_VERSIONS if v not in DEPRECATED_VERSIONS)
 NAME_PATTERN = re.compile(r"[a-z](?:[-a-z\d]{0,43}[a-z\d])?")
 
 register(
@@ -63,7 +63,9 @@ register(
             "server's *\"Unsupported value\"*; `1.20` written as a YAML number reads as `1.2`, the message says to "
             "write `v1_20`), or `v1_13`/`v1_14` (*\"Flink version … is not supported by this operator version\"*). "
             "The message lists the supported versions: v1_15 … v2_4. **Warning:** v1_15–v1_18 are deprecated (*\"… "
-            "is deprecated and may be removed in a future operator release\"*).",
+            "is deprecated and may be removed in a future operator release\"*). Both lists follow "
+            "`operator-version`: v2_1 and v2_2 exist from 1.13, v2_3 and v2_4 from 1.15; v1_17 and v1_18 are "
+            "deprecated from 1.13.",
     example=flink_deployment(flink_version="1.20"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: spec.flinkVersion: flinkVersion 1.2 does "
              "not exist (YAML read the number 1.2; write v1_20); supported: v1_15, v1_16, v1_17, v1_18, v1_19, "
@@ -120,7 +122,9 @@ def check_deployment(rep: Report, settings: Settings, namespace: str) -> None:
 
 def check_deployment_spec(rep: Report, spec: dict, settings: Settings, namespace: str) -> None:
     """A FlinkDeployment's spec, wherever it sits (``rep.spec_path``: a blue/green template nests one)."""
-    version = check_flink_version(rep, spec)
+    version = check_flink_version(rep, spec, settings)
+    check_config_types(rep, spec, settings)
+    check_resource_requirements(rep, spec, settings)
     own = flink_conf(rep, spec)
     conf = Conf({**fc.default_config(settings.operator_conf, namespace, version), **own})
 
@@ -144,8 +148,8 @@ def check_deployment_spec(rep: Report, spec: dict, settings: Settings, namespace
                      "resolves a bare path as a file: URI on the submitting side and application mode documents "
                      "local:// for a jar inside the image",
                      None, f"write local://{jar if jar.startswith('/') else '/' + jar}")
-    check_jm(rep, jm, conf)
-    check_tm(rep, tm, conf, job_present=job is not None)
+    check_jm(rep, jm, conf, settings)
+    check_tm(rep, tm, conf, settings, job_present=job is not None)
     account = spec.get("serviceAccount")
     if account is None:
         rep.error("service-account", "spec.serviceAccount",
@@ -189,9 +193,16 @@ def _suggest_name(name: str) -> str:
     return repr(s or "my-flink-app")
 
 
-def check_flink_version(rep: Report, spec: dict) -> str | None:
+def check_flink_version(rep: Report, spec: dict, settings: Settings) -> str | None:
     version = spec.get("flinkVersion")
-    supported = ", ".join(SUPPORTED_VERSIONS)
+    release = settings.operator_version
+    # What the chosen release's CRD enum holds and what it deprecates (operator_releases).
+    known = releases.flink_versions(release, KNOWN_VERSIONS)
+    deprecated = releases.deprecated_flink_versions(release)
+    supported_versions = tuple(v for v in known if v not in UNSUPPORTED_VERSIONS)
+    current = tuple(v for v in supported_versions if v not in deprecated)
+    supported = ", ".join(supported_versions)
+    listed = ", ".join(f'"{v}"' for v in known)  # the API server's words list the whole CRD enum
     if version is None:
         rep.error("flink-version", "spec.flinkVersion", "flinkVersion is missing",
                   REGISTERED,
@@ -207,21 +218,30 @@ def check_flink_version(rep: Report, spec: dict) -> str | None:
                     guess += "0"  # YAML read 1.20 as the number 1.2
                 what = "the number" if isinstance(version, float) else ""
                 looks = f" (YAML read {what} {version!r}; write {guess})".replace("  ", " ")
-        listed = ", ".join(f'"{v}"' for v in KNOWN_VERSIONS)
         rep.error("flink-version", "spec.flinkVersion",
                   f"flinkVersion {version!r} does not exist{looks}; supported: {supported}",
                   f'Unsupported value: "{version}": supported values: {listed}',
                   f"use the enum form v<major>_<minor> matching spec.image, one of {supported}")
         return None
+    if version not in known:
+        since = releases.FLINK_VERSION_SINCE[version]
+        rep.error("flink-version", "spec.flinkVersion",
+                  f"flinkVersion {version} does not exist in operator {release} (added in {since}); supported: "
+                  f"{supported}",
+                  f'Unsupported value: "{version}": supported values: {listed}',
+                  f"use a Flink that operator {release} supports, one of {supported}; or upgrade the operator to "
+                  f"{since} or later (and set parameter operator-version)")
+        return None
     if version in UNSUPPORTED_VERSIONS:
         rep.error("flink-version", "spec.flinkVersion",
                   f"flinkVersion {version} is no longer supported; supported: {supported}",
                   f"Flink version {version} is not supported by this operator version",
-                  f"upgrade the image to a supported Flink ({', '.join(CURRENT_VERSIONS)} are current)")
+                  f"upgrade the image to a supported Flink ({', '.join(current)} are current)")
         return version
-    if version in DEPRECATED_VERSIONS:
+    if version in deprecated:
+        logged = settings.has(releases.DEPRECATION_LOGGED_SINCE)  # older releases only mark the enum value
         rep.warn("flink-version", "spec.flinkVersion", f"flinkVersion {version} is deprecated",
                  f"Flink version {version} is deprecated and may be removed in a future operator release. "
-                 "Plan to upgrade to a non-deprecated version.",
-                 f"plan an upgrade to one of {', '.join(CURRENT_VERSIONS)}")
+                 "Plan to upgrade to a non-deprecated version." if logged else f"@Deprecated {version}",
+                 f"plan an upgrade to one of {', '.join(current)}")
     return version

@@ -32,7 +32,8 @@ register(
              "the allowlist [https]. Configure 'kubernetes.operator.user.artifacts.allowed-schemes' to extend the "
              "allowlist.\") [jar-uri] (fix: serve the jar over https, or extend "
              "kubernetes.operator.user.artifacts.allowed-schemes in the operator's configuration (and pass it in "
-             "parameter validate-operator-config))")
+             "parameter validate-operator-config))",
+    since="1.15")
 
 
 _URI_ILLEGAL = re.compile(r"[\s\"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})")

@@ -7,7 +7,15 @@ from flink_gitops.render.validation.flinkconf import Conf
 from flink_gitops.render.validation.quantities import flink_duration
 from flink_gitops.render.validation.examples import flink_deployment
 from flink_gitops.render.validation.registry import CRD_DEPLOYMENT, DEFAULT_VALIDATOR, register
-from flink_gitops.render.validation.rules.common import REGISTERED, Report, Settings, conf_field, enum_value, integer_at
+from flink_gitops.render.validation.rules.common import (
+    REGISTERED,
+    Report,
+    Settings,
+    closest,
+    conf_field,
+    enum_value,
+    integer_at,
+)
 
 UPGRADE_MODES = ("last-state", "savepoint", "stateless")
 JOB_STATES = ("running", "suspended")
@@ -95,13 +103,21 @@ register(
              "larger than 0\") [parallelism] (fix: set job.parallelism: 1 or more)")
 
 
+def upgrade_mode_hint(value: object) -> str:
+    """The fix for a wrong upgradeMode: the mode a typo meant, else what each mode does (``stateful`` is no typo)."""
+    guess = closest(value, UPGRADE_MODES) if isinstance(value, str) else None
+    if guess:
+        return f"write upgradeMode: {guess}"
+    return ("last-state resumes from the latest checkpoint (what 'stateful' usually means), savepoint takes a "
+            "savepoint before each upgrade, stateless starts from empty state")
+
+
 def check_job(rep: Report, job: dict, conf: Conf, settings: Settings, *, tm_replicas: int | None,
               has_tm_replicas: bool, session: bool = False, field_prefix: str = "spec.job") -> None:
     """``validateJobSpec`` (plus the CRD enums of the job spec)."""
     mode = job.get("upgradeMode")
     enum_value(rep, "upgrade-mode", mode, UPGRADE_MODES, f"{field_prefix}.upgradeMode", "upgradeMode",
-               "last-state resumes from the latest checkpoint (what 'stateful' usually means), savepoint takes a "
-               "savepoint before each upgrade, stateless starts from empty state")
+               upgrade_mode_hint(mode))
     enum_value(rep, "job-state", job.get("state"), JOB_STATES, f"{field_prefix}.state", "job state",
                "use running or suspended (lower case)")
     mode = mode if mode in UPGRADE_MODES else "stateless"

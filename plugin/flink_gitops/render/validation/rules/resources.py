@@ -8,7 +8,16 @@ from flink_gitops.render.validation.flinkconf import Conf
 from flink_gitops.render.validation.quantities import flink_memory_size, k8s_quantity, resource_memory_bytes
 from flink_gitops.render.validation.examples import flink_deployment
 from flink_gitops.render.validation.registry import DEFAULT_VALIDATOR, register
-from flink_gitops.render.validation.rules.common import REGISTERED, Report, integer_at, mapping_at, string_at, type_name
+from flink_gitops.render.validation.operator_releases import RESOURCE_REQUIREMENTS_SINCE
+from flink_gitops.render.validation.rules.common import (
+    REGISTERED,
+    Report,
+    Settings,
+    integer_at,
+    mapping_at,
+    string_at,
+    type_name,
+)
 
 
 register(
@@ -35,7 +44,8 @@ register(
             "TaskManager: `taskmanager.memory.process.size` or `.flink.size`, or both `task.heap.size` and "
             "`managed.size`). Operator: *\"JobManager resource memory must be defined using "
             "`spec.jobManager.resource.memory` or `spec.jobManager.resources.requests.memory`\"* (same for the "
-            "TaskManager).",
+            "TaskManager). Before operator 1.16 (`operator-version`) only `resource.memory` and the configuration "
+            "count, and the operator's words name `resource.memory` alone.",
     example=flink_deployment(task_manager="{resource: {cpu: 1}}"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.taskManager.resources.requests.memory: TaskManager memory is not defined (operator: \"TaskManager "
@@ -52,7 +62,8 @@ register(
             "(*\"… parse error\"*), memory or cpu not positive (*\"… must be positive\"*), other resources negative "
             "(*\"… must not be negative\"*), a request above its limit for cpu or memory (*\"… request (…) must not "
             "exceed its limit (…)\"*, Kubernetes refuses such a pod). Memory is compared the operator's way (`2G` is "
-            "read as Flink's 2 GiB first).",
+            "read as Flink's 2 GiB first). `resources` is checked from operator 1.16 on; before, the field itself is "
+            "an error of rule `operator-version`.",
     example=flink_deployment(task_manager="{resources: {requests: {memory: 4Gi}, limits: {memory: 2Gi}}}"),
     expected="example.yaml (document 1): FlinkDeployment streaming/orders: "
              "spec.taskManager.resources.requests.memory: memory request '4Gi' exceeds its limit '2Gi'; Kubernetes "
@@ -60,8 +71,10 @@ register(
              "its limit (2Gi)\") [resources] (fix: raise limits.memory or lower requests.memory)")
 
 
-def _resource_block(rep: Report, comp: dict | None, who: str, path: str) -> tuple[bool, bool]:
-    """Check ``resource`` and ``resources``; return (memory defined via resource, via resources)."""
+def _resource_block(rep: Report, comp: dict | None, who: str, path: str,
+                    requirements: bool = True) -> tuple[bool, bool]:
+    """Check ``resource`` and ``resources``; return (memory defined via resource, via resources).
+    ``requirements``: the operator release reads ``resources`` (else rule operator-version reports it)."""
     if comp is None:
         return False, False
     via_resource = via_resources = False
@@ -89,7 +102,7 @@ def _resource_block(rep: Report, comp: dict | None, who: str, path: str) -> tupl
         if cpu is not None and (isinstance(cpu, bool) or not isinstance(cpu, (int, float))):
             rep.error("schema", f"{path}.resource.cpu", f"must be a number, got {type_name(cpu)} {cpu!r}",
                       "the CRD schema declares resource.cpu as a number", "write e.g. cpu: 0.5")
-    resources = mapping_at(rep, comp, "resources", f"{path}.resources")
+    resources = mapping_at(rep, comp, "resources", f"{path}.resources") if requirements else None
     if resources is not None:
         parsed: dict[str, dict[str, object]] = {}
         for section in ("requests", "limits"):
@@ -141,15 +154,27 @@ def _config_memory_defined(conf: Conf, keys: tuple[str, ...], mb_key: str) -> bo
     return value.isdigit()
 
 
-def check_jm(rep: Report, jm: dict | None, conf: Conf) -> None:
-    via_resource, via_resources = _resource_block(rep, jm, "JobManager", "spec.jobManager")
+def _memory_finding(who: str, component: str, process_key: str, settings: Settings, present: bool) -> tuple:
+    """(field, operator's words, fix) of an undefined memory: before resource requirements the operator
+    names ``resource.memory`` only."""
+    if settings.has(RESOURCE_REQUIREMENTS_SINCE):
+        return (f"spec.{component}.resources.requests.memory" if present else f"spec.{component}",
+                f"{who} resource memory must be defined using `spec.{component}.resource.memory` or "
+                f"`spec.{component}.resources.requests.memory`",
+                f"set spec.{component}.resources.requests.memory (e.g. 2048m) or {process_key}")
+    return (f"spec.{component}.resource.memory" if present else f"spec.{component}",
+            f"{who} resource memory must be defined using `spec.{component}.resource.memory`",
+            f"set spec.{component}.resource.memory (e.g. 2048m) or {process_key}")
+
+
+def check_jm(rep: Report, jm: dict | None, conf: Conf, settings: Settings) -> None:
+    requirements = settings.has(RESOURCE_REQUIREMENTS_SINCE)
+    via_resource, via_resources = _resource_block(rep, jm, "JobManager", "spec.jobManager", requirements)
     if not (via_resource or via_resources) and not _config_memory_defined(conf, fc.JM_MEMORY_KEYS,
                                                                           fc.JM_LEGACY_MB_KEY):
-        rep.error("memory", "spec.jobManager.resources.requests.memory" if jm else "spec.jobManager",
-                  "JobManager memory is not defined",
-                  "JobManager resource memory must be defined using `spec.jobManager.resource.memory` or "
-                  "`spec.jobManager.resources.requests.memory`",
-                  "set spec.jobManager.resources.requests.memory (e.g. 2048m) or jobmanager.memory.process.size")
+        field, quote, fix = _memory_finding("JobManager", "jobManager", "jobmanager.memory.process.size", settings,
+                                            bool(jm))
+        rep.error("memory", field, "JobManager memory is not defined", quote, fix)
     if jm is None:
         return
     replicas = integer_at(rep, jm, "replicas", "spec.jobManager.replicas")
@@ -167,19 +192,18 @@ def check_jm(rep: Report, jm: dict | None, conf: Conf) -> None:
                   "set high-availability.type: kubernetes and high-availability.storageDir, or use 1 replica")
 
 
-def check_tm(rep: Report, tm: dict | None, conf: Conf, job_present: bool) -> None:
-    via_resource, via_resources = _resource_block(rep, tm, "TaskManager", "spec.taskManager")
+def check_tm(rep: Report, tm: dict | None, conf: Conf, settings: Settings, job_present: bool) -> None:
+    requirements = settings.has(RESOURCE_REQUIREMENTS_SINCE)
+    via_resource, via_resources = _resource_block(rep, tm, "TaskManager", "spec.taskManager", requirements)
     if not (via_resource or via_resources):
         defined = _config_memory_defined(conf, fc.TM_MEMORY_KEYS, fc.TM_LEGACY_MB_KEY)
         if not defined:
             fine = [conf.find(fc.TM_TASK_HEAP_KEYS), conf.find(fc.TM_MANAGED_KEYS)]
             defined = all(h is not None for h in fine)
         if not defined:
-            rep.error("memory", "spec.taskManager.resources.requests.memory" if tm else "spec.taskManager",
-                      "TaskManager memory is not defined",
-                      "TaskManager resource memory must be defined using `spec.taskManager.resource.memory` or "
-                      "`spec.taskManager.resources.requests.memory`",
-                      "set spec.taskManager.resources.requests.memory (e.g. 2048m) or taskmanager.memory.process.size")
+            field, quote, fix = _memory_finding("TaskManager", "taskManager", "taskmanager.memory.process.size",
+                                                settings, bool(tm))
+            rep.error("memory", field, "TaskManager memory is not defined", quote, fix)
     if tm is None or job_present:  # with a job, check_job reported replicas < 1 already
         return
     replicas = integer_at(rep, tm, "replicas", "spec.taskManager.replicas")

@@ -25,7 +25,8 @@ from flink_gitops.render.validation.rules.common import (
 )
 from flink_gitops.render.validation.rules.deployment import check_name
 from flink_gitops.render.validation.rules.jar_uri import check_jar_uri
-from flink_gitops.render.validation.rules.job import JOB_STATES, UPGRADE_MODES, check_job
+from flink_gitops.render.validation.rules.operator_release import check_config_types
+from flink_gitops.render.validation.rules.job import JOB_STATES, UPGRADE_MODES, check_job, upgrade_mode_hint
 
 
 register(
@@ -103,6 +104,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
         rep.error("schema", "spec", "FlinkSessionJob has no spec" if spec is None else
                   f"spec must be a mapping, got {type_name(spec)}", None, "add spec.deploymentName and spec.job")
         return
+    check_config_types(rep, spec, settings)
     name = spec.get("deploymentName")
     if name is None:
         rep.error("session-job", "spec.deploymentName", "deploymentName is missing: the session job names no cluster",
@@ -131,8 +133,7 @@ def check_session_job(rep: Report, settings: Settings, namespace: str,
                       "this rule (annotation flink-gitops.io/skip-validation: session-job-target)")
         # Only the checks that do not depend on the cluster's configuration.
         enum_value(rep, "upgrade-mode", job.get("upgradeMode"), UPGRADE_MODES, "spec.job.upgradeMode", "upgradeMode",
-                   "last-state resumes from the latest checkpoint, savepoint takes a savepoint before each upgrade, "
-                   "stateless starts from empty state")
+                   upgrade_mode_hint(job.get("upgradeMode")))
         enum_value(rep, "job-state", job.get("state"), JOB_STATES, "spec.job.state", "job state",
                    "use running or suspended")
         parallelism = integer_at(rep, job, "parallelism", "spec.job.parallelism")

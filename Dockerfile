@@ -9,8 +9,9 @@
 #
 #   docker build -t flink-gitops:0.1.0 --build-arg VERSION=0.1.0 .
 
-# Pinned base images. kustomize and helm come from the official Argo CD image, so the plugin
-# renders with the same tool versions the repo-server itself would use.
+# Pinned base images (pin them by digest too: docs/install.md, "The image"). kustomize and helm come
+# from the official Argo CD image, so the plugin renders with the same tool versions the repo-server
+# itself would use. The Python minor version is the one the lock files are made for (Makefile's LOCK_PYTHON).
 ARG PYTHON_IMAGE=docker.io/library/python:3.12.8-slim-bookworm
 ARG ARGOCD_IMAGE=quay.io/argoproj/argocd:v3.5.1
 
@@ -21,12 +22,21 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
+# Every dependency at the version and with the hashes of the lock files (`make lock`): pip refuses
+# a file whose hash differs and any package the lock does not list. Only binary wheels (lupa,
+# PyYAML with libyaml): nothing is compiled. The setuptools that builds the wheel is pinned too.
+COPY requirements.lock requirements-build.lock ./
+RUN python -m venv /opt/build \
+ && /opt/build/bin/python -m pip install --require-hashes --only-binary=:all: -r requirements-build.lock \
+ && python -m venv /opt/flink-gitops \
+ && /opt/flink-gitops/bin/python -m pip install --require-hashes --only-binary=:all: -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY plugin/ plugin/
-# Dependencies only from binary wheels (lupa, PyYAML with libyaml): nothing is compiled.
-RUN python -m pip wheel --no-deps --wheel-dir /wheels . \
- && python -m venv /opt/flink-gitops \
- && /opt/flink-gitops/bin/python -m pip install --only-binary=:all: /wheels/*.whl \
+# The project itself, built with the pinned setuptools and installed without its dependencies (they
+# are in already); pip check proves the lock held everything it needs.
+RUN /opt/build/bin/python -m pip wheel --no-deps --no-build-isolation --wheel-dir /wheels . \
+ && /opt/flink-gitops/bin/python -m pip install --no-deps /wheels/*.whl \
+ && /opt/flink-gitops/bin/python -m pip check \
  && /opt/flink-gitops/bin/python -m pip uninstall --yes pip \
  && /opt/flink-gitops/bin/flink-gitops --version
 

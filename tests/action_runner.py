@@ -12,6 +12,12 @@ Argo CD (``util/lua/lua.go``, ``server/application/application.go``):
   the map comes back. :func:`clean_returned_obj` reproduces it.
 * The server then sends ``CreateMergePatch(live, new)`` (RFC 7386) to the API server; an empty
   patch (``{}``) sends nothing. :func:`create_merge_patch` computes the same patch.
+* A script may instead return a list of operations (Argo CD 2.8+, ``ImpactedResource``):
+  ``{operation = "create"|"patch", resource = {...}}``; any other operation fails the whole action, and
+  only ``patch`` results go through ``cleanReturnedObj``. The server (``RunResourceActionV2``) first checks
+  every resource against the AppProject and dry-runs every ``create``, then performs them in order:
+  a ``patch`` is the merge patch from the *source* object to the returned one, a ``create`` creates the
+  resource as returned. :func:`run_operations` and :class:`Cluster` reproduce that.
 """
 
 from __future__ import annotations
@@ -77,13 +83,78 @@ def run_discovery(sandbox: LuaSandbox, source: str, obj: dict, name: str = "disc
 
 
 def run_action(sandbox: LuaSandbox, source: str, obj: dict, name: str = "action.lua") -> dict:
-    """The object Argo CD patches the live one towards, after ``cleanReturnedObj``."""
+    """The object Argo CD patches the live one towards, after ``cleanReturnedObj`` (old-style actions)."""
     result = sandbox.run(source, obj, name)
     if not isinstance(result, (dict, list)):
         raise LuaScriptError(f"{name}: expect table output from Lua script, not {type(result).__name__}")
     if not isinstance(result, dict):
         raise LuaScriptError(f"{name}: returned a list of impacted resources; these actions return the object")
     return clean_returned_obj(result, obj)
+
+
+def run_operations(sandbox: LuaSandbox, source: str, obj: dict, name: str = "action.lua") -> list[tuple[str, dict]]:
+    """``[(operation, resource)]`` as Argo CD's ``ExecuteResourceAction`` returns them for ``obj``."""
+    result = sandbox.run(source, obj, name)
+    if not isinstance(result, (dict, list)):
+        raise LuaScriptError(f"{name}: expect table output from Lua script, not {type(result).__name__}")
+    if isinstance(result, dict):  # old-style output: the object itself, one patch
+        return [("patch", clean_returned_obj(result, obj))]
+    operations = []
+    for item in result:
+        if not isinstance(item, dict):
+            raise LuaScriptError(f"{name}: json: cannot unmarshal {type(item).__name__} into ImpactedResource")
+        operation = item.get("operation")
+        if operation not in ("create", "patch"):
+            raise LuaScriptError(f"{name}: unsupported operation: {operation!r}")
+        resource = item.get("resource")
+        if not isinstance(resource, dict):
+            raise LuaScriptError(f"{name}: impacted resource is not an object: {resource!r}")
+        operations.append((operation, clean_returned_obj(resource, obj) if operation == "patch" else resource))
+    return operations
+
+
+def _key(obj: dict) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata") or {}
+    return (str(obj.get("apiVersion", "")).rpartition("/")[0], str(obj.get("kind", "")),
+            str(meta.get("namespace", "")), str(meta.get("name", "")))
+
+
+class ActionRefused(Exception):
+    """What the Argo CD server answers when it refuses an action's result (nothing was changed)."""
+
+
+class Cluster:
+    """The objects of a namespace as the API server keeps them, for what an action's operations do to them.
+
+    ``permitted(obj)`` stands for the AppProject check (``verifyResourcePermitted``) and the RBAC of the
+    identity Argo CD acts as; refused, nothing happens at all, as in Argo CD, which checks everything first.
+    """
+
+    def __init__(self, *objects: dict, permitted=lambda obj: True):
+        self.objects = {_key(o): o for o in objects}
+        self.permitted = permitted
+
+    def get(self, obj: dict) -> dict | None:
+        return self.objects.get(_key(obj))
+
+    def apply(self, source: dict, operations: list[tuple[str, dict]]) -> None:
+        for operation, resource in operations:
+            if not self.permitted(resource):
+                raise ActionRefused(f"application is not permitted to manage {_key(resource)}")
+            if operation == "create":
+                missing = [f for f in ("apiVersion", "kind") if not resource.get(f)]
+                if missing or not (resource.get("metadata") or {}).get("name"):
+                    raise ActionRefused(f"dry run: {missing or ['metadata.name']} required")
+                if _key(resource) in self.objects:
+                    raise ActionRefused(f"dry run: {_key(resource)} already exists")
+        for operation, resource in operations:
+            if operation == "patch":
+                # Argo CD patches the returned object's identity with the patch from the source object.
+                patch = create_merge_patch(source, resource)
+                if patch:
+                    self.objects[_key(resource)] = apply_merge_patch(self.objects[_key(resource)], patch)
+            else:
+                self.objects[_key(resource)] = resource
 
 
 def create_merge_patch(live: Any, new: Any) -> Any:

@@ -44,6 +44,14 @@ def deployment(name: str, namespace: str = "streaming", health: str = "Healthy",
     return obj
 
 
+def evaluate_body(limit: int = 4 * 1024 * 1024) -> tuple[bytes, int]:
+    """A body for POST /api/v1/evaluate: operator-written FlinkDeployments (Degraded), as many as
+    fit in ``limit`` bytes; (body, how many objects)."""
+    doc = yaml.safe_dump(deployment("pricing", "streaming", "Degraded", error="checkpoint storage unreachable"))
+    count = limit // (len(doc) + 4)
+    return "---\n".join([doc] * count).encode(), count
+
+
 # --- the service in-process, on a store the test fills (import these fixtures into a test module) ---
 
 
@@ -57,10 +65,10 @@ def store():
 
 
 def client_for(store):
-    """Flask's test client of the service serving ``store`` (no watcher)."""
+    """Flask's test client of the service serving ``store`` (no watcher, no authentication)."""
     from flink_gitops.service import create_app
 
-    return create_app({"STORE": store, "WATCH": False}).test_client()
+    return create_app({"STORE": store, "WATCH": False, "AUTH": "none"}).test_client()
 
 
 @pytest.fixture

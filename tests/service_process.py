@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,9 +26,13 @@ def free_port() -> int:
 
 
 def http(url: str, data: bytes | None = None, timeout: float = 10,
-         headers: dict | None = None) -> tuple[int, bytes, dict]:
-    """(status, body, headers) of one request; HTTP errors are answers, not exceptions."""
-    req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers=headers or {})
+         headers: dict | None = None, token: str | None = None) -> tuple[int, bytes, dict]:
+    """(status, body, headers) of one request, with ``token`` as its bearer token; HTTP errors are
+    answers, not exceptions."""
+    headers = dict(headers or {})
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, resp.read(), dict(resp.headers)
@@ -34,8 +40,8 @@ def http(url: str, data: bytes | None = None, timeout: float = 10,
         return exc.code, exc.read(), dict(exc.headers)
 
 
-def get_json(url: str, timeout: float = 10) -> tuple[int, dict]:
-    code, body, _ = http(url, timeout=timeout)
+def get_json(url: str, timeout: float = 10, token: str | None = None) -> tuple[int, dict]:
+    code, body, _ = http(url, timeout=timeout, token=token)
     return code, json.loads(body)
 
 
@@ -55,6 +61,55 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r:.500})")
 
 
+def timed_get(url: str, timeout: float) -> tuple[int | str, float]:
+    """(status or the error, seconds): an answer that takes longer than ``timeout`` is an error."""
+    started = time.monotonic()
+    try:
+        code, _, _ = http(url, timeout=timeout)
+    except OSError as exc:
+        code = f"no answer: {exc!r}"
+    return code, time.monotonic() - started
+
+
+class SlowClients:
+    """``n`` connections sending a request head one byte a second, never finishing it (slow loris),
+    all from one thread; records which ones the server closed. Stops by itself after ``seconds``."""
+
+    HEAD = b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+
+    def __init__(self, port: int, n: int, seconds: float = 60):
+        self.socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
+        self.closed_at: dict[int, float] = {}
+        self.started = time.monotonic()
+        self._seconds = seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drip, daemon=True)
+        self._thread.start()
+
+    def _drip(self) -> None:
+        sent = 0
+        while not self._stop.is_set() and time.monotonic() - self.started < self._seconds:
+            byte = self.HEAD[sent:sent + 1] or b"a"
+            for i, sock in enumerate(self.socks):
+                if i in self.closed_at:
+                    continue
+                readable, _, _ = select.select([sock], [], [], 0)
+                try:
+                    if readable and not sock.recv(4096):
+                        raise ConnectionResetError
+                    sock.send(byte)
+                except OSError:
+                    self.closed_at[i] = time.monotonic() - self.started
+            sent += 1
+            self._stop.wait(1)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for sock in self.socks:
+            sock.close()
+
+
 class Served:
     """A running service: its base URL, process, and log (stderr, read after it ends)."""
 
@@ -64,11 +119,11 @@ class Served:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def get(self, path: str, timeout: float = 10) -> tuple[int, dict]:
-        return get_json(self.url(path), timeout)
+    def get(self, path: str, timeout: float = 10, token: str | None = None) -> tuple[int, dict]:
+        return get_json(self.url(path), timeout, token)
 
-    def statuses(self, query: str = "") -> dict[tuple[str, str, str], str]:
-        code, body = self.get("/api/v1/resources" + query)
+    def statuses(self, query: str = "", token: str | None = None) -> dict[tuple[str, str, str], str]:
+        code, body = self.get("/api/v1/resources" + query, token=token)
         assert code == 200, body
         return {(r["namespace"], r["kind"], r["name"]): r["status"] for r in body["resources"]}
 
@@ -87,13 +142,17 @@ class Served:
 
 @contextmanager
 def serve(tmp_path: Path, kubeconfig: str | None, *args: str, command: list[str] | None = None,
-          env: dict | None = None, wait_listening: bool = True):
-    """Run ``flink-gitops serve --kubeconfig K --bind 127.0.0.1:PORT ARGS`` (or ``command``, with
-    ``{port}`` filled in); stop it with SIGTERM afterwards."""
+          env: dict | None = None, wait_listening: bool = True, auth: str | None = "none"):
+    """Run ``flink-gitops serve --auth AUTH --kubeconfig K --bind 127.0.0.1:PORT ARGS`` (or
+    ``command``, with ``{port}`` filled in); stop it with SIGTERM afterwards. ``auth`` None leaves
+    ``--auth`` out (serve's default). Tests of what the service watches and shows use ``none``;
+    tests of who may see it (test_service_auth.py) use ``kubernetes``."""
     port = free_port()
     log = tmp_path / f"serve-{port}.log"
     if command is None:
         command = [str(BIN / "flink-gitops"), "serve", "--bind", f"127.0.0.1:{port}", *args]
+        if auth is not None:
+            command += ["--auth", auth]
         if kubeconfig:
             command += ["--kubeconfig", kubeconfig]
     else:

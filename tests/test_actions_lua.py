@@ -20,8 +20,10 @@ from tests.action_runner import (
     create_merge_patch,
     run_action,
     run_discovery,
+    run_operations,
     same_json,
 )
+from flink_gitops.argocd.actions.luagen import TEST_CLOCK
 from flink_gitops.argocd.actions.samples import SAMPLES
 from flink_gitops.argocd.sandbox import LuaSandbox
 from flink_gitops.yamlio import Loader
@@ -34,7 +36,8 @@ KINDS = tuple(sorted(p.parent.parent.name for p in GROUP_DIR.glob("*/actions/act
 
 @pytest.fixture(scope="module")
 def sandbox() -> LuaSandbox:
-    return LuaSandbox(open_libs=False)
+    # The clock the expected outputs were computed at: the savepoint action names its snapshot after it.
+    return LuaSandbox(open_libs=False, frozen_time=TEST_CLOCK)
 
 
 def _load(path: pathlib.Path):
@@ -98,8 +101,13 @@ def test_action_test_yaml(sandbox, kind, what, test):
         want = sorted(test["result"], key=lambda a: a["name"])
         assert got == want
         return
-    got = run_action(sandbox, _script(kind, test["action"]), obj)
     want = _load(d / test["expectedOutputPath"])
+    if isinstance(want, list):  # an action that returns operations: the resources it creates
+        operations = run_operations(sandbox, _script(kind, test["action"]), obj)
+        assert [op for op, _ in operations] == ["create"] * len(want)
+        assert all(same_json(got, w) for (_, got), w in zip(operations, want)), operations
+        return
+    got = run_action(sandbox, _script(kind, test["action"]), obj)
     assert same_json(got, want), create_merge_patch(want, got)
     # What the API server ends up with is the expected object, too.
     assert same_json(apply_merge_patch(obj, create_merge_patch(obj, got)), want)
@@ -130,23 +138,23 @@ def _enabled(sandbox, kind, sample):
 
 def test_action_folders_per_kind():
     assert {p.parent.name for p in _actions_dir("FlinkDeployment").glob("*/action.lua")} == {
-        "suspend", "resume", "savepoint", "restart"}
+        "suspend", "resume", "savepoint", "savepoint-nonce", "restart"}
     # restart is for FlinkDeployment only
     assert {p.parent.name for p in _actions_dir("FlinkSessionJob").glob("*/action.lua")} == {
-        "suspend", "resume", "savepoint"}
+        "suspend", "resume", "savepoint", "savepoint-nonce"}
 
 
 @pytest.mark.parametrize(
     "kind,sample,enabled",
     [
-        ("FlinkDeployment", "application-running", {"suspend", "savepoint", "restart"}),
-        ("FlinkDeployment", "application-defaults", {"suspend", "savepoint", "restart"}),
+        ("FlinkDeployment", "application-running", {"suspend", "savepoint", "savepoint-nonce", "restart"}),
+        ("FlinkDeployment", "application-defaults", {"suspend", "savepoint", "savepoint-nonce", "restart"}),
         ("FlinkDeployment", "application-suspended", {"resume"}),
         ("FlinkDeployment", "session-cluster", {"restart"}),
         ("FlinkDeployment", "odd-job-is-a-string", {"restart"}),
         ("FlinkDeployment", "odd-no-spec", set()),
         ("FlinkDeployment", "deleting", set()),
-        ("FlinkSessionJob", "sessionjob-running", {"suspend", "savepoint"}),
+        ("FlinkSessionJob", "sessionjob-running", {"suspend", "savepoint", "savepoint-nonce"}),
         ("FlinkSessionJob", "sessionjob-suspended", {"resume"}),
         ("FlinkSessionJob", "odd-no-job", set()),
     ],
@@ -157,7 +165,7 @@ def test_discovery_enables_what_makes_sense(sandbox, kind, sample, enabled):
 
 def test_discovery_lists_every_action_with_a_label_and_icon(sandbox):
     listed = run_discovery(sandbox, _script("FlinkDeployment"), SAMPLES["FlinkDeployment"]["session-cluster"])
-    assert [a["name"] for a in listed] == ["restart", "resume", "savepoint", "suspend"]
+    assert [a["name"] for a in listed] == ["restart", "resume", "savepoint", "savepoint-nonce", "suspend"]
     assert all(a["displayName"] and a["iconClass"].startswith("fa ") for a in listed)
 
 
@@ -167,22 +175,22 @@ def test_discovery_lists_every_action_with_a_label_and_icon(sandbox):
         ("FlinkDeployment", "suspend", "application-running", {"spec": {"job": {"state": "suspended"}}}),
         ("FlinkDeployment", "suspend", "application-defaults", {"spec": {"job": {"state": "suspended"}}}),
         ("FlinkDeployment", "resume", "application-suspended", {"spec": {"job": {"state": "running"}}}),
-        ("FlinkDeployment", "savepoint", "application-running", {"spec": {"job": {"savepointTriggerNonce": 4}}}),
-        ("FlinkDeployment", "savepoint", "application-defaults", {"spec": {"job": {"savepointTriggerNonce": 1}}}),
-        ("FlinkDeployment", "savepoint", "odd-nonces-are-strings", {"spec": {"job": {"savepointTriggerNonce": 1}}}),
+        ("FlinkDeployment", "savepoint-nonce", "application-running", {"spec": {"job": {"savepointTriggerNonce": 4}}}),
+        ("FlinkDeployment", "savepoint-nonce", "application-defaults", {"spec": {"job": {"savepointTriggerNonce": 1}}}),
+        ("FlinkDeployment", "savepoint-nonce", "odd-nonces-are-strings", {"spec": {"job": {"savepointTriggerNonce": 1}}}),
         ("FlinkDeployment", "restart", "application-running", {"spec": {"restartNonce": 13}}),
         ("FlinkDeployment", "restart", "session-cluster", {"spec": {"restartNonce": 1}}),
         ("FlinkDeployment", "restart", "application-suspended", {"spec": {"restartNonce": 1759390000124}}),
         ("FlinkDeployment", "restart", "odd-nonces-are-strings", {"spec": {"restartNonce": 1}}),
         ("FlinkSessionJob", "suspend", "sessionjob-running", {"spec": {"job": {"state": "suspended"}}}),
         ("FlinkSessionJob", "resume", "sessionjob-suspended", {"spec": {"job": {"state": "running"}}}),
-        ("FlinkSessionJob", "savepoint", "sessionjob-running", {"spec": {"job": {"savepointTriggerNonce": 3}}}),
-        ("FlinkSessionJob", "savepoint", "odd-nonce-is-a-string", {"spec": {"job": {"savepointTriggerNonce": 1}}}),
+        ("FlinkSessionJob", "savepoint-nonce", "sessionjob-running", {"spec": {"job": {"savepointTriggerNonce": 3}}}),
+        ("FlinkSessionJob", "savepoint-nonce", "odd-nonce-is-a-string", {"spec": {"job": {"savepointTriggerNonce": 1}}}),
         # Nothing to act on: the object comes back as it was and Argo CD sends no patch.
         ("FlinkDeployment", "suspend", "session-cluster", {}),
-        ("FlinkDeployment", "savepoint", "odd-job-is-a-string", {}),
+        ("FlinkDeployment", "savepoint-nonce", "odd-job-is-a-string", {}),
         ("FlinkDeployment", "restart", "odd-no-spec", {}),
-        ("FlinkSessionJob", "savepoint", "odd-no-job", {}),
+        ("FlinkSessionJob", "savepoint-nonce", "odd-no-job", {}),
         # Resuming a running job writes the value it already has: no patch either.
         ("FlinkSessionJob", "resume", "sessionjob-running", {}),
     ],
@@ -240,4 +248,7 @@ def test_docs_table_matches_the_definition():
     for action in ACTIONS:
         _, kinds, field, _ = rows[action.name]
         assert {k.strip() for k in kinds.split(",")} == set(action.kinds)
-        assert field.split("`")[1] == ".".join(action.path)
+        if action.path:
+            assert field.split("`")[1] == ".".join(action.path)
+        else:  # an action that creates a resource names its kind there
+            assert field.startswith("creates a FlinkStateSnapshot"), field

@@ -180,13 +180,14 @@ def test_ignore_differences_for_every_kind(cm):
 
 def test_every_key_has_a_known_argocd_prefix(cm):
     for key in cm["data"]:
-        assert re.fullmatch(r"resource\.customizations\.(health|actions|ignoreDifferences)\.flink\.apache\.org_\w+", key), key
+        assert key == "resource.links" or re.fullmatch(
+            r"resource\.customizations\.(health|actions|ignoreDifferences)\.flink\.apache\.org_\w+", key), key
 
 
 # -- kustomization -----------------------------------------------------------------------------------
 
 
-def test_kustomization_resources_exist_and_are_the_two_partials(kustomization):
+def test_kustomization_resources_exist_and_are_the_two_partials_and_the_server_rbac(kustomization):
     assert kustomization["apiVersion"] == "kustomize.config.k8s.io/v1beta1"
     assert kustomization["kind"] == "Kustomization"
     assert kustomization["namespace"] == "argocd"
@@ -196,9 +197,11 @@ def test_kustomization_resources_exist_and_are_the_two_partials(kustomization):
         path = ARGOCD / rel
         assert path.is_file(), rel
         docs = list(yaml.load_all(path.read_text(), Loader=Loader))
-        assert len(docs) == 1
-        ids.append((docs[0]["apiVersion"], docs[0]["kind"], docs[0]["metadata"]["name"]))
-    assert sorted(ids) == [("apps/v1", "Deployment", "argocd-repo-server"), ("v1", "ConfigMap", "argocd-cm")]
+        ids += [(d["apiVersion"], d["kind"], d["metadata"]["name"]) for d in docs]
+    assert sorted(ids) == [("apps/v1", "Deployment", "argocd-repo-server"),
+                           ("rbac.authorization.k8s.io/v1", "ClusterRole", "flink-gitops-argocd-server-snapshots"),
+                           ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "flink-gitops-argocd-server-snapshots"),
+                           ("v1", "ConfigMap", "argocd-cm")]
     for key in ("patches", "patchesStrategicMerge", "components", "bases"):
         for rel in kustomization.get(key, []) or []:
             assert (ARGOCD / (rel["path"] if isinstance(rel, dict) else rel)).exists(), rel
@@ -301,7 +304,7 @@ def test_sidecar_and_dockerfile_agree():
 
 def test_helm_values_carry_the_same_configmap_and_sidecar(cm, sidecar_patch, kustomization):
     values = _load(ARGOCD / "helm-values.yaml")
-    assert set(values) == {"configs", "repoServer"}
+    assert set(values) == {"configs", "repoServer", "extraObjects"}
     assert values["configs"]["cm"] == cm["data"]
     assert "create" not in values["configs"]["cm"]  # the chart's own switch is left to the user
     [container] = values["repoServer"]["extraContainers"]
@@ -344,3 +347,21 @@ def test_install_docs_verify_step_matches_the_configmap():
     # the commands the docs give use the names the bundle really has
     for needle in ("--server-side", "-c flink-gitops", "argocd-repo-server", "helm-values.yaml", "application-example.yaml"):
         assert needle in docs, needle
+
+
+def test_argocd_server_may_create_snapshots_and_nothing_more():
+    """The savepoint action creates a FlinkStateSnapshot as argocd-server, whose own ClusterRole (Argo CD's
+    manifests/cluster-rbac/server) creates only Jobs and Workflows; Argo CD dry-runs the create with the same
+    identity first."""
+    role, binding = [d for d in yaml.load_all((ARGOCD / "server-rbac.yaml").read_text(), Loader=Loader) if d]
+    assert role["rules"] == [{"apiGroups": ["flink.apache.org"], "resources": ["flinkstatesnapshots"],
+                              "verbs": ["create"]}]
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                  "name": role["metadata"]["name"]}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "argocd-server", "namespace": "argocd"}]
+    values = _load(ARGOCD / "helm-values.yaml")
+    helm_role, helm_binding = values["extraObjects"]
+    assert helm_role == role
+    # the argo-cd chart renders extraObjects with tpl: the subject follows the release's namespace
+    assert helm_binding["subjects"] == [{"kind": "ServiceAccount", "name": "argocd-server",
+                                         "namespace": "{{ .Release.Namespace }}"}]

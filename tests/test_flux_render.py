@@ -102,9 +102,12 @@ def test_from_flux_2_9_the_field_stays_and_a_spec_ignore_rule_is_printed(render)
 def test_without_an_hpa_nothing_changes_and_argocd_output_is_untouched(render):
     code, out, err = render(DEPLOYMENT, "--target", "flux")
     assert code == 0 and out == DEPLOYMENT_OUT.format(replicas="    replicas: 2\n") and err == ""
-    # The Argo CD target keeps replicas even with an HPA (ignoreDifferences handle it there).
+    # The Argo CD target keeps replicas even with an HPA: the per-resource ignore rule handles it there.
     code, out, _ = render(DEPLOYMENT + "---\n" + HPA, "-p", "sync-waves=false")
-    assert code == 0 and out == DEPLOYMENT_OUT.format(replicas="    replicas: 2\n") + HPA_OUT
+    annotated = DEPLOYMENT_OUT.replace("  namespace: streaming\n", "  namespace: streaming\n  annotations:\n"
+                                       "    argocd.argoproj.io/ignore-differences-json-pointers: "
+                                       "/spec/taskManager/replicas\n", 1)
+    assert code == 0 and out == annotated.format(replicas="    replicas: 2\n") + HPA_OUT
 
 
 SESSION = """\

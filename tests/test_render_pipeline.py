@@ -28,7 +28,8 @@ def run(*argv: str) -> tuple[int, str, str]:
 def test_every_step_is_switched_by_an_announced_boolean_parameter():
     booleans = {p.name for p in PARAMETERS if p.kind == "boolean"}
     assert [name for name, _ in pipeline.STEPS] == ["strip-cluster-fields", "log4j", "validate", "sync-waves",
-                                                   "ignore-differences"]
+                                                   "ignore-differences", "ignore-differences-annotation",
+                                                   "crd-server-side-apply"]
     assert {name for name, _ in pipeline.STEPS} <= booleans
 
 

@@ -1,21 +1,27 @@
 """The dashboard in a real browser: Debian's headless chromium, driven by selenium through chromedriver,
-showing ``flink-gitops serve`` (real gunicorn) watching the API-server stand-in.
+showing ``flink-gitops serve`` (real gunicorn) watching the API-server stand-in; with
+``--auth kubernetes``, the page asking for a token, and behind an auth proxy that sends one.
 
-Screenshots are kept: ``dashboard.png`` (first view, with injected markup shown as text) and
-``dashboard-after-change.png`` in ``$FLINK_GITOPS_TEST_ARTIFACTS`` when that is set (CI), else in the
-test's tmp dir; the paths are printed (``pytest -s``).
+Screenshots are kept: ``dashboard.png`` (first view, with injected markup shown as text),
+``dashboard-after-change.png`` and ``dashboard-token.png`` (asking for a token) in
+``$FLINK_GITOPS_TEST_ARTIFACTS`` when that is set (CI), else in the test's tmp dir; the paths are
+printed (``pytest -s``).
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from kubeapi import FakeApiServer
+from kubeapi import FakeApiServer, Identity, Rule
 from service_objects import deployment
 from service_process import serve, wait_until
 
@@ -159,3 +165,126 @@ def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
             # a namespace whose last resource is gone leaves the filter's choices
             api.delete("FlinkDeployment", "payments", "fresh")
             wait_until(lambda: namespaces(browser) == ["", "batch", "streaming"], 15, "payments to leave the list")
+
+
+# --- serve --auth kubernetes: the page asks for a token ------------------------------------------
+
+
+def auth_policy(api) -> None:
+    api.set_policy({"tok-alice": Identity("alice", ("system:authenticated", "team-streaming")),
+                    "tok-admin": Identity("admin", ("system:authenticated", "flink-admins"))},
+                   [Rule(("list",), ("flinkdeployments",), namespaces=("streaming",), groups=("team-streaming",)),
+                    Rule(("list",), ("*",), groups=("flink-admins",))])
+
+
+def signin_shown(driver) -> bool:
+    return driver.execute_script("return !document.getElementById('signin').hidden")
+
+
+def test_dashboard_asks_for_a_token_keeps_it_in_the_tab_only_and_shows_what_it_may_see(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    with FakeApiServer() as api:
+        auth_policy(api)
+        put(api, deployment("orders", "streaming", "Healthy"))
+        put(api, deployment("pricing", "streaming", "Degraded", error="checkpoint storage unreachable"))
+        put(api, deployment("audit", "batch", "Degraded", error="OOMKilled"))
+        with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig"), auth="kubernetes") as svc:
+            svc.wait_ready()
+            browser.get(svc.url("/"))
+            wait_until(lambda: signin_shown(browser), 15, "the page to ask for a token")
+            assert rows(browser) == [] and browser.find_element(By.ID, "sync").text == "token needed"
+            box = browser.find_element(By.ID, "token")
+            assert box.get_attribute("type") == "password"
+
+            box.send_keys("tok-stolen", Keys.ENTER)
+            wait_until(lambda: "rejected" in browser.find_element(By.ID, "signin-why").text, 15,
+                       "the page to say the token was rejected")
+            time.sleep(2.5)  # a poll without a token since: the reason stays on screen
+            assert "rejected" in browser.find_element(By.ID, "signin-why").text
+            out = Path(os.environ.get("FLINK_GITOPS_TEST_ARTIFACTS") or tmp_path)
+            out.mkdir(parents=True, exist_ok=True)
+            assert browser.save_screenshot(str(out / "dashboard-token.png"))
+            print(f"dashboard screenshot: {out / 'dashboard-token.png'}")
+            assert browser.execute_script("return sessionStorage.getItem('flink-gitops-token')") is None
+
+            browser.find_element(By.ID, "token").send_keys("tok-alice")
+            browser.find_element(By.CSS_SELECTOR, "#token-form button[type=submit]").click()
+            wait_until(lambda: {(r[1], r[2]) for r in rows(browser)} == {("streaming", "orders"),
+                                                                          ("streaming", "pricing")},
+                       15, "alice's rows: streaming only")
+            assert not signin_shown(browser) and browser.find_element(By.ID, "signout").is_displayed()
+            assert browser.find_element(By.ID, "sync").text == "live"
+            assert namespaces(browser) == ["", "streaming"]  # batch is not even named
+            # in this tab's sessionStorage, nowhere else
+            assert browser.execute_script("return sessionStorage.getItem('flink-gitops-token')") == "tok-alice"
+            assert browser.execute_script("return localStorage.length") == 0
+            assert browser.execute_script("return document.cookie") == ""
+
+            browser.refresh()  # the same tab keeps it
+            wait_until(lambda: len(rows(browser)) == 2, 15, "the rows again after a reload, without asking")
+            assert not signin_shown(browser)
+
+            first = browser.current_window_handle
+            browser.switch_to.new_window("tab")  # another tab asks again
+            browser.get(svc.url("/"))
+            wait_until(lambda: signin_shown(browser), 15, "a new tab to ask for a token")
+            assert rows(browser) == []
+            browser.close()
+            browser.switch_to.window(first)
+
+            browser.find_element(By.ID, "signout").click()
+            wait_until(lambda: signin_shown(browser) and rows(browser) == [], 15, "the rows to go with the token")
+            assert browser.execute_script("return sessionStorage.getItem('flink-gitops-token')") is None
+
+
+class _HeaderProxy(ThreadingHTTPServer):
+    """An auth proxy in front of the service that sends its own bearer token upstream (as
+    oauth2-proxy with --pass-authorization-header does)."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str, token: str):
+        self.upstream, self.token = upstream, token
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                conn = http.client.HTTPConnection(proxy.upstream, timeout=15)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")}
+                conn.request("GET", self.path, headers={**headers, "Authorization": f"Bearer {proxy.token}"})
+                resp = conn.getresponse()
+                body = resp.read()
+                self.send_response(resp.status)
+                for key, value in resp.getheaders():
+                    if key.lower() not in ("connection", "transfer-encoding", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                conn.close()
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+def test_dashboard_behind_an_auth_proxy_that_sets_the_header_never_asks(browser, tmp_path):
+    with FakeApiServer() as api:
+        auth_policy(api)
+        put(api, deployment("orders", "streaming", "Healthy"))
+        put(api, deployment("audit", "batch", "Degraded", error="OOMKilled"))
+        with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig"), auth="kubernetes") as svc:
+            svc.wait_ready()
+            proxy = _HeaderProxy(svc.base.removeprefix("http://"), "tok-admin")
+            threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+            try:
+                browser.get(f"http://127.0.0.1:{proxy.server_address[1]}/")
+                wait_until(lambda: {r[2] for r in rows(browser)} == {"orders", "audit"}, 15, "every row via the proxy")
+                assert not signin_shown(browser)
+                assert browser.execute_script("return sessionStorage.getItem('flink-gitops-token')") is None
+            finally:
+                proxy.shutdown()
+                proxy.server_close()

@@ -22,41 +22,66 @@ KUBECTL = shutil.which("kubectl")
 
 
 @pytest.fixture(scope="module")
-def docs() -> dict[str, dict]:
+def built() -> dict[tuple[str, str], dict]:
+    """Every object of ``kubectl kustomize deploy/health-service``, by (kind, name)."""
     if KUBECTL is None:
         pytest.skip("needs kubectl (its built-in kustomize builds deploy/health-service): apt-get install kubectl")
     out = subprocess.run([KUBECTL, "kustomize", str(ROOT / "deploy" / "health-service")],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    return {d["kind"]: d for d in yaml.safe_load_all(out.stdout) if d}
+    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(out.stdout) if d}
 
 
-def test_everything_the_service_needs_is_there_in_one_namespace(docs):
-    assert set(docs) == {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment",
-                         "Service", "ServiceMonitor", "PrometheusRule"}
-    namespaced = [d for k, d in docs.items() if k not in ("Namespace", "ClusterRole", "ClusterRoleBinding")]
+@pytest.fixture(scope="module")
+def docs(built) -> dict[str, dict]:
+    """The service's own object of each kind (the one named flink-gitops-health, or the only one)."""
+    out = {}
+    for (kind, name), doc in built.items():
+        if name == "flink-gitops-health" or kind not in out:
+            out[kind] = doc
+    return out
+
+
+NAME, SCRAPER = "flink-gitops-health", "flink-gitops-health-scraper"
+
+
+def test_everything_the_service_needs_is_there_in_one_namespace(built, docs):
+    assert set(built) == {
+        ("Namespace", "flink-gitops"), ("ServiceAccount", NAME), ("ServiceAccount", SCRAPER),
+        ("Secret", SCRAPER + "-token"), ("ClusterRole", NAME), ("ClusterRoleBinding", NAME),
+        ("ClusterRole", NAME + "-metrics"), ("ClusterRoleBinding", NAME + "-metrics"), ("Deployment", NAME),
+        ("PodDisruptionBudget", NAME), ("Service", NAME), ("NetworkPolicy", NAME), ("ServiceMonitor", NAME),
+        ("PrometheusRule", NAME)}
+    namespaced = [d for (kind, _), d in built.items() if kind not in ("Namespace", "ClusterRole", "ClusterRoleBinding")]
     assert {d["metadata"]["namespace"] for d in namespaced} == {docs["Namespace"]["metadata"]["name"]}
 
 
-def test_rbac_reads_the_four_flink_kinds_and_nothing_else(docs):
-    (rule,) = docs["ClusterRole"]["rules"]
-    assert rule["apiGroups"] == [API_GROUP]
-    assert sorted(rule["resources"]) == sorted(k.plural for k in kinds())
-    assert sorted(rule["verbs"]) == ["get", "list", "watch"]
+def test_rbac_reads_the_four_flink_kinds_creates_reviews_and_nothing_else(docs):
+    read, tokens, access = docs["ClusterRole"]["rules"]
+    assert read["apiGroups"] == [API_GROUP]
+    assert sorted(read["resources"]) == sorted(k.plural for k in kinds())
+    assert sorted(read["verbs"]) == ["get", "list", "watch"]
+    # --auth kubernetes: who a caller is, what it may do; creating a review reads and changes nothing
+    assert tokens == {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]}
+    assert access == {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]}
     binding = docs["ClusterRoleBinding"]
     assert binding["roleRef"]["name"] == docs["ClusterRole"]["metadata"]["name"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": docs["ServiceAccount"]["metadata"]["name"],
                                     "namespace": docs["ServiceAccount"]["metadata"]["namespace"]}]
 
 
-def test_the_deployment_runs_serve_locked_down_with_probes_and_resources(docs):
-    pod = docs["Deployment"]["spec"]["template"]["spec"]
+def test_the_deployment_runs_serve_with_auth_locked_down_with_probes_and_resources(docs):
+    deployment = docs["Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert container["image"] == f"ghcr.io/flink-gitops/flink-gitops:{__version__}"
-    assert container["command"] == ["flink-gitops", "serve", "--bind", "0.0.0.0:8080"]
+    assert container["command"] == ["flink-gitops", "serve", "--bind", "0.0.0.0:8080", "--auth", "kubernetes"]
     assert container["ports"] == [{"name": "http", "containerPort": 8080}]
     assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):  # above the 1 s default
+        assert container[probe]["timeoutSeconds"] >= 3, probe
+    assert container["livenessProbe"]["timeoutSeconds"] < container["livenessProbe"]["periodSeconds"]
     assert set(container["resources"]) == {"requests", "limits"} and container["resources"]["limits"]["memory"]
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
     sc = container["securityContext"]
@@ -66,7 +91,47 @@ def test_the_deployment_runs_serve_locked_down_with_probes_and_resources(docs):
     assert pod["serviceAccountName"] == docs["ServiceAccount"]["metadata"]["name"]
 
 
-def test_service_and_servicemonitor_reach_the_pods_metrics(docs):
+def test_every_probe_has_a_timeout_above_what_the_service_is_shown_to_answer_within(docs):
+    """The kubelet's default timeout is 1 s. tests/test_service_limits.py shows /livez answering within
+    1 s with idle and slow clients connected and /readyz within 2 s while evaluations run; a probe that
+    times out sooner would restart (or unready) a service that is answering."""
+    (container,) = docs["Deployment"]["spec"]["template"]["spec"]["containers"]
+    shown = {"/livez": 1, "/readyz": 2}
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        spec = container[probe]
+        assert "timeoutSeconds" in spec, probe
+        assert spec["timeoutSeconds"] > shown[spec["httpGet"]["path"]], probe
+        assert spec["timeoutSeconds"] <= spec["periodSeconds"], probe  # one probe at a time
+    live = container["livenessProbe"]
+    assert live["periodSeconds"] * live["failureThreshold"] >= 30  # a restart only after a long silence
+
+
+def test_a_disruption_budget_keeps_one_replica_answering(docs):
+    pod_labels = docs["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    pdb = docs["PodDisruptionBudget"]["spec"]
+    assert pdb["selector"]["matchLabels"].items() <= pod_labels.items()
+    # a drain can always proceed (never minAvailable == replicas) and never takes the last one
+    assert pdb["maxUnavailable"] == 1 < docs["Deployment"]["spec"]["replicas"]
+
+
+def test_the_network_policy_admits_only_labelled_namespaces_to_the_service_port(docs, repo):
+    pod_labels = docs["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    policy = docs["NetworkPolicy"]["spec"]
+    assert policy["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    assert policy["policyTypes"] == ["Ingress"]  # egress stays open: the API server
+    (rule,) = policy["ingress"]
+    (source,) = rule["from"]
+    assert set(source) == {"namespaceSelector"}  # no ipBlock, no "every pod"
+    (label,) = source["namespaceSelector"]["matchLabels"].items()
+    (port,) = rule["ports"]
+    (container,) = docs["Deployment"]["spec"]["template"]["spec"]["containers"]
+    assert port["port"] in {p["name"] for p in container["ports"]} and port["protocol"] == "TCP"
+    service_port, = docs["Service"]["spec"]["ports"]
+    assert service_port["targetPort"] == port["port"]
+    assert f"{label[0]}={label[1]}" in (repo / "docs" / "service.md").read_text()  # how to label, documented
+
+
+def test_service_and_servicemonitor_reach_the_pods_metrics_with_the_scrapers_token(built, docs):
     pod_labels = docs["Deployment"]["spec"]["template"]["metadata"]["labels"]
     service = docs["Service"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
@@ -75,6 +140,46 @@ def test_service_and_servicemonitor_reach_the_pods_metrics(docs):
     assert endpoint["path"] == "/metrics"
     assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
     assert docs["ServiceMonitor"]["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    credentials = endpoint["authorization"]["credentials"]
+    secret = built[("Secret", credentials["name"])]
+    assert secret["type"] == "kubernetes.io/service-account-token" and credentials["key"] == "token"
+    assert secret["metadata"]["annotations"]["kubernetes.io/service-account.name"] == SCRAPER
+
+
+def rules_of(built) -> list:
+    """The stand-in's policy as the manifests' ClusterRoles and ClusterRoleBindings make it."""
+    from kubeapi import Rule
+
+    out = []
+    for (kind, _), binding in built.items():
+        if kind != "ClusterRoleBinding":
+            continue
+        users = tuple(f"system:serviceaccount:{s['namespace']}:{s['name']}" for s in binding["subjects"])
+        for rule in built[("ClusterRole", binding["roleRef"]["name"])]["rules"]:
+            out.append(Rule(tuple(rule["verbs"]), tuple(rule.get("resources", ())), tuple(rule.get("apiGroups", ())),
+                            non_resource_urls=tuple(rule.get("nonResourceURLs", ())), users=users))
+    return out
+
+
+def test_the_scraper_may_get_metrics_and_see_nothing_else_as_the_service_checks_it(built, tmp_path):
+    from flink_gitops.service import create_app
+    from kubeapi import FakeApiServer, Identity
+
+    store = HealthStore(evaluator=evaluator())
+    store.replace("FlinkDeployment", [deployment("pricing", health="Degraded")])
+    scraper = f"system:serviceaccount:flink-gitops:{SCRAPER}"
+    with FakeApiServer() as api:
+        api.set_policy({"scraper": Identity(scraper, ("system:serviceaccounts",)),
+                        "service": Identity(f"system:serviceaccount:flink-gitops:{NAME}", ("system:serviceaccounts",))},
+                       rules_of(built))
+        client = create_app({"STORE": store, "WATCH": False, "AUTH": "kubernetes",
+                             "KUBECONFIG": api.kubeconfig(tmp_path / "kubeconfig")}).test_client()
+        scrape = client.get("/metrics", headers={"Authorization": "Bearer scraper"})
+        assert scrape.status_code == 200 and 'name="pricing"' in scrape.get_data(as_text=True)
+        assert client.get("/api/v1/resources", headers={"Authorization": "Bearer scraper"}).json["resources"] == []
+        # and the service's own account, which reads every Flink resource, may not scrape
+        assert client.get("/metrics", headers={"Authorization": "Bearer service"}).status_code == 403
+        assert len(client.get("/api/v1/resources", headers={"Authorization": "Bearer service"}).json["resources"]) == 1
 
 
 def test_the_alerts_use_series_the_service_exports(docs):

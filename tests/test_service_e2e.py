@@ -287,7 +287,7 @@ def test_plain_gunicorn_with_preload_still_watches_in_the_worker_only(api, tmp_p
     gunicorn = shutil.which("gunicorn", path=str(BIN))
     command = [gunicorn, "--preload", "--worker-class", "gthread", "--threads", "4", "--bind", "127.0.0.1:{port}",
                "flink_gitops.service:create_app()"]
-    env = {"FLINK_GITOPS_KUBECONFIG": api.kubeconfig(tmp_path / "kubeconfig")}
+    env = {"FLINK_GITOPS_KUBECONFIG": api.kubeconfig(tmp_path / "kubeconfig"), "FLINK_GITOPS_AUTH": "none"}
     with serve(tmp_path, None, command=command, env=env) as svc:
         svc.wait_ready()
         assert svc.statuses() == expected(api)

@@ -393,8 +393,11 @@ def test_deprecated_resource_field_parse_errors():
     assert "JobManager resource memory parse error" in e.message
     d["spec"]["jobManager"]["resource"] = {"memory": "1Gi", "ephemeralStorage": "abc"}
     only_error([d], "resources", "spec.jobManager.resource.ephemeralStorage")
-    d["spec"]["jobManager"]["resource"] = {"memory": "100"}
-    assert run([d]) == ([], [])
+    d["spec"]["jobManager"]["resource"] = {"memory": "2048"}
+    # The webhook lets a number without a unit through (it parses as 2048 bytes); the JobManager cannot start
+    # with that, so it is refused here (issue 17).
+    e = only_error([d], "memory-size", "spec.jobManager.resource.memory")
+    assert e.message.endswith("has no unit: Flink reads it as 2048 bytes; did you mean 2048m?")
 
 
 def test_parallelism_below_one_or_missing():

@@ -9,6 +9,11 @@ forbid(), drop_watches(), stall(), short_watches(), slow_lists(), and read count
 and verb. Faults in the stream itself: mute_watches() (open watches go silent, no bookmarks either),
 inject_watch_line() (a malformed line, or an event whose object cannot be read) and add_unreadable()
 (a list item that cannot be read).
+
+It also answers TokenReviews and SubjectAccessReviews (POST, as kube-apiserver does) from a small
+policy the test sets with set_policy(): tokens of :class:`Identity`s and RBAC-like :class:`Rule`s;
+fail_reviews() makes both fail (503, or any code); reviews() counts them and access_reviews holds
+every SubjectAccessReview's spec.
 """
 
 from __future__ import annotations
@@ -38,6 +43,49 @@ class Event:
     namespace: str
     type: str
     obj: dict
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a token is, as a TokenReview answers it."""
+
+    username: str
+    groups: tuple[str, ...] = ()
+    uid: str = ""
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A grant, as a (Cluster)Role and its binding make one: ``verbs`` on ``resources`` of
+    ``api_groups`` (or on ``non_resource_urls``), to these ``users`` and members of these ``groups``;
+    in every namespace and cluster-wide (a ClusterRoleBinding) unless ``namespaces`` names the only
+    ones (RoleBindings). ``"*"`` matches any verb, resource or URL."""
+
+    verbs: tuple[str, ...]
+    resources: tuple[str, ...] = ()
+    api_groups: tuple[str, ...] = (API_GROUP,)
+    namespaces: tuple[str, ...] = ()
+    non_resource_urls: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    def allows(self, spec: dict) -> bool:
+        user, groups = spec.get("user") or "", set(spec.get("groups") or ())
+        if user not in self.users and not groups & set(self.groups):
+            return False
+        if "nonResourceAttributes" in spec:
+            attrs = spec["nonResourceAttributes"] or {}
+            return _any(self.verbs, attrs.get("verb")) and _any(self.non_resource_urls, attrs.get("path"))
+        attrs = spec.get("resourceAttributes") or {}
+        namespace = attrs.get("namespace") or ""
+        return (_any(self.verbs, attrs.get("verb")) and _any(self.resources, attrs.get("resource"))
+                and _any(self.api_groups, attrs.get("group") or "")
+                and (not self.namespaces or (namespace and namespace in self.namespaces)))
+
+
+def _any(allowed: tuple[str, ...], value) -> bool:
+    return "*" in allowed or value in allowed
 
 
 class _Dropped(Exception):
@@ -85,6 +133,10 @@ class FakeApiServer:
         self._snapshots: dict[str, tuple[int, list[dict]]] = {}  # list id -> (rv, items) for continue
         self._counts: dict[tuple[str, str], int] = {}
         self.open_watches = 0
+        self._tokens: dict[str, Identity] = {}  # TokenReview: token -> who
+        self._rules: list[Rule] = []  # SubjectAccessReview: what they may do
+        self._review_failure: int | None = None  # both reviews answer this code instead
+        self.access_reviews: list[dict] = []  # every SubjectAccessReview's spec, in order
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -306,6 +358,25 @@ class FakeApiServer:
         with self._cond:
             (self._forbidden.add if on else self._forbidden.discard)(self._plural(kind))
 
+    def set_policy(self, tokens: dict[str, Identity] | None = None, rules=None) -> None:
+        """Who each token is (TokenReview) and what they may do (SubjectAccessReview); tokens not
+        named are rejected, what no rule allows is denied."""
+        with self._cond:
+            if tokens is not None:
+                self._tokens = dict(tokens)
+            if rules is not None:
+                self._rules = list(rules)
+
+    def fail_reviews(self, code: int | None = 503) -> None:
+        """TokenReviews and SubjectAccessReviews answer ``code`` (None: answer again)."""
+        with self._cond:
+            self._review_failure = code
+
+    def reviews(self, resource: str) -> int:
+        """How many ``tokenreviews`` or ``subjectaccessreviews`` were posted (failed ones included)."""
+        with self._lock:
+            return self._counts.get((resource, "create"), 0)
+
     def count(self, kind: str, verb: str) -> int:
         """How many ``verb`` ("list", "watch", "get") requests reached ``kind`` (outages included)."""
         with self._lock:
@@ -523,6 +594,59 @@ class FakeApiServer:
         return handler.send_json(*self._list(plural, namespace, query))
 
 
+    _REVIEWS = {"/apis/authentication.k8s.io/v1/tokenreviews": ("tokenreviews", "TokenReview"),
+                "/apis/authorization.k8s.io/v1/subjectaccessreviews": ("subjectaccessreviews", "SubjectAccessReview")}
+
+    def _review(self, resource: str, kind: str, body: dict):
+        """A TokenReview or SubjectAccessReview answered from the policy, echoing the spec as
+        kube-apiserver does."""
+        spec = body.get("spec") if isinstance(body, dict) else None
+        if not isinstance(spec, dict):
+            return 400, _status(400, "BadRequest", f"{kind} without a spec")
+        group = "authentication.k8s.io" if resource == "tokenreviews" else "authorization.k8s.io"
+        answer = {"kind": kind, "apiVersion": f"{group}/v1", "metadata": {"creationTimestamp": None}, "spec": spec}
+        with self._lock:
+            if resource == "tokenreviews":
+                who = self._tokens.get(spec.get("token") or "")
+                answer["status"] = {"authenticated": True, "user": {
+                    "username": who.username, "uid": who.uid, "groups": list(who.groups),
+                    "extra": {k: list(v) for k, v in who.extra}}} if who else {
+                    "user": {}, "error": "invalid bearer token"}
+                return 201, answer
+            if ("resourceAttributes" in spec) == ("nonResourceAttributes" in spec):
+                return 422, _status(422, "Invalid", "exactly one of nonResourceAttributes and resourceAttributes "
+                                    "must be specified")
+            if not spec.get("user") and not spec.get("groups"):
+                return 422, _status(422, "Invalid", "at least one of user or group must be specified")
+            self.access_reviews.append(copy.deepcopy(spec))
+            allowed = any(rule.allows(spec) for rule in self._rules)
+        answer["status"] = {"allowed": allowed} if allowed else {"allowed": False, "reason": "no rule allows it"}
+        return 201, answer
+
+    def handle_post(self, handler: "_Handler") -> None:
+        path = urlsplit(handler.path).path.rstrip("/")
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        scheme, _, credential = (handler.headers.get("Authorization") or "").partition(" ")
+        if self.token is not None and not (scheme.lower() == "bearer" and credential.strip() == self.token) \
+                and not handler.client_certificate():
+            return handler.send_json(401, _status(401, "Unauthorized", "Unauthorized"))
+        if path not in self._REVIEWS:
+            return handler.send_json(405, _status(405, "MethodNotAllowed", "the server does not allow this method"))
+        resource, kind = self._REVIEWS[path]
+        with self._lock:
+            self._counts[(resource, "create")] = self._counts.get((resource, "create"), 0) + 1
+            failure = 503 if self._outage else self._review_failure
+        if failure is not None:
+            return handler.send_json(failure, _status(failure, "ServiceUnavailable" if failure == 503 else "Failure",
+                                                      f"{resource} cannot be created now"))
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            return handler.send_json(400, _status(400, "BadRequest", "the body is not JSON"))
+        return handler.send_json(*self._review(resource, kind, body))
+
+
 def _namespace_of(item) -> str | None:
     meta = item.get("metadata") if isinstance(item, dict) else None
     return meta.get("namespace") if isinstance(meta, dict) else None
@@ -545,8 +669,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # quiet: tests read counters, not logs
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        # as Go's net/http (kube-apiserver) does: without it, a response written as headers then
+        # body waits ~40 ms for the client's delayed ACK (Nagle), e.g. on every review
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self) -> None:
         self.api.handle(self)
+
+    def do_POST(self) -> None:
+        self.api.handle_post(self)
 
     def client_certificate(self) -> bool:
         """A client certificate signed by the stand-in's CA was presented (TLS only)."""

@@ -12,6 +12,7 @@ Exit 1 on any difference, error, or fixture whose expected health gopher-lua doe
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,8 +51,13 @@ def action_cases() -> list[tuple[str, dict]]:
         scripts = [actions / "discovery.lua"] + sorted(actions.glob("*/action.lua"))
         for sample in sorted((actions / "testdata").glob("*.yaml")):
             obj = yaml.safe_load(sample.read_text())
-            out.extend((str(script), obj) for script in scripts)
+            if isinstance(obj, dict):  # an expected output of the savepoint action is a list of resources
+                out.extend((str(script), obj) for script in scripts)
     return out
+
+
+def _without_clock(result: dict) -> dict:
+    return json.loads(re.sub(r"-savepoint-\d{14}", "-savepoint-<time>", json.dumps(result)))
 
 
 def check_actions(harness: str) -> int:
@@ -66,6 +72,8 @@ def check_actions(harness: str) -> int:
             want = {"value": box.run(Path(script).read_text(), obj, script)}
         except LuaScriptError as exc:
             want = {"error": str(exc)}
+        # The savepoint action names its snapshot after the clock: the two VMs ran at different moments.
+        got, want = _without_clock(got), _without_clock(want)
         if ("error" in got) != ("error" in want) or got.get("value") != want.get("value"):
             bad += 1
             print(f"DIFFERENT action {script}: gopher-lua {str(got)[:300]}, lupa {str(want)[:300]}")

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io/ioutil"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -99,9 +101,53 @@ func decodeValue(L *lua.LState, value interface{}) lua.LValue {
 func safeOs(L *lua.LState) int {
 	mod := L.RegisterModule(lua.OsLibName, map[string]lua.LGFunction{
 		"time": func(L *lua.LState) int { L.Push(lua.LNumber(time.Now().Unix())); return 1 },
-		"date": func(L *lua.LState) int { L.Push(lua.LString(time.Now().String())); return 1 },
+		"date": osDate,
 	})
 	L.Push(mod)
+	return 1
+}
+
+// osDate behaves as Argo CD's safe os.date (util/lua/oslib_safe.go): a leading '!' means UTC, a second
+// argument is a Unix time, and the format's % directives are Go layouts for the letters Argo CD maps
+// (a A b B c d F H I m M p P S x X y Y z Z, plus w); anything else is kept as written.
+func osDate(L *lua.LState) int {
+	now := time.Now()
+	format := "%c"
+	if L.GetTop() >= 1 {
+		format = L.CheckString(1)
+		if strings.HasPrefix(format, "!") {
+			now, format = now.UTC(), format[1:]
+		}
+		if L.GetTop() >= 2 {
+			now = time.Unix(L.CheckInt64(2), 0)
+		}
+	}
+	layouts := map[byte]string{
+		'a': "Mon", 'A': "Monday", 'b': "Jan", 'B': "January", 'c': "02 Jan 06 15:04 MST", 'd': "02",
+		'F': "2006-01-02", 'H': "15", 'I': "03", 'm': "01", 'M': "04", 'p': "PM", 'P': "pm", 'S': "05",
+		'x': "15/04/05", 'X': "15:04:05", 'y': "06", 'Y': "2006", 'z': "-0700", 'Z': "MST",
+	}
+	var out strings.Builder
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' || i+1 == len(format) {
+			out.WriteByte(c)
+			continue
+		}
+		i++
+		switch d := format[i]; {
+		case d == '%':
+			out.WriteByte('%')
+		case d == 'w':
+			out.WriteString(strconv.Itoa(int(now.Weekday())))
+		case layouts[d] != "":
+			out.WriteString(now.Format(layouts[d]))
+		default:
+			out.WriteByte('%')
+			out.WriteByte(d)
+		}
+	}
+	L.Push(lua.LString(out.String()))
 	return 1
 }
 

@@ -40,8 +40,22 @@ local sethook, clock, loadstring, pcall, error = debug.sethook, os.clock, loadst
 local setmetatable_raw = debug.setmetatable
 local G = _G
 
--- Argo CD's safe os: only time() and date(), for both library modes.
-local safe_os = { time = os.time, date = os.date }
+-- Argo CD's safe os: only time() and date(), for both library modes. A test may freeze "now"
+-- (set_frozen_time) so that a script deriving a name from the clock gives a known answer.
+local real_time, real_date = os.time, os.date
+local frozen = nil
+local safe_os = {
+  time = function(...)
+    if select("#", ...) == 0 and frozen then return frozen end
+    return real_time(...)
+  end,
+  date = function(format, t, ...)
+    if t == nil and frozen then t = frozen end
+    if t == nil then return real_date(format) end
+    return real_date(format, t, ...)
+  end,
+}
+local function set_frozen_time(t) frozen = t end
 G.os = safe_os
 package.loaded.os = safe_os
 package.preload.os = function() return safe_os end
@@ -99,7 +113,7 @@ local function take_printed()
   return out
 end
 
-return compile, run, take_printed
+return compile, run, take_printed, set_frozen_time
 """
 
 
@@ -122,14 +136,18 @@ class LuaSandbox:
     A runtime is not thread-safe; :meth:`for_thread` hands each thread its own.
     """
 
-    def __init__(self, open_libs: bool = False, time_limit: float = TIME_LIMIT_SECONDS):
+    def __init__(self, open_libs: bool = False, time_limit: float = TIME_LIMIT_SECONDS,
+                 frozen_time: int | None = None):
+        """``frozen_time``: epoch seconds ``os.time()`` and ``os.date(format)`` report instead of now (tests)."""
         self.open_libs = open_libs
         self.time_limit = time_limit
         self._lua = lua51.LuaRuntime(unpack_returned_tuples=True, register_eval=False, register_builtins=False)
         self._table_from = self._lua.table_from
         self._globals = self._lua.globals()
         boot = self._lua.execute(_BOOTSTRAP, open_libs)
-        self._compile, self._run, self._take_printed = boot
+        self._compile, self._run, self._take_printed, set_frozen_time = boot
+        if frozen_time is not None:
+            set_frozen_time(float(frozen_time))
         self._cache: dict[str, object] = {}
         self.printed: list[str] = []
 

@@ -35,6 +35,8 @@ class Record(Verdict):
     observed_generation: int | None = None
     uid: str = ""
     resource_version: str = ""
+    #: A FlinkStateSnapshot's ``spec.jobReference`` (kind, name), in its own namespace; None for other kinds.
+    job_reference: tuple[str, str] | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -51,6 +53,8 @@ class Record(Verdict):
             "since": self.since,
             "generation": self.generation,
             "observedGeneration": self.observed_generation,
+            **({"jobReference": {"kind": self.job_reference[0], "name": self.job_reference[1]}}
+               if self.job_reference else {}),
         }
 
 
@@ -98,6 +102,18 @@ def _meta(obj: dict) -> dict:
 
 def _text(value) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _job_reference(kind: str, obj: dict) -> tuple[str, str] | None:
+    """The deployment a snapshot belongs to: ``spec.jobReference`` (the operator looks it up in the snapshot's
+    own namespace, ``FlinkStateSnapshotUtils.getSnapshotJobReferenceResourceId``)."""
+    if kind != "FlinkStateSnapshot":
+        return None
+    spec = obj.get("spec")
+    ref = spec.get("jobReference") if isinstance(spec, dict) else None
+    if not isinstance(ref, dict) or not _text(ref.get("kind")) or not _text(ref.get("name")):
+        return None
+    return ref["kind"], ref["name"]
 
 
 _RANK = {FAILING: 0, PENDING: 1, SYNCED: 2, ABSENT: 3}
@@ -193,6 +209,7 @@ class HealthStore:
             observed_generation=_int_or_none(st.get("observedGeneration")),
             uid=_text(meta.get("uid")),
             resource_version=_text(meta.get("resourceVersion")),
+            job_reference=_job_reference(kind, obj),
         )
 
     def _key(self, kind: str, obj: dict) -> tuple[str, str, str]:
@@ -331,6 +348,11 @@ class HealthStore:
     def get(self, namespace: str, kind: str, name: str) -> Record | None:
         with self._lock:
             return self._records.get((namespace, kind, name))
+
+    def snapshots_of(self, namespace: str, kind: str, name: str) -> list[Record]:
+        """The FlinkStateSnapshots whose ``spec.jobReference`` names this resource, by name."""
+        return [r for r in self.all_records()
+                if r.namespace == namespace and r.job_reference == (kind, name)]
 
     def kind_states(self) -> dict[str, KindState]:
         """Each kind's standing; with several namespaces, the worst of them (failing, pending,

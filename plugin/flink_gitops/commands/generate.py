@@ -5,8 +5,11 @@
 * ``docs``: docs/health.md, docs/validation.md's rule index and docs/compatibility.md's operator releases.
 * ``bundle``: argocd/argocd-cm.yaml and argocd/helm-values.yaml.
 * ``flux``: flux/healthcheckexprs.yaml and the patch of the flux/health-checks Component.
-* ``argocd-cm``: print the argocd-cm data (health, actions, ignoreDifferences) to stdout, for
+* ``argocd-cm``: print the argocd-cm data (health, actions, ignoreDifferences, links) to stdout, for
   installs that manage argocd-cm themselves.
+
+``--health-service-url URL`` (``bundle`` and ``argocd-cm``): add a deep link from every Flink resource to
+the health service's dashboard at URL. The committed bundle has none.
 * ``all``: lua, docs, bundle and flux. ``--check`` writes nothing and fails when a file is stale.
 """
 
@@ -31,10 +34,13 @@ def register(sub) -> None:
                    help="the flink-gitops checkout to write into (default: the checkout that holds the current "
                         "folder; outside one, this is required)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
+    p.add_argument("--health-service-url", metavar="URL",
+                   help="bundle and argocd-cm: add an Argo CD deep link (resource.links) from every Flink resource "
+                        "to the health service's dashboard at URL")
     p.set_defaults(func=_run)
 
 
-def generated_files(target: str, root: Path) -> dict[str, str]:
+def generated_files(target: str, root: Path, health_service_url: str | None = None) -> dict[str, str]:
     """Repo-relative path -> expected text for a target."""
     files: dict[str, str] = {}
     if target in ("lua", "all"):
@@ -53,7 +59,7 @@ def generated_files(target: str, root: Path) -> dict[str, str]:
     if target in ("bundle", "all"):
         from flink_gitops.argocd.bundle import generate_bundle_files
 
-        files.update(generate_bundle_files(root))
+        files.update(generate_bundle_files(root, health_service_url))
     if target in ("flux", "all"):
         from flink_gitops.flux.files import generate_flux_files
 
@@ -85,13 +91,17 @@ def _root(args) -> Path:
 
 
 def _run(args) -> int:
+    url = getattr(args, "health_service_url", None)
+    if url is not None and args.target not in ("bundle", "argocd-cm"):
+        raise UserError(Problem("--health-service-url goes with the bundle or argocd-cm targets",
+                                hint="flink-gitops generate bundle --health-service-url URL"))
     if args.target == "argocd-cm":
         from flink_gitops.argocd.bundle import generate_argocd_cm_text
 
-        sys.stdout.write(generate_argocd_cm_text(printed=True))
+        sys.stdout.write(generate_argocd_cm_text(url, printed=True))
         return 0
     root = _root(args)
-    files = generated_files(args.target, root)
+    files = generated_files(args.target, root, url)
     stale = []
     for rel, text in sorted(files.items()):
         path = root / rel

@@ -26,7 +26,7 @@ import re
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP, Located, group_of, in_api_group
 from flink_gitops.render.context import RenderContext
-from flink_gitops.render.objects import annotations_of, dig, name_of, where, with_obj
+from flink_gitops.render.objects import annotations_of, dig, hpa_targets, name_of, where, with_obj
 
 #: Parameters only the Flux target knows (they are not announced to Argo CD).
 FLUX_PARAMETERS = {"flux-version": ""}
@@ -36,7 +36,8 @@ FLUX_PARAMETER_HELP = {
 }
 #: Defaults that differ from the Argo CD target; anything set explicitly still wins (but no wave survives:
 #: sync-waves=true only earns a warning, as every argocd.argoproj.io annotation is removed).
-FLUX_DEFAULTS = {"sync-waves": "false", "log4j-strategy": "inline", "ignore-differences": "false"}
+FLUX_DEFAULTS = {"sync-waves": "false", "log4j-strategy": "inline", "ignore-differences": "false",
+                 "ignore-differences-annotation": "false", "crd-server-side-apply": "false"}
 STEP = "flux-target"
 SPEC_IGNORE_SINCE = (2, 9)  # kustomize-controller 1.9
 SCALE_PATH = "/spec/taskManager/replicas"
@@ -69,22 +70,6 @@ def parse_flux_version(text: str) -> tuple[int, int] | None:
         raise UserError(Problem(f"parameter 'flux-version' must be a Flux version such as 2.9 or v2.8.3; got {text!r}",
                                 file="--param"))
     return int(m.group(1)), int(m.group(2))
-
-
-def _hpa_targets(objs: list[Located], ctx: RenderContext) -> dict[tuple[str, str], str]:
-    """(namespace, FlinkDeployment name) -> the HorizontalPodAutoscaler that scales it."""
-    out = {}
-    for loc in objs:
-        obj = loc.obj
-        if obj.get("kind") != "HorizontalPodAutoscaler" or not str(obj.get("apiVersion", "")).startswith("autoscaling/"):
-            continue
-        ref = dig(obj, "spec", "scaleTargetRef")
-        if not isinstance(ref, dict) or ref.get("kind") != "FlinkDeployment":
-            continue
-        if not str(ref.get("apiVersion", "")).startswith(API_GROUP + "/") or not isinstance(ref.get("name"), str):
-            continue
-        out[(ctx.namespace_of(obj), ref["name"])] = name_of(obj)
-    return out
 
 
 def ignore_rule(namespace: str, name: str) -> dict:
@@ -131,7 +116,7 @@ def apply_flux_target(objs: list[Located], ctx: RenderContext) -> list[Located]:
         ctx.warn("sync-waves=true has no effect with --target flux: Flux has no sync waves, so the annotations are "
                  "removed; order groups of objects with Kustomizations and dependsOn")
     objs = [_without_argocd_annotations(loc, ctx, plan) for loc in objs]
-    scaled = _hpa_targets(objs, ctx)
+    scaled = hpa_targets((loc.obj for loc in objs), ctx.namespace)
     rules, out = [], []
     for loc in objs:
         key = (ctx.namespace_of(loc.obj), name_of(loc.obj))

@@ -6,9 +6,9 @@ pipeline over 10,000 objects does not pay for deep copies of the ones it leaves 
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from flink_gitops.flink import Located
+from flink_gitops.flink import API_GROUP, Located
 from flink_gitops.render.validation.flinkconf import flatten
 
 WAVE = "argocd.argoproj.io/sync-wave"
@@ -76,6 +76,23 @@ def autoscaler_enabled(obj: dict) -> bool:
         if key in conf:
             return conf[key].strip().lower() == "true"
     return False
+
+
+def hpa_targets(objs: Iterable[dict], default_namespace: str) -> dict[tuple[str, str], str]:
+    """(namespace, FlinkDeployment name) -> the HorizontalPodAutoscaler that scales it (scale subresource
+    ``spec.taskManager.replicas``). An object without a namespace is in ``default_namespace`` (the app's)."""
+    out = {}
+    for obj in objs:
+        if obj.get("kind") != "HorizontalPodAutoscaler" or not str(obj.get("apiVersion", "")).startswith("autoscaling/"):
+            continue
+        ref = dig(obj, "spec", "scaleTargetRef")
+        if not isinstance(ref, dict) or ref.get("kind") != "FlinkDeployment":
+            continue
+        if not str(ref.get("apiVersion", "")).startswith(API_GROUP + "/") or not isinstance(ref.get("name"), str):
+            continue
+        ns = dig(obj, "metadata", "namespace")
+        out[(ns if isinstance(ns, str) and ns else default_namespace, ref["name"])] = name_of(obj)
+    return out
 
 
 POD_TEMPLATE_PATHS: tuple[tuple[str, ...], ...] = (

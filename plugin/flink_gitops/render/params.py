@@ -73,6 +73,13 @@ PARAMETERS: tuple[Param, ...] = (
     Param("ignore-differences", "true", "ignoreDifferences for child Applications",
           f"add {API_GROUP} ignoreDifferences to Applications/ApplicationSets in the stream (app-of-apps)",
           "boolean"),
+    Param("ignore-differences-annotation", "true", "Per-resource ignore rules",
+          "annotate FlinkDeployments whose parallelism the autoscaler or whose TaskManager replicas an HPA owns with "
+          "argocd.argoproj.io/ignore-differences-json-pointers (Argo CD 3.6+, with RespectIgnoreDifferences=true)",
+          "boolean"),
+    Param("crd-server-side-apply", "true", "Server-side apply for the operator's CRDs",
+          "add ServerSideApply=true to argocd.argoproj.io/sync-options of flink.apache.org CustomResourceDefinitions",
+          "boolean"),
     Param("parallelism-managed-externally", "false", "Parallelism managed outside git",
           "ignore /spec/job/parallelism of every FlinkDeployment in child Applications", "boolean"),
     Param("allow-empty", "false", "Allow empty output",

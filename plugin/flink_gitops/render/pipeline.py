@@ -8,11 +8,13 @@ warnings and notes to ``ctx``. The order matters and is fixed here:
 2. ``log4j``: check log configuration (and move it inline) before anything reads it;
 3. ``validate``: what the operator's webhook would reject, on the objects as they will be applied;
 4. ``sync-waves``: order what remains;
-5. ``ignore-differences``: finally, edit Applications of an app-of-apps;
-6. ``flux-target`` (the Flux target only): remove what only Argo CD reads, handle HPA-owned replicas.
+5. ``ignore-differences``: edit Applications of an app-of-apps;
+6. ``ignore-differences-annotation``: per-resource ignore rules on autoscaled FlinkDeployments;
+7. ``crd-server-side-apply``: ``ServerSideApply=true`` on the operator's CRDs;
+8. ``flux-target`` (the Flux target only): remove what only Argo CD reads, handle HPA-owned replicas.
 
 The Flux target runs the same steps with other defaults (``flux_target.FLUX_DEFAULTS``: no waves,
-no ignoreDifferences, log4j inline), then its own.
+no ignoreDifferences and no Argo CD annotations, log4j inline), then its own.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import Callable
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import Located
 from flink_gitops.render.context import RenderContext
+from flink_gitops.render.crd_sync import add_crd_server_side_apply
 from flink_gitops.render.flux_target import STEP as FLUX_TARGET, apply_flux_target
 from flink_gitops.render.ignore_differences import add_ignore_differences
+from flink_gitops.render.ignore_pointers import annotate_ignore_pointers
 from flink_gitops.render.log4j import check_log_configuration
 from flink_gitops.render.strip import strip_cluster_fields
 from flink_gitops.render.validate import validate
@@ -38,6 +42,8 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("validate", validate),
     ("sync-waves", assign_sync_waves),
     ("ignore-differences", add_ignore_differences),
+    ("ignore-differences-annotation", annotate_ignore_pointers),
+    ("crd-server-side-apply", add_crd_server_side_apply),
 )
 
 ARGOCD, FLUX = "argocd", "flux"

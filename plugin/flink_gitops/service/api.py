@@ -7,11 +7,12 @@ import time
 import uuid
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from flink_gitops.assess import assess, no_flink_resources, statuses
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
+from flink_gitops.service import limits
+from flink_gitops.service import auth
 from flink_gitops.service.state import service
 from flink_gitops.service.settings import MAX_EVALUATE_BYTES
 from flink_gitops.service.recordtext import RecordTextCache
@@ -56,6 +57,14 @@ def _status_filter(values: list[str]) -> list[str]:
     return [by_lower[v.lower()] for v in values]
 
 
+#: The kinds a FlinkStateSnapshot's ``spec.jobReference`` can name.
+SNAPSHOT_OWNERS = ("FlinkDeployment", "FlinkSessionJob")
+
+
+def snapshot_row(record) -> dict:
+    return {"name": record.name, "status": record.status, "message": record.message, "since": record.since}
+
+
 def _row(record) -> str:
     return json.dumps(record.as_json(), ensure_ascii=False, separators=(",", ":"))
 
@@ -72,12 +81,17 @@ def list_resources():
         wanted = _status_filter(_values("status"))
     except UserError as exc:
         return _error(str(exc), 400)
-    tag = f"{_PROCESS_TAG}-{id(store):x}-{store.version}"
+    version = store.version  # read before the view: a tag never claims a newer view than the rows
+    view = auth.view(store, kinds, namespaces)  # None: auth is off, everything is shown
+    # the caller's view is part of the tag: another caller's tag never answers 304 with a different view
+    tag = f"{_PROCESS_TAG}-{id(store):x}-{version}" + (f"-{view.tag}" if view is not None else "")
     etag = f'"{tag}"'
     if request.if_none_match.contains(tag):
         return Response(status=304, headers={"ETag": etag})
 
     rows = store.records(namespaces, kinds, wanted)
+    if view is not None and not view.everything:
+        rows = view.filter(rows)
     counts = dict.fromkeys(statuses(), 0)
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
@@ -88,7 +102,7 @@ def list_resources():
         "now": round(time.time(), 3),  # the server's clock: "time in status" without trusting the client's
     }
     # {"resources": [...], ...} assembled from each row's cached JSON
-    texts = _rows.texts(rows, complete=not (namespaces or kinds or wanted))
+    texts = _rows.texts(rows, complete=not (namespaces or kinds or wanted or (view and not view.everything)))
     body = '{"resources":[' + ",".join(texts) + "]," + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]
     return Response(body.encode(), 200, {"ETag": etag, "Cache-Control": "no-cache"}, mimetype="application/json")
 
@@ -98,37 +112,27 @@ def get_resource(namespace: str, kind: str, name: str):
     found = resolve_kind(kind)
     if found is None:
         return _error(f"kind {kind!r} is not a Flink kind (kinds: {', '.join(kind_names())})", 404)
-    record = service().store.get(namespace, found.kind, name)
+    store = service().store
+    # a resource the caller may not see is as absent as one that does not exist
+    record = store.get(namespace, found.kind, name) if auth.may_see(namespace, found.kind) else None
     if record is None:
         return _error(f"{found.kind} {namespace}/{name} not found", 404)
-    return _json(record.as_json())
-
-
-def _body(limit: int) -> bytes:
-    """The request body, or 413 past ``limit`` bytes. Werkzeug refuses a declared Content-Length over
-    MAX_CONTENT_LENGTH by itself; a chunked body declares none, so it is counted here as it is read."""
-    stream, parts, size = request.stream, [], 0
-    while size <= limit:
-        try:
-            part = stream.read(min(65536, limit + 1 - size))
-        except HTTPException:  # werkzeug's own 413 past MAX_CONTENT_LENGTH
-            raise
-        except Exception as exc:  # gunicorn's InvalidChunkSize, ChunkMissingTerminator, NoMoreData...: the client's
-            raise BadRequest(f"{_EVALUATED}: malformed or cut short ({type(exc).__name__})") from None
-        if not part:
-            return b"".join(parts)
-        parts.append(part)
-        size += len(part)
-    raise RequestEntityTooLarge()
+    body = record.as_json()
+    if found.kind in SNAPSHOT_OWNERS:  # its snapshots, grouped under it by their spec.jobReference
+        body["snapshots"] = [snapshot_row(r) for r in store.snapshots_of(namespace, found.kind, name)
+                             if auth.may_see(namespace, r.kind)]
+    return _json(body)
 
 
 @bp.post("/evaluate")
+@limits.bounded
 def evaluate():
     """Objects in the body (YAML or JSON, several documents, Lists) assessed as ``flink-gitops health``
-    does: the same rows as ``flink-gitops health -o json`` (``?why=true`` adds the deciding rule)."""
+    does: the same rows as ``flink-gitops health -o json`` (``?why=true`` adds the deciding rule).
+    Bounded in size, concurrency, body time and CPU time (:mod:`flink_gitops.service.limits`)."""
     from flink_gitops.manifests import objects_from_text
 
-    data = _body(MAX_EVALUATE_BYTES)
+    data = limits.read_body(MAX_EVALUATE_BYTES)
     why = request.args.get("why", "").lower() in ("1", "true", "yes")
     try:
         try:
@@ -136,7 +140,8 @@ def evaluate():
         except UnicodeDecodeError as exc:
             raise UserError(Problem(f"not UTF-8 text (byte {exc.start})", file=_EVALUATED)) from None
         objs = objects_from_text(text, _EVALUATED, applicable=False)
-        verdicts = assess(objs, why=why)
+        # in batches: the CPU time is checked between them (limits), whatever assess does inside
+        verdicts = [v for batch in limits.batches_within_budget(objs) for v in assess(batch, why=why)]
         if not verdicts:
             raise no_flink_resources(_EVALUATED)
     except UserError as exc:

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from flink_gitops.assess import evaluator
 from flink_gitops.cluster.store import HealthStore
-from flink_gitops.service import api, dashboard, metrics, probes
+from flink_gitops.service import api, auth, dashboard, metrics, probes
 from flink_gitops.service.settings import MAX_EVALUATE_BYTES, resolve
 from flink_gitops.service.state import EXTENSION, Service
 from flink_gitops.service.watching import WatchRunner
@@ -18,7 +18,7 @@ from flink_gitops.service.watching import WatchRunner
 def create_app(config: dict | None = None) -> Flask:
     """The health service.
 
-    ``config`` keys: KUBECONFIG, CONTEXT, NAMESPACES, WATCH (default: the ``FLINK_GITOPS_*``
+    ``config`` keys: KUBECONFIG, CONTEXT, NAMESPACES, WATCH, AUTH (default: the ``FLINK_GITOPS_*``
     environment, see :mod:`flink_gitops.service.settings`), and STORE, a
     :class:`~flink_gitops.cluster.store.HealthStore` to serve instead of a new one. Creating the
     app starts no thread: the watcher starts in the serving process (see :class:`WatchRunner`).
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     _log_through_gunicorn()
+    auth.install(app, settings)  # after the log handlers: --auth none says so in gunicorn's log
     return app
 
 

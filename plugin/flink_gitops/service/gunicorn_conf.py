@@ -1,6 +1,7 @@
 """gunicorn settings for the health service: one gthread worker holds the watch cache.
 
-``flink-gitops serve`` applies these; with gunicorn itself use
+``flink-gitops serve`` applies these (its flags over ``FLINK_GITOPS_BIND`` and
+``FLINK_GITOPS_THREADS`` over the values here); with gunicorn itself use
 ``gunicorn -c python:flink_gitops.service.gunicorn_conf 'flink_gitops.service:create_app()'``.
 Scale with replicas, never with workers: every worker would run its own list+watch per kind
 and hold its own cache. Threads serve concurrent requests from that one cache.
@@ -10,15 +11,20 @@ from __future__ import annotations
 
 import os
 
-bind = [os.environ.get("FLINK_GITOPS_BIND", "127.0.0.1:8080")]
+from flink_gitops.service.settings import DEFAULT_BIND, DEFAULT_THREADS, server_from_env
+
+_environment = server_from_env()
+bind = _environment.get("bind", [DEFAULT_BIND])
 workers = 1
-worker_class = "gthread"
-threads = int(os.environ.get("FLINK_GITOPS_THREADS", "8"))
+# gthread with a deadline on each request head (flink_gitops.service.worker): slow clients get cut.
+worker_class = "flink_gitops.service.worker.HeadDeadlineWorker"
+threads = _environment.get("threads", DEFAULT_THREADS)
 # Never preload: the app would be created in the master, and threads do not survive the fork.
 preload_app = False
 # SIGTERM: requests in flight get this long, then the worker exits (pods stop within seconds).
 graceful_timeout = 5
 timeout = 30
+# Kept-alive connections wait in the worker's poller, not in a thread; 5 s outlasts the dashboard's 2 s poll.
 keepalive = 5
 proc_name = "flink-gitops-serve"
 # The heartbeat file: /dev/shm where it exists (a read-only root filesystem, slow overlay disks).

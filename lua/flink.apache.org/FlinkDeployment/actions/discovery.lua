@@ -32,8 +32,13 @@ actions["resume"] = {
 }
 actions["savepoint"] = {
   disabled = not (situation == "running"),
-  displayName = "Trigger savepoint",
+  displayName = "Take savepoint (FlinkStateSnapshot)",
   iconClass = "fa fa-fw fa-save",
+}
+actions["savepoint-nonce"] = {
+  disabled = not (situation == "running"),
+  displayName = "Trigger savepoint (nonce, operator < 1.10)",
+  iconClass = "fa fa-fw fa-history",
 }
 actions["suspend"] = {
   disabled = not (situation == "running"),

@@ -13,18 +13,32 @@ What an action may do to an object depends on its *situation*, read from the obj
 ``suspended``  ``spec.job.state`` is ``suspended``.
 ``running``    any other ``spec.job.state``; the operator's default (no state) is ``running``.
 
-An action changes exactly one field. It never creates ``spec`` or ``spec.job``: where the parent of
+A field action changes exactly one field. It never creates ``spec`` or ``spec.job``: where the parent of
 its field is not a mapping, it returns the object unchanged (Argo CD then sends an empty patch), so
 running an action the discovery disabled (``argocd app actions run`` does not check) is harmless.
+
+The ``savepoint`` action writes no field: it returns Argo CD's list of operations (util/lua
+``ImpactedResource``, Argo CD 2.8+) with one ``create`` of a FlinkStateSnapshot savepoint for the
+resource (operator 1.10+), owned by it through an ownerReference so Argo CD shows it in the resource's
+tree and never prunes it (it carries no tracking label). In any situation but ``running`` the list is
+empty and Argo CD does nothing. ``savepoint-nonce`` is the field action it replaces, for operators
+before 1.10 and Argo CD before 2.8.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from flink_gitops.flink import API_GROUP, API_VERSION
+
 SITUATIONS = ("deleting", "no-spec", "no-job", "suspended", "running")
+CREATE_SAVEPOINT = "create-savepoint"
+SNAPSHOT_KIND = "FlinkStateSnapshot"
+#: The part of a created snapshot's name after ``<resource>-savepoint-``: the UTC time of the run, to the second.
+SNAPSHOT_TIME_FORMAT = "%Y%m%d%H%M%S"
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,8 @@ class Action:
     kinds: tuple[str, ...]
     #: Path of the one field the action writes, e.g. ("spec", "job", "state").
     path: tuple[str, ...]
-    #: "set": write ``value``; "increment": a trigger nonce, previous number + 1, or 1 when absent/not a number.
+    #: "set": write ``value``; "increment": a trigger nonce, previous number + 1, or 1 when absent/not a number;
+    #: "create-savepoint": no field, a FlinkStateSnapshot is created (``path`` is empty).
     change: str
     #: Situations in which discovery enables the action.
     enabled_in: frozenset[str]
@@ -71,8 +86,17 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         name="savepoint",
-        display_name="Trigger savepoint",
+        display_name="Take savepoint (FlinkStateSnapshot)",
         icon_class="fa fa-fw fa-save",
+        kinds=("FlinkDeployment", "FlinkSessionJob"),
+        path=(),
+        change=CREATE_SAVEPOINT,
+        enabled_in=frozenset({"running"}),
+    ),
+    Action(
+        name="savepoint-nonce",
+        display_name="Trigger savepoint (nonce, operator < 1.10)",
+        icon_class="fa fa-fw fa-history",
         kinds=("FlinkDeployment", "FlinkSessionJob"),
         path=("spec", "job", "savepointTriggerNonce"),
         change="increment",
@@ -165,3 +189,38 @@ def expected_after(action: Action, obj: dict) -> dict:
     else:  # pragma: no cover - guarded by the definition test
         raise ValueError(f"unknown change {action.change!r}")
     return out
+
+
+def snapshot_name(name: str, now: float) -> str:
+    """The name of the snapshot the ``savepoint`` action creates at epoch second ``now``."""
+    return f"{name}-savepoint-{time.strftime(SNAPSHOT_TIME_FORMAT, time.gmtime(int(now)))}"
+
+
+def expected_operations(action: Action, obj: Any, now: float) -> list[dict]:
+    """What Argo CD receives from the action: ``[{"operation": "create"|"patch", "resource": {...}}]``.
+
+    A field action is Argo CD's old-style output, one ``patch`` of the object as :func:`expected_after`
+    leaves it. ``create-savepoint`` creates the snapshot when the job is running and the live object has
+    what an owner reference needs (apiVersion, kind, name, uid), nothing otherwise.
+    """
+    if action.change != CREATE_SAVEPOINT:
+        return [{"operation": "patch", "resource": expected_after(action, obj)}]
+    metadata = _get(obj, "metadata")
+    if situation_of(obj) != "running" or not is_mapping(metadata):
+        return []
+    name, uid, api_version, kind = (_get(metadata, "name"), _get(metadata, "uid"), _get(obj, "apiVersion"),
+                                    _get(obj, "kind"))
+    if not all(isinstance(v, str) for v in (name, uid, api_version, kind)):
+        return []
+    snapshot_meta: dict[str, Any] = {"name": snapshot_name(name, now)}
+    if isinstance(_get(metadata, "namespace"), str):
+        snapshot_meta["namespace"] = metadata["namespace"]
+    snapshot_meta["ownerReferences"] = [{"apiVersion": api_version, "kind": kind, "name": name, "uid": uid}]
+    snapshot = {
+        "apiVersion": f"{API_GROUP}/{API_VERSION}",
+        "kind": SNAPSHOT_KIND,
+        "metadata": snapshot_meta,
+        # disposeOnDelete false: deleting the snapshot (or its owner, by garbage collection) keeps the data.
+        "spec": {"jobReference": {"kind": kind, "name": name}, "savepoint": {"disposeOnDelete": False}},
+    }
+    return [{"operation": "create", "resource": snapshot}]

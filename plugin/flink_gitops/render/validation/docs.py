@@ -23,6 +23,7 @@ CONCERNS = {
     "deployment_config": "FlinkDeployment options, ingress and logging",
     "job": "Job",
     "resources": "Resources and memory",
+    "memory": "Memory sizes",
     "autoscaler": "Autoscaler",
     "jar_uri": "jarURI",
     "session_jobs": "Session jobs",

@@ -1,6 +1,9 @@
 // flink-gitops dashboard: polls /api/v1/resources (ETag, so an unchanged cache costs a 304) and
 // updates the table in place. Every value from the cluster goes through textContent or
 // option.value/text, never parsed as HTML: a message holding markup shows as text.
+// With `serve --auth kubernetes` the API answers 401 without a token: the page then asks for one,
+// keeps it in sessionStorage (this tab only) and sends it as a bearer header. Behind an auth proxy
+// that adds the header itself, no 401 comes and nothing is asked.
 "use strict";
 
 const POLL_MS = 2000;
@@ -12,6 +15,8 @@ const MAX_ROWS = 2000; // beyond this the page gets slow to scroll; filters narr
 const MAX_MESSAGE = 2000;
 // Degraded first, then Progressing/Unknown, then the rest.
 const RANK = { Degraded: 0, Progressing: 1, Unknown: 1, Missing: 2, Suspended: 3, Healthy: 4 };
+
+const TOKEN_KEY = "flink-gitops-token";
 
 const $ = (id) => document.getElementById(id);
 const state = { etag: null, data: null, skew: 0, rows: new Map(), statuses: new Set(), lastOk: null };
@@ -48,6 +53,34 @@ function matches(r) {
          (!filters.kind || r.kind === filters.kind) &&
          (!filters.name || r.name.includes(filters.name)) &&
          (!filters.status.size || filters.status.has(r.status));
+}
+
+// A FlinkStateSnapshot names its deployment in spec.jobReference (the API's jobReference), in its own namespace.
+function parentKey(r) {
+  return r.jobReference ? r.namespace + "\u0000" + r.jobReference.kind + "\u0000" + r.jobReference.name : null;
+}
+
+// The rows to show, in order: each shown resource followed by its snapshots (those the status filter, if
+// any, lets through: kind and name filters pick the deployment); a snapshot whose deployment is not shown
+// is a row of its own. Returns [record, isChild] pairs.
+function grouped(all, wanted) {
+  const children = new Map();
+  for (const r of all) {
+    const p = parentKey(r);
+    if (p) {
+      if (!children.has(p)) children.set(p, []);
+      children.get(p).push(r);
+    }
+  }
+  const shown = new Set(wanted.map(key));
+  const out = [];
+  for (const r of wanted) {
+    if (shown.has(parentKey(r))) continue; // listed under its deployment
+    out.push([r, false]);
+    const mine = (children.get(key(r)) || []).filter((c) => !filters.status.size || filters.status.has(c.status));
+    for (const c of mine.sort((a, b) => a.name.localeCompare(b.name))) out.push([c, true]);
+  }
+  return out;
 }
 
 function compare(a, b) {
@@ -125,13 +158,17 @@ function render() {
   }
   select.value = filters.namespace;
 
-  const wanted = data.resources.filter(matches).sort(compare);
+  const wanted = grouped(data.resources, data.resources.filter(matches).sort(compare));
   const shown = wanted.slice(0, MAX_ROWS);
   const live = new Set(data.resources.map(key));
   for (const k of [...state.rows.keys()]) if (!live.has(k)) state.rows.delete(k);
   const body = document.querySelector("#resources tbody");
   const fragment = document.createDocumentFragment();
-  for (const r of shown) fragment.appendChild(rowFor(r).tr);
+  for (const [r, child] of shown) {
+    const tr = rowFor(r).tr;
+    tr.classList.toggle("child", child);
+    fragment.appendChild(tr);
+  }
   body.replaceChildren(fragment);
   $("empty").hidden = shown.length > 0;
   setText($("shown"), wanted.length > MAX_ROWS
@@ -157,18 +194,69 @@ function setSync(text, cls) {
   badge.className = "badge " + cls;
 }
 
+function storedToken() {
+  try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; }
+}
+
+function forgetData() {
+  // rows seen with one token must not stay on screen for whoever comes next
+  state.data = null;
+  state.etag = null;
+  state.rows.clear();
+  document.querySelector("#resources tbody").replaceChildren();
+  $("problems").replaceChildren();
+  for (const s of state.statuses) setText($("count-" + s), "–");
+  setText($("shown"), "");
+}
+
+// why: what went wrong with a token just sent; null keeps what the box says (a rejection stays
+// on screen while the page keeps polling without a token)
+function askForToken(why) {
+  const box = $("signin");
+  if (why) setText($("signin-why"), why);
+  else if (box.hidden) setText($("signin-why"), "This service answers only callers with a Kubernetes token.");
+  if (box.hidden) {
+    box.hidden = false;
+    $("token").focus();
+  }
+  $("signout").hidden = true;
+  setSync("token needed", "bad");
+}
+
+class HttpError extends Error {}
+
+let timer = null, inFlight = false, soon = false;
+function schedule(ms) { clearTimeout(timer); timer = setTimeout(poll, ms); }
+function pollSoon() { if (inFlight) soon = true; else schedule(0); }
+
 async function poll() {
+  inFlight = true;
   try {
     const headers = state.etag ? { "If-None-Match": state.etag } : {};
+    const token = storedToken();
+    if (token) headers["Authorization"] = "Bearer " + token;
     const resp = await fetch("api/v1/resources",
       { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    if (resp.status === 401) {
+      if (token) sessionStorage.removeItem(TOKEN_KEY);
+      forgetData();
+      askForToken(token ? "The token was rejected (expired, revoked, or not a token of this cluster)." : null);
+      setText($("updated"), "");
+      return;
+    }
+    if (resp.status === 200 || resp.status === 304) {
+      $("signin").hidden = true;
+      $("signout").hidden = !storedToken();
+    }
     if (resp.status === 200) {
       state.data = await resp.json();
       state.etag = resp.headers.get("ETag");
       state.skew = state.data.now - Date.now() / 1000;
       render();
     } else if (resp.status !== 304) {
-      throw new Error("HTTP " + resp.status);
+      let said = "";
+      try { said = (await resp.json()).error || ""; } catch (e) { /* not JSON */ }
+      throw new HttpError("HTTP " + resp.status + (said ? ": " + said : ""));
     }
     state.lastOk = new Date();
     const failing = state.data ? Object.values(state.data.kinds || {}).some((k) => k.state === "failing") : false;
@@ -177,10 +265,13 @@ async function poll() {
     else setSync("syncing with the cluster", "");
     setText($("updated"), "checked " + state.lastOk.toLocaleTimeString());
   } catch (err) {
-    setSync("service unreachable", "bad");
-    setText($("updated"), state.lastOk ? "data from " + state.lastOk.toLocaleTimeString() : String(err));
+    setSync(err instanceof HttpError ? "service error" : "service unreachable", "bad");
+    setText($("updated"), (state.lastOk ? "data from " + state.lastOk.toLocaleTimeString() + "; " : "") +
+      (err instanceof HttpError ? err.message : String(err)));
   } finally {
-    setTimeout(poll, POLL_MS);
+    inFlight = false;
+    schedule(soon ? 0 : POLL_MS);
+    soon = false;
   }
 }
 
@@ -218,6 +309,23 @@ document.addEventListener("DOMContentLoaded", () => {
     syncStatusButtons();
     writeFilters(filters);
     render();
+  });
+  $("token-form").addEventListener("submit", (event) => {
+    event.preventDefault(); // nothing is submitted anywhere (the CSP allows no form action)
+    const token = $("token").value.trim().replace(/^Bearer\s+/i, "");
+    $("token").value = "";
+    if (!token) return;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $("signin").hidden = true;
+    forgetData();
+    setSync("connecting…", "");
+    pollSoon();
+  });
+  $("signout").addEventListener("click", () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    $("signout").hidden = true;
+    forgetData();
+    pollSoon();
   });
   syncStatusButtons();
   setInterval(tickDurations, 1000);

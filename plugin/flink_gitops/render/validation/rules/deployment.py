@@ -26,6 +26,7 @@ from flink_gitops.render.validation.rules.deployment_config import check_config,
 from flink_gitops.render.validation.rules.jar_uri import SCHEME
 from flink_gitops.render.validation.rules.operator_release import check_config_types, check_resource_requirements
 from flink_gitops.render.validation.rules.job import check_job
+from flink_gitops.render.validation.rules.memory import check_memory
 from flink_gitops.render.validation.rules.resources import check_jm, check_tm
 
 DEPLOYMENT_MODES = ("native", "standalone")
@@ -150,6 +151,7 @@ def check_deployment_spec(rep: Report, spec: dict, settings: Settings, namespace
                      None, f"write local://{jar if jar.startswith('/') else '/' + jar}")
     check_jm(rep, jm, conf, settings)
     check_tm(rep, tm, conf, settings, job_present=job is not None)
+    check_memory(rep, jm, tm, conf, set(own))
     account = spec.get("serviceAccount")
     if account is None:
         rep.error("service-account", "spec.serviceAccount",

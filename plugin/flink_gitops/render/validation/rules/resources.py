@@ -81,7 +81,11 @@ def _resource_block(rep: Report, comp: dict | None, who: str, path: str,
     resource = mapping_at(rep, comp, "resource", f"{path}.resource")
     if resource is not None:
         memory = resource.get("memory")
-        if memory is not None and not isinstance(memory, str):
+        if isinstance(memory, int) and not isinstance(memory, bool):  # a number alone is bytes to Flink
+            rep.error("schema", f"{path}.resource.memory", f"must be a string, got an integer {memory}",
+                      "the CRD schema declares a string here", f'write memory: "{memory}m" (a number alone is bytes)')
+            via_resource = True
+        elif memory is not None and not isinstance(memory, str):
             string_at(rep, resource, "memory", f"{path}.resource.memory")
             via_resource = True  # defined, just mistyped: one finding is enough
         elif memory is not None:

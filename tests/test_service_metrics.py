@@ -79,7 +79,7 @@ def test_per_resource_lines_are_byte_for_byte_what_prometheus_client_writes(stor
     from prometheus_client import CollectorRegistry, generate_latest
     from prometheus_client.core import GaugeMetricFamily
 
-    from flink_gitops.service.metrics import HEALTH, HEALTH_HELP, Exposition
+    from flink_gitops.service.metrics import HEALTH, HEALTH_HELP, SINCE, SINCE_HELP, Exposition
 
     store.replace("FlinkDeployment", [deployment("orders"), deployment("pricing", "batch", "Degraded"),
                                       deployment('q"uo\\te\nnl', "ünï", "Progressing")])
@@ -90,13 +90,16 @@ def test_per_resource_lines_are_byte_for_byte_what_prometheus_client_writes(stor
     ours = exposition.body().decode()
 
     family = GaugeMetricFamily(HEALTH, HEALTH_HELP, labels=["namespace", "kind", "name", "status"])
+    since = GaugeMetricFamily(SINCE, SINCE_HELP, labels=["namespace", "kind", "name", "status", "rule"])
     for rec in store.all_records():
         for status in statuses():
             family.add_metric([rec.namespace, rec.kind, rec.name, status], 1.0 if status == rec.status else 0.0)
+        since.add_metric([rec.namespace, rec.kind, rec.name, rec.status, rec.rule], rec.since)
 
     class Reference:
         def collect(self):
             yield family
+            yield since
 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(Reference())
@@ -104,3 +107,13 @@ def test_per_resource_lines_are_byte_for_byte_what_prometheus_client_writes(stor
     assert ours.startswith(reference)
     assert ours[len(reference):].startswith("# HELP flink_gitops_resources ")
     assert 'name="pricing"' not in ours and 'name="orders",namespace="streaming",status="Degraded"} 1.0' in ours
+
+
+def test_each_resource_says_since_when_it_has_its_status_and_which_rule_decided(client, store):
+    store.replace("FlinkDeployment", [deployment("orders", rv=1)])
+    store.upsert("FlinkDeployment", deployment("orders", health="Degraded", rv=2))
+    rec = store.get("streaming", "FlinkDeployment", "orders")
+    samples = scrape(client)["flink_gitops_resource_status_since_timestamp_seconds"]
+    assert samples == {(("kind", "FlinkDeployment"), ("name", "orders"), ("namespace", "streaming"),
+                        ("rule", rec.rule), ("status", "Degraded")): pytest.approx(rec.since)}
+    assert rec.rule  # the deciding rule of the table, not empty

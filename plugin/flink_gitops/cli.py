@@ -24,6 +24,7 @@ COMMANDS = (
     "flink_gitops.commands.wait",
     "flink_gitops.commands.serve",
     "flink_gitops.commands.generate",
+    "flink_gitops.commands.completion",
 )
 
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
+    parser.set_defaults(root_parser=parser)  # for a command that describes the whole CLI (completion)
     return parser
 
 

@@ -5,12 +5,14 @@
 * ``docs``: docs/health.md, docs/validation.md's rule index and docs/compatibility.md's operator releases.
 * ``bundle``: argocd/argocd-cm.yaml and argocd/helm-values.yaml.
 * ``flux``: flux/healthcheckexprs.yaml and the patch of the flux/health-checks Component.
+* ``monitoring``: the Prometheus rules (a plain rule file and the monitoring Component's
+  PrometheusRule) and the Grafana dashboard (deploy/grafana/flink-gitops.json).
 * ``argocd-cm``: print the argocd-cm data (health, actions, ignoreDifferences, links) to stdout, for
   installs that manage argocd-cm themselves.
+* ``all``: lua, docs, bundle, flux and monitoring. ``--check`` writes nothing and fails when a file is stale.
 
 ``--health-service-url URL`` (``bundle`` and ``argocd-cm``): add a deep link from every Flink resource to
 the health service's dashboard at URL. The committed bundle has none.
-* ``all``: lua, docs, bundle and flux. ``--check`` writes nothing and fails when a file is stale.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from flink_gitops.errors import Problem, UserError
 
-TARGETS = ("lua", "docs", "bundle", "flux", "argocd-cm", "all")
+TARGETS = ("lua", "docs", "bundle", "flux", "monitoring", "argocd-cm", "all")
 
 
 def register(sub) -> None:
@@ -64,6 +66,10 @@ def generated_files(target: str, root: Path, health_service_url: str | None = No
         from flink_gitops.flux.files import generate_flux_files
 
         files.update(generate_flux_files())
+    if target in ("monitoring", "all"):
+        from flink_gitops.service.observability import generate_monitoring_files
+
+        files.update(generate_monitoring_files())
     return files
 
 

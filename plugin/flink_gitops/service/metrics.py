@@ -16,10 +16,12 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.utils import floatToGoString
 
 from flink_gitops.assess import statuses
 from flink_gitops.cluster.store import ABSENT, FAILING, PENDING, SYNCED, HealthStore, Record
 from flink_gitops.service.state import service
+from flink_gitops.service.observability import HEALTH, SINCE
 from flink_gitops.service.recordtext import RecordTextCache
 
 bp = Blueprint("metrics", __name__)
@@ -27,13 +29,21 @@ bp = Blueprint("metrics", __name__)
 WATCH_STATES = (PENDING, SYNCED, ABSENT, FAILING)
 
 
-HEALTH = "flink_gitops_resource_health"
 HEALTH_HELP = "Health of a Flink resource as Argo CD shows it: 1 for its current status, 0 for the others."
+SINCE_HELP = ("When a Flink resource's current health status began (Unix time; or when the service first saw it), "
+              "with that status and the rule of the health table that decided it.")
 
 
 def _label(value: str) -> str:
     """A label value escaped as the text format requires (and as prometheus_client does)."""
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def since_line(rec: Record) -> str:
+    """One resource's ``flink_gitops_resource_status_since_timestamp_seconds`` sample: when its status began,
+    labelled with the status and the table rule that decided it (one series per resource)."""
+    return (f'{SINCE}{{kind="{_label(rec.kind)}",name="{_label(rec.name)}",namespace="{_label(rec.namespace)}",'
+            f'rule="{_label(rec.rule)}",status="{_label(rec.status)}"}} {floatToGoString(rec.since)}\n')
 
 
 def health_lines(rec: Record) -> str:
@@ -112,15 +122,19 @@ class Exposition:
     def __init__(self, store: HealthStore):
         self.store = store
         self.health = RecordTextCache(health_lines)
+        self.since = RecordTextCache(since_line)
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(ResourceCountCollector(store))
         self.registry.register(WatchCollector(store))
         ProcessCollector(registry=self.registry)  # process_resident_memory_bytes, CPU, open fds
 
     def body(self) -> bytes:
-        lines = self.health.texts(self.store.all_records(), complete=True)
-        head = f"# HELP {HEALTH} {HEALTH_HELP}\n# TYPE {HEALTH} gauge\n"
-        return (head + "".join(lines)).encode() + generate_latest(self.registry)
+        records = self.store.all_records()
+        health = self.health.texts(records, complete=True)
+        since = self.since.texts(records, complete=True)
+        text = (f"# HELP {HEALTH} {HEALTH_HELP}\n# TYPE {HEALTH} gauge\n" + "".join(health)
+                + f"# HELP {SINCE} {SINCE_HELP}\n# TYPE {SINCE} gauge\n" + "".join(since))
+        return text.encode() + generate_latest(self.registry)
 
 
 @bp.get("/metrics")

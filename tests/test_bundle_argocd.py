@@ -281,9 +281,11 @@ def test_exec_timeout_and_resources(sidecar_patch):
     timeout = _duration_seconds(env["ARGOCD_EXEC_TIMEOUT"])
     assert timeout >= 60
     # kustomize/helm are stopped by the plugin itself first, so the user gets its error, not a kill
-    from flink_gitops.render.sources import TOOL_TIMEOUT_SECONDS
+    from flink_gitops.render.budget import LIMITS, ceilings
 
-    assert TOOL_TIMEOUT_SECONDS < timeout
+    assert ceilings(env)["tool-timeout"] < timeout
+    # the render budget's ceilings are spelled out in the sidecar, at the defaults docs/plugin.md gives
+    assert {limit.env: env[limit.env] for limit in LIMITS} == {limit.env: limit.ceiling for limit in LIMITS}
     res = c["resources"]
     assert set(res) == {"requests", "limits"}
     mem = lambda q: int(q[:-2]) * {"Mi": 1, "Gi": 1024}[q[-2:]]  # noqa: E731

@@ -6,6 +6,7 @@ image, so these tests use the real thing instead of a recording stand-in.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -155,6 +156,65 @@ def test_a_broken_kustomization_fails_the_render_with_kustomizes_message(tmp_pat
                          timeout=120)
     assert run.returncode == 2 and run.stdout == ""
     assert "kustomize build" in run.stderr and missing in run.stderr
+
+
+def real_kustomize_tool(tmp_path: Path) -> Path:
+    tool = tmp_path / "bin" / "kustomize"
+    tool.parent.mkdir(exist_ok=True)
+    tool.write_text(f'#!/bin/sh\n[ "$1" = build ] || exit 64\nshift\nexec {KUBECTL} kustomize "$@"\n')
+    tool.chmod(0o755)
+    return tool
+
+
+def test_a_base_outside_the_repository_that_kustomize_itself_would_read_is_refused(tmp_path, cli_env):
+    # kustomize's load restrictor refuses files outside a kustomization's folder, but not folder bases:
+    # in the sidecar's shared /tmp that reads another app's checkout.
+    elsewhere = tmp_path / "another-apps-checkout" / "base"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (elsewhere / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: another-apps-config}\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    app = repo / "apps" / "orders"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "apps" / "kustomize-app", app)
+    (app / "kustomization.yaml").write_text("resources: [base/flinkdeployment.yaml, ../../../another-apps-checkout/base]\n")
+    direct = subprocess.run([KUBECTL, "kustomize", str(app), "--load-restrictor", "LoadRestrictionsRootOnly"],
+                            capture_output=True, text=True, timeout=60)
+    assert direct.returncode == 0 and "another-apps-config" in direct.stdout  # kustomize alone reads it
+
+    env = {k: v for k, v in cli_env.items() if not k.startswith(("ARGOCD_", "PARAM_", "FLINK_GITOPS_"))}
+    env["FLINK_GITOPS_KUSTOMIZE"] = str(real_kustomize_tool(tmp_path))
+    run = subprocess.run(["flink-gitops", "render", "."], cwd=app, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == (
+        f"flink-gitops render: error: apps/orders/kustomization.yaml: resources entry "
+        f"'../../../another-apps-checkout/base' is {elsewhere}, outside the repository {repo}; refusing it (fix: "
+        "kustomize and helm may read only this repository: copy it into the repository, or refer to a remote base "
+        "by its URL)\n")
+
+    # the same base inside the repository renders, through the real kustomize
+    shutil.copytree(elsewhere, repo / "apps" / "base")
+    (app / "kustomization.yaml").write_text("resources: [base/flinkdeployment.yaml, ../base]\n")
+    run = subprocess.run(["flink-gitops", "render", ".", "-p", "validate=false"], cwd=app, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert {d["metadata"]["name"] for d in yaml.safe_load_all(run.stdout) if d} == {"kustomized",
+                                                                                    "another-apps-config"}
+
+
+def test_a_fifo_resource_is_refused_before_the_real_kustomize_hangs_on_it(tmp_path, cli_env):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    app = repo / "app"
+    app.mkdir()
+    os.mkfifo(app / "stream.yaml")
+    (app / "kustomization.yaml").write_text("resources: [stream.yaml]\n")
+    env = dict(cli_env, FLINK_GITOPS_KUSTOMIZE=str(real_kustomize_tool(tmp_path)))
+    run = subprocess.run(["flink-gitops", "render", "."], cwd=app, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 2
+    assert "resources entry 'stream.yaml' is a FIFO (named pipe), not a regular file" in run.stderr
 
 
 def test_the_laptop_advice_without_kustomize_works_as_printed(tmp_path, cli_env):

@@ -310,7 +310,7 @@ def test_generate_delegates_to_the_sidecar_tool(tmp_path, tool, folder):
                 f"[autoscaling/v2] [--api-versions] [flink.apache.org/v1beta1] [--values] [{app}/values-prod.yaml]"
                 ) in record
     else:
-        assert "argv: [build] [.]" in record
+        assert "argv: [build] [.] [--load-restrictor] [LoadRestrictionsRootOnly]\n" in record
 
 
 def test_generate_without_the_tool_fails_cleanly(tmp_path):

@@ -255,3 +255,17 @@ def test_the_always_safe_entries_are_the_same_set_whether_or_not_the_child_can_b
         assert {e["kind"] for e in got} == {"FlinkDeployment", "FlinkSessionJob"}, name
         assert {e["kind"] for e in unreadable[name]["spec"]["ignoreDifferences"] if "name" not in e} >= \
             {"FlinkDeployment", "FlinkSessionJob"}, name
+
+
+def test_child_folders_are_read_within_the_renders_budget_and_past_it_the_render_fails():
+    # The parent's own files are small; the children's folders are read for their objects, charged to the same
+    # budget. Past it the render stops (not a quiet fallback to the always-safe entries).
+    from flink_gitops.errors import UserError
+
+    apps_only = sum(len(p.read_bytes()) for p in (REPO / "apps").glob("*.yaml"))
+    with pytest.raises(UserError) as err:
+        render_parent(**{"max-total-size": str(apps_only + 10)})
+    assert "past its limit of" in str(err.value) and "parameter max-total-size" in str(err.value)
+    assert str(err.value).startswith("flink/")  # named by the child's file that went past it
+    apps, _ = render_parent(**{"max-total-size": "1Mi"})
+    assert "ignoreDifferences" in apps["orders"]["spec"]

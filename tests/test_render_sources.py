@@ -186,7 +186,7 @@ def test_kustomization_is_built_by_kustomize_on_path(tmp_path, capsys, monkeypat
     assert code == 0
     assert objects(out)[0]["metadata"] == {"name": "kustomized", "namespace": "streaming"}
     record = (tmp_path / "kustomize.record").read_text()
-    assert "argv: [build] [.]" in record
+    assert "argv: [build] [.] [--load-restrictor] [LoadRestrictionsRootOnly]\n" in record
     assert f"cwd: {os.path.realpath(APPS / 'kustomize-app')}" in record
 
 
@@ -318,3 +318,248 @@ def test_list_items_are_checked_one_by_one(tmp_path, capsys):
     assert code == 2 and out == ""
     assert "list.yaml (document 1): List item 1 is not a mapping" in err
     assert "list.yaml (document 1): ConfigMap ? (List item 2): metadata.name: missing: every object needs a name" in err
+
+
+# --- issue 14: a render's budget, set by the sidecar, lowered by the repository -------------------
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata:\n  x: '{data}'\n"
+
+
+def write_cms(folder: Path, count: int, size: int = 10) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        (folder / f"cm-{i:03d}.yaml").write_text(CM.format(name=f"cm-{i}", data="a" * size))
+
+
+def test_the_bytes_of_all_files_together_are_bounded(tmp_path, capsys):
+    write_cms(tmp_path / "app", 5, size=1000)  # each file ~1,060 bytes, under any per-file limit
+    code, out, err = render(capsys, str(tmp_path / "app"), "--param", "max-total-size=3Ki")
+    assert code == 2 and out == ""
+    assert err.endswith(
+        "error: cm-002.yaml: reading this takes the render to 3,204 bytes, past its limit of 3Ki (parameter "
+        "max-total-size; the sidecar's ceiling is FLINK_GITOPS_MAX_TOTAL_SIZE) (fix: render less in one app (split "
+        "it into several Applications), or raise the limit)\n")
+    code, _, _ = render(capsys, str(tmp_path / "app"), "--param", "max-total-size=6Ki")
+    assert code == 0
+
+
+def test_dense_yaml_is_refused_by_its_node_count_before_it_is_parsed(tmp_path, capsys, monkeypatch):
+    # 300 KB of `[1,1,...]`: a few bytes, 150,000 nodes. Parsing is what would cost (about 400 B a node).
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "dense.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: [" + "1," * 150_000
+                                    + "1]\n")
+    monkeypatch.setenv("FLINK_GITOPS_MAX_TOTAL_NODES", "100000")
+    import flink_gitops.manifests as manifests
+
+    parsed = []
+    monkeypatch.setattr(manifests.yamlio, "iter_documents", lambda *a: parsed.append(a) or iter(()))
+    code, out, err = render(capsys, str(app))
+    assert code == 2 and out == "" and parsed == []
+    assert ("error: dense.yaml: parsing this takes the render to 150,012 YAML nodes, past its limit of 100,000 "
+            "(parameter max-total-nodes; the sidecar's ceiling is FLINK_GITOPS_MAX_TOTAL_NODES)") in err
+
+
+def test_objects_are_bounded_and_parsing_stops_past_the_limit(tmp_path, capsys, monkeypatch):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "many.yaml").write_text("".join("---\n" + CM.format(name=f"cm-{i}", data="x") for i in range(50)))
+    monkeypatch.setenv("FLINK_GITOPS_MAX_OBJECTS", "10")
+    import flink_gitops.yamlio as yamlio
+
+    real, seen = yamlio.iter_documents, []
+
+    def counting(text, source):
+        for item in real(text, source):
+            seen.append(item[0])
+            yield item
+
+    monkeypatch.setattr("flink_gitops.manifests.yamlio.iter_documents", counting)
+    code, out, err = render(capsys, str(app))
+    assert code == 2 and out == ""
+    assert ("error: many.yaml: this takes the render past its limit of 10 objects (parameter max-objects; the "
+            "sidecar's ceiling is FLINK_GITOPS_MAX_OBJECTS)") in err
+    assert len(seen) == 12  # not all 50 documents: it stopped once past the limit
+
+
+def test_stdin_is_charged_to_the_budget(tmp_path, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(
+        "".join("---\n" + CM.format(name=f"cm-{i}", data="x") for i in range(5)).encode())))
+    code, out, err = render(capsys, "-", "--param", "max-objects=4")
+    assert code == 2 and "<stdin>: this takes the render past its limit of 4 objects" in err
+
+
+def test_a_bad_ceiling_in_the_sidecar_is_named(tmp_path, capsys, monkeypatch):
+    write_cms(tmp_path / "app", 1)
+    monkeypatch.setenv("FLINK_GITOPS_TOOL_TIMEOUT", "forever")
+    code, out, err = render(capsys, str(tmp_path / "app"))
+    assert code == 2 and out == ""
+    assert "FLINK_GITOPS_TOOL_TIMEOUT: 'forever' is not a duration (e.g. 90s, 10m, 1h30m)" in err
+
+
+def slow_tool(tmp_path: Path, name: str, body: str) -> Path:
+    """A stand-in ``name`` that runs ``body`` (sh), in tmp_path/bin; returns that folder for PATH."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    exe = bindir / name
+    exe.write_text("#!/bin/sh\n" + body)
+    exe.chmod(0o755)
+    return bindir
+
+
+def test_a_tool_past_its_time_is_stopped_with_its_children(tmp_path, capsys, monkeypatch):
+    import time
+
+    pidfile = tmp_path / "child.pid"
+    # kustomize that starts a child (as a remote base's git would) and never finishes
+    bindir = slow_tool(tmp_path, "kustomize", f"sleep 300 & echo $! > {pidfile}\nwait\n")
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    started = time.monotonic()
+    code, out, err = render(capsys, str(APPS / "kustomize-app"), "--param", "tool-timeout=1s")
+    assert code == 2 and out == ""
+    assert ("`kustomize build` did not finish within 1s (parameter tool-timeout; the sidecar's ceiling is "
+            "FLINK_GITOPS_TOOL_TIMEOUT)") in err
+    assert time.monotonic() - started < 30
+    child = int(pidfile.read_text())
+    for _ in range(50):  # the whole process group was killed: the child is gone too
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the tool's child {child} still runs")
+
+
+def test_a_tool_printing_without_end_is_stopped_at_the_byte_budget(tmp_path, capsys, monkeypatch):
+    bindir = slow_tool(tmp_path, "helm", "exec yes 'apiVersion: v1'\n")
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(APPS / "helm-app"), "--param", "max-total-size=1Mi")
+    assert code == 2 and out == ""
+    assert "helm template: reading this takes the render to " in err
+    assert "past its limit of 1Mi (parameter max-total-size" in err
+
+
+# --- issue 14: kustomize and helm read only the repository ----------------------------------------
+
+def kustomize_repo(tmp_path: Path) -> Path:
+    """A repository with an app folder holding a kustomization; returns the app folder."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    app = repo / "apps" / "orders"
+    app.mkdir(parents=True)
+    (repo / "apps" / "base").mkdir()
+    (repo / "apps" / "base" / "kustomization.yaml").write_text("resources: [fd.yaml]\n")
+    (repo / "apps" / "base" / "fd.yaml").write_text(CANNED)
+    return app
+
+
+@pytest.mark.parametrize("kustomization, entry", [
+    ("resources: [../../../elsewhere]\n", "resources entry '../../../elsewhere'"),
+    ("resources: [../base]\ncomponents: [/tmp]\n", "components entry '/tmp'"),
+    ("configMapGenerator:\n- name: x\n  files: [key=../../../elsewhere/cm.yaml]\n",
+     "configMapGenerator.files entry '../../../elsewhere/cm.yaml'"),
+    ("resources: [../base]\npatches:\n- path: ../../../elsewhere/cm.yaml\n",
+     "patches entry '../../../elsewhere/cm.yaml'"),
+])
+def test_a_kustomization_reaching_outside_the_repository_is_refused_before_kustomize_runs(
+        kustomization, entry, tmp_path, capsys, monkeypatch):
+    app = kustomize_repo(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (tmp_path / "elsewhere" / "cm.yaml").write_text(CM.format(name="another-apps-secret", data="x"))
+    (app / "kustomization.yaml").write_text(kustomization)
+    bindir = install_recorder(tmp_path, "kustomize", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(app))
+    assert code == 2 and out == ""
+    assert f"error: apps/orders/kustomization.yaml: {entry} is " in err
+    assert f", outside the repository {tmp_path / 'repo'}; refusing it" in err
+    assert not (tmp_path / "kustomize.record").exists()
+
+
+def test_a_base_reached_through_another_base_is_checked_too(tmp_path, capsys, monkeypatch):
+    app = kustomize_repo(tmp_path)
+    (app / "kustomization.yaml").write_text("resources: [../base]\n")
+    (tmp_path / "repo" / "apps" / "base" / "link.yaml").symlink_to("/etc/hostname")
+    (tmp_path / "repo" / "apps" / "base" / "kustomization.yaml").write_text("resources: [fd.yaml, link.yaml]\n")
+    bindir = install_recorder(tmp_path, "kustomize", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(app))
+    assert code == 2 and "apps/base/kustomization.yaml: resources entry 'link.yaml' is /etc/hostname, outside" in err
+    assert not (tmp_path / "kustomize.record").exists()
+
+
+def test_bases_inside_the_repository_and_remote_bases_are_kustomizes_business(tmp_path, capsys, monkeypatch):
+    app = kustomize_repo(tmp_path)
+    (app / "kustomization.yaml").write_text(
+        "resources:\n- ../base\n- https://git.example.com/platform/flink-bases//orders?ref=v1.2.0\n"
+        "- github.com/example/bases/orders?ref=v1\n")
+    bindir = install_recorder(tmp_path, "kustomize", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(app), "--param", "validate=false")
+    assert code == 0, err
+    assert (tmp_path / "kustomize.record").exists()
+
+
+def test_a_fifo_a_kustomization_names_is_refused_before_kustomize_would_hang_on_it(tmp_path, capsys, monkeypatch):
+    app = kustomize_repo(tmp_path)
+    os.mkfifo(app / "stream.yaml")
+    (app / "kustomization.yaml").write_text("resources: [../base, stream.yaml]\n")
+    bindir = install_recorder(tmp_path, "kustomize", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(app))
+    assert code == 2
+    assert ("apps/orders/kustomization.yaml: resources entry 'stream.yaml' is a FIFO (named pipe), not a regular "
+            "file; refusing it") in err
+
+
+def helm_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    shutil.copytree(APPS / "helm-app", repo / "charts" / "orders")
+    return repo / "charts" / "orders"
+
+
+def test_a_chart_holding_a_symlink_out_of_the_repository_is_refused(tmp_path, capsys, monkeypatch):
+    chart = helm_repo(tmp_path)
+    (tmp_path / "other-checkout").mkdir()
+    (tmp_path / "other-checkout" / "secret.yaml").write_text("password: x\n")
+    (chart / "files").mkdir()
+    (chart / "files" / "shared").symlink_to(tmp_path / "other-checkout")  # helm follows it: .Files.Get reads it
+    bindir = install_recorder(tmp_path, "helm", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(chart))
+    assert code == 2 and out == ""
+    assert (f"charts/orders/files/shared: the chart's file 'shared' is {tmp_path / 'other-checkout'}, outside the "
+            f"repository {tmp_path / 'repo'}; refusing it") in err
+    assert not (tmp_path / "helm.record").exists()
+
+
+def test_a_fifo_in_a_chart_or_as_a_values_file_is_refused(tmp_path, capsys, monkeypatch):
+    chart = helm_repo(tmp_path)
+    os.mkfifo(chart / "templates" / "stream.yaml")
+    bindir = install_recorder(tmp_path, "helm", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = render(capsys, str(chart))
+    assert code == 2 and "charts/orders/templates/stream.yaml: a FIFO (named pipe), not a regular file" in err
+    (chart / "templates" / "stream.yaml").unlink()
+    os.mkfifo(chart / "values-stream.yaml")
+    code, out, err = render(capsys, str(chart), "--param", "values-files=values-stream.yaml")
+    assert code == 2 and "values file 'values-stream.yaml' is a FIFO (named pipe), not a regular file" in err
+    assert not (tmp_path / "helm.record").exists()
+
+
+def test_an_app_folder_reached_through_a_symlink_inside_the_repository_finds_its_root(tmp_path, capsys, monkeypatch):
+    # Argo CD's working directory arrives resolved; ARGOCD_APP_SOURCE_PATH names the way in.
+    app = kustomize_repo(tmp_path)
+    (app / "kustomization.yaml").write_text("resources: [../base]\n")
+    (tmp_path / "repo" / "deploy").mkdir()
+    (tmp_path / "repo" / "deploy" / "orders").symlink_to(app)
+    bindir = install_recorder(tmp_path, "kustomize", CANNED)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("ARGOCD_APP_SOURCE_PATH", "deploy/orders")
+    code, out, err = render(capsys, str(app), "--param", "validate=false")
+    assert code == 0, err  # ../base is inside the repository, found from deploy/orders

@@ -319,3 +319,23 @@ def test_serve_refuses_a_bad_bind_a_busy_port_and_a_missing_kubeconfig(api, tmp_
     assert "Traceback" not in out.stderr
     out = run_serve(tmp_path, "-n", "", "--kubeconfig", kubeconfig)
     assert out.returncode == 2 and out.stderr.startswith("flink-gitops serve: error: --namespace must name")
+
+
+@pytest.mark.parametrize("body", [
+    b"zz\r\nabc\r\n0\r\n\r\n",  # a chunk size that is not hex
+    b"5\r\nabcdefgh\r\n0\r\n\r\n",  # a chunk longer than it says: no terminator where it should be
+])
+def test_a_malformed_chunked_body_is_a_400_not_a_500_with_a_traceback(api, tmp_path, body):
+    with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
+        host, port = svc.base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"POST /api/v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\n"
+                         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head, _, payload = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+        assert json.loads(payload)["error"].startswith("request body: malformed or cut short")
+        assert svc.get("/livez")[0] == 200
+        assert "Traceback" not in svc.log_text()

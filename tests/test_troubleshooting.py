@@ -57,6 +57,10 @@ def render_errors(cli_env: dict, tmp_path: Path) -> list[str]:
                run(env, folder, "render", ".", "-p", "sync-wave=false")]
     (folder / "orders.yaml").unlink()
     results.append(run(env, folder, "render", "."))
+    (folder / "many.yaml").write_text("".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}}}\n"
+                                              for i in range(101)))
+    results.append(run(env, folder, "render", ".", "-p", "max-objects=100"))
+    (folder / "many.yaml").unlink()
     (folder / "kustomization.yaml").write_text("resources: []\n")
     only_us = str(Path(shutil.which("flink-gitops", path=env["PATH"])).parent)  # no kustomize there
     results.append(run(env, folder, "render", ".", env={"PATH": only_us, "ARGOCD_APP_NAME": "orders"}))
@@ -65,9 +69,10 @@ def render_errors(cli_env: dict, tmp_path: Path) -> list[str]:
 
 
 def timeout_error() -> str:
-    from flink_gitops.render.sources import TOOL_TIMEOUT_SECONDS
+    from flink_gitops.render.budget import Budget
 
-    return f"flink-gitops render: error: `kustomize build` did not finish within {TOOL_TIMEOUT_SECONDS}s"
+    return (f"flink-gitops render: error: `kustomize build` did not finish within {Budget.defaults().tool_timeout:g}s "
+            "(parameter tool-timeout; the sidecar's ceiling is FLINK_GITOPS_TOOL_TIMEOUT)")
 
 
 HEALTH_CASES = [

@@ -99,6 +99,18 @@ def test_operator_config_lines():
         fc.parse_operator_config("ok: 1\nnot a pair")
 
 
+@pytest.mark.parametrize("text, message", [
+    ('{"state.checkpoints.dir": "s3://a", "state.checkpoints.dir": "s3://b"}',
+     "not a JSON object: duplicate key 'state.checkpoints.dir'"),  # one of them would be dropped in silence
+    ('{"taskmanager.memory.fraction": NaN}', "not a JSON object: NaN is not a JSON number"),
+    ('{"a": ' + "9" * 5000 + "}", "not a JSON object: Exceeds the limit (4300 digits)"),
+])
+def test_operator_config_as_json_is_read_as_the_loader_reads_json(text, message):
+    with pytest.raises(ValueError) as err:
+        fc.parse_operator_config(text)
+    assert str(err.value).startswith(message)
+
+
 def test_operator_config_nested_yaml_is_read_as_config_yaml():
     assert fc.parse_operator_config("# config.yaml\nexecution:\n  checkpointing:\n    dir: s3://b/c\n"
                                     "ha.type: kubernetes\n") == {"execution.checkpointing.dir": "s3://b/c",

@@ -144,7 +144,11 @@ def test_bad_input_and_unreachable_clusters_exit_2(server, env, tmp_path):
     line = one_error_line(flink_gitops(env, "wait", "flinkdep", "--kubeconfig", kc))
     assert "flinkdep: give the resource as KIND/NAME" in line
     line = one_error_line(flink_gitops(env, "wait", "flinkdep/x", "--timeout", "soon", "--kubeconfig", kc))
-    assert "--timeout soon: not a duration" in line
+    assert "--timeout: 'soon' is not a duration (e.g. 90s, 10m, 1h30m)" in line
+    # absurd: past what a thread can wait for (a traceback before), and past any CI's patience
+    line = one_error_line(flink_gitops(env, "wait", "flinkdep/x", "--timeout", "99999999999999999999h",
+                                       "--kubeconfig", kc))
+    assert "--timeout: '99999999999999999999h' is longer than the longest accepted, 168h" in line
 
     line = one_error_line(flink_gitops(env, "wait", "flinkdep/x", "--kubeconfig",
                                        server.kubeconfig(tmp_path / "stale", token="stale")))

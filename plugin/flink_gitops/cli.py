@@ -13,7 +13,7 @@ import argparse
 import importlib
 import sys
 
-from flink_gitops import __version__
+from flink_gitops import __version__, stdio
 from flink_gitops.assess import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_INTERRUPTED
 from flink_gitops.errors import UserError
 
@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        stdio.flush()  # a full disk is reported here, not as a traceback at exit
+        return code
     except UserError as exc:
         for problem in exc.problems:
             print(f"flink-gitops {args.command}: error: {problem}", file=sys.stderr)
@@ -57,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # e.g. `flink-gitops render | head`
         return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a print() to stdout on a full disk
+        if exc.errno not in stdio.WRITE_ERRORS:
+            raise
+        print(f"flink-gitops {args.command}: error: {stdio.output_error(exc).problems[0]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 

@@ -1,7 +1,7 @@
 """Manifest files, folders and streams to Kubernetes objects: the one reader and walker every command uses.
 
-Folders are walked in one way (suffixes, hidden names, symlinks); files and streams are read
-under a size limit; YAML aliases are bounded by :mod:`flink_gitops.yamlio`. A document must be a
+Folders are walked in one way (suffixes, hidden names, symlinks, only regular files); files and
+streams are read under a size limit; YAML aliases are bounded by :mod:`flink_gitops.yamlio`. A document must be a
 Kubernetes object (apiVersion, kind, a name, string labels and annotations, as the API server
 would insist); ``List`` kinds are flattened into their items. Every problem names file, document
 (and List item) and field.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import sys
 from typing import Callable, Iterator
 
@@ -25,6 +26,30 @@ DISCOVERY_SUFFIXES = (*MANIFEST_SUFFIXES, ".tpl")
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 OUTSIDE = "symlink points outside the app folder; refusing it"
 OUTSIDE_FIX = "put a copy of what it points to in the app folder"
+NOT_REGULAR_FIX = "remove it; only regular files are read"
+#: How much of a stream is read at a time: never a buffer the size of the limit up front.
+_CHUNK = 1 << 20
+
+
+def file_type(mode: int) -> str | None:
+    """What a non-regular file is ("a FIFO", "a socket", ...), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def not_regular(path: str) -> str | None:
+    """What ``path`` is when it is not a regular file (symlinks followed; nothing is opened), or None.
+    A path that cannot be looked at is left to whoever opens it, to report as it can."""
+    try:
+        return file_type(os.stat(path).st_mode)
+    except OSError:
+        return None
 
 
 def inside(path: str, root: str) -> bool:
@@ -43,8 +68,9 @@ def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outs
     Hidden files and folders are skipped; symlinked folders are not followed (they could loop).
     A file whose name matches a ``skip`` pattern is left out (and its relative path reported to
     ``on_skip``) before anything else: it is never read, so where it points does not matter.
-    A symlink whose target resolves outside ``folder`` raises UserError, or with
-    ``refuse_outside=False`` is passed over in silence.
+    A symlink whose target resolves outside ``folder``, or a name that is not a regular file (a FIFO
+    would hang the read, a device never end), raises UserError, or with ``refuse_outside=False`` is
+    passed over in silence. Nothing is opened to decide.
     """
     root = os.path.realpath(folder)
     for dirpath, dirnames, filenames in os.walk(root):
@@ -66,6 +92,12 @@ def walk(folder: str, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, refuse_outs
                 if refuse_outside:
                     raise UserError(Problem(OUTSIDE, file=relative(full, root), hint=OUTSIDE_FIX))
                 continue
+            what = not_regular(full)
+            if what is not None:
+                if refuse_outside:
+                    raise UserError(Problem(f"{what}, not a regular file; refusing to read it",
+                                            file=relative(full, root), hint=NOT_REGULAR_FIX))
+                continue
             yield full
 
 
@@ -83,16 +115,33 @@ def read_stream(stream, shown: str, max_bytes: int) -> str:
     as surrogates that fail later, far from where they came in.
     """
     raw = getattr(stream, "buffer", None)
-    data = raw.read(max_bytes + 1) if raw is not None else stream.read(max_bytes + 1)
+    data = _read_bounded(raw if raw is not None else stream, max_bytes)
     if len(data) > max_bytes:
         raise UserError(Problem(f"input is above the limit of {max_bytes:,} bytes (parameter max-file-size)",
                                 file=shown))
     if isinstance(data, str):  # a text stream without bytes underneath (tests, embedding callers)
         return data
-    return _decode(data, shown)
+    return decode(data, shown)
 
 
-def _decode(data: bytes, shown: str) -> str:
+def _read_bounded(fh, max_bytes: int):
+    """At most ``max_bytes + 1`` from ``fh`` (bytes or str, as it gives), in chunks: a large limit
+    is never allocated up front, and one byte past it is enough to know the input is too large."""
+    parts = []
+    size = 0
+    while size <= max_bytes:
+        part = fh.read(min(_CHUNK, max_bytes + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if len(parts) == 1:
+        return parts[0]
+    return (b"" if not parts or isinstance(parts[0], bytes) else "").join(parts)
+
+
+def decode(data: bytes, shown: str) -> str:
+    """UTF-8 text (a BOM dropped), strictly: anything else is a UserError naming ``shown``."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -145,33 +194,55 @@ def _sources(arg: str, max_bytes: int) -> list[tuple[str, Callable[[], str]]]:
         return [(shown, lambda f=f, shown=shown: read_text(f, shown, max_bytes)) for shown, f in files]
     if not os.path.exists(arg):
         raise UserError(Problem("no such file or directory", file=arg))
-    return [(arg, lambda: read_text(arg, arg, max_bytes))]
+    return [(arg, lambda: read_text(arg, arg, max_bytes, streams=True))]
 
 
-def read_text(path: str, shown: str, max_bytes: int) -> str:
+def read_text(path: str, shown: str, max_bytes: int, streams: bool = False) -> str:
+    """A file as UTF-8 text, refused above ``max_bytes``; see :func:`read_bytes`."""
+    return decode(read_bytes(path, shown, max_bytes, streams), shown)
+
+
+def read_bytes(path: str, shown: str, max_bytes: int, streams: bool = False) -> bytes:
+    """A regular file's bytes, refused above ``max_bytes``. A FIFO, socket or device is refused by
+    its name before it is opened, unless ``streams`` (a path the user named on the command line, such
+    as ``<(kubectl get ...)``): then it is read as a stream, under the same limit."""
     try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise UserError(Problem(f"file is {size:,} bytes, above the limit of {max_bytes:,} "
+        st = os.stat(path)
+        what = file_type(st.st_mode)
+        if what is not None and (not streams or what == "a folder"):
+            raise UserError(Problem(f"{what}, not a regular file; refusing to read it", file=shown,
+                                    hint=NOT_REGULAR_FIX))
+        if what is None and st.st_size > max_bytes:
+            raise UserError(Problem(f"file is {st.st_size:,} bytes, above the limit of {max_bytes:,} "
                                     "(parameter max-file-size)", file=shown))
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+        # O_NONBLOCK: a file swapped for a FIFO since the stat above must not hang the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | (0 if streams else os.O_NONBLOCK))
+        with os.fdopen(fd, "rb") as fh:
+            if what is None and file_type(os.fstat(fd).st_mode) is not None:
+                raise UserError(Problem("changed into something other than a regular file while it was read",
+                                        file=shown, hint=NOT_REGULAR_FIX))
+            data = _read_bounded(fh, max_bytes)
     except OSError as exc:
         raise UserError(Problem(f"cannot read: {exc.strerror}", file=shown)) from None
-    if len(data) > max_bytes:  # grew while we looked
-        raise UserError(Problem(f"file is above the limit of {max_bytes:,} bytes", file=shown))
-    return _decode(data, shown)
+    if len(data) > max_bytes:  # grew while we looked, or a stream
+        raise UserError(Problem(f"file is above the limit of {max_bytes:,} bytes (parameter max-file-size)",
+                                file=shown))
+    return data
 
 
-def objects_from_text(text: str, source: str, applicable: bool = True) -> list[Located]:
+def objects_from_text(text: str, source: str, applicable: bool = True, stop_after: int | None = None) -> list[Located]:
     """Every Kubernetes object in a YAML/JSON stream; ``List`` kinds are flattened into their items.
 
     ``applicable``: also insist on what the API server would (a name, string labels and
     annotations). Off for objects that are only read, e.g. to assess their health.
+    ``stop_after``: stop parsing once more objects than this are found (the caller's budget is
+    spent: the rest of the stream is not worth its time), and return what was found.
     """
     out: list[Located] = []
     problems: list[Problem] = []
     for index, doc in _documents_up_to_error(text, source, problems):
+        if stop_after is not None and len(out) > stop_after:
+            return out
         if not isinstance(doc, dict):
             problems.append(Problem(f"expected a Kubernetes object (a mapping), got a {type(doc).__name__}",
                                     file=source, document=index))

@@ -6,7 +6,6 @@ handler, so building the parser (every command, ``render`` too) never loads it.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 
@@ -46,19 +45,11 @@ def parse_targets(texts, need_name: bool) -> list[Target]:
     return targets
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-
-
 def parse_duration(text: str) -> float:
-    """Seconds in ``text``: ``90``, ``30s``, ``10m``, ``1h30m``, ``500ms`` (kubectl's forms)."""
-    text = text.strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise UserError(f"--timeout {text}: not a duration (e.g. 90s, 10m, 1h30m)")
-    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-    return sum(float(n) * scale[u] for n, u in parts)
+    """Seconds in ``--timeout``: ``90``, ``30s``, ``10m``, ``1h30m``, ``500ms`` (kubectl's forms), at most a week."""
+    from flink_gitops.quantities import parse_duration as parse
+
+    return parse(text, "--timeout")
 
 
 def add_connection_arguments(p) -> None:

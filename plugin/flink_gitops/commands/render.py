@@ -56,14 +56,12 @@ def _flush(ctx, explain: bool) -> None:
 
 
 def _app_dir(path: str) -> str | None:
-    """The app folder, or None for a stream (stdin or one manifest file)."""
+    """The app folder (its real path, inside its repository), or None for a stream (stdin or one manifest file)."""
     if path == "-" or os.path.isfile(path):
         return None
-    real = os.path.realpath(path)
-    if not os.path.isdir(real):
-        raise UserError(Problem("no such file or folder", file=path,
-                                hint="pass the app folder, a manifest file, or - to read stdin"))
-    return real
+    from flink_gitops.render.confine import app_folder
+
+    return app_folder(path, os.environ)
 
 
 def _open_manifest(path: str):
@@ -104,14 +102,18 @@ def run(args) -> int:
         sys.stdout.write(list_params(args.target))
         return 0
     env = os.environ
-    app_dir = _app_dir(args.path)
     if args.discover:
+        try:
+            app_dir = _app_dir(args.path)
+        except UserError:  # not a folder of this repository: not ours, and discovery never fails
+            return 0
         if app_dir is None:
             raise UserError("--discover needs a folder, not stdin or a file")
         match = discover(app_dir)
         if match:
             sys.stdout.write(match + "\n")
         return 0
+    app_dir = _app_dir(args.path)
     if args.target == "flux":
         from flink_gitops.render.flux_target import collect_params as collect_flux_params
 
@@ -129,6 +131,7 @@ def run(args) -> int:
         _flush(contexts[0] if contexts else None, False)
         raise
     _flush(contexts[0], contexts[0].on("explain"))
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    from flink_gitops import stdio
+
+    stdio.write(text)
     return 0

@@ -15,13 +15,13 @@ from typing import Mapping
 
 from flink_gitops import yamlio
 from flink_gitops.errors import Problem, UserError
-from flink_gitops.flink import API_GROUP, Located
+from flink_gitops.flink import API_GROUP, Located, describe
 from flink_gitops.manifests import (DISCOVERY_SUFFIXES, OUTSIDE, OUTSIDE_FIX, inside, objects_from_text, read_stream,
                                    read_text, relative, walk)
 from flink_gitops.render import params as P
 from flink_gitops.render.context import RenderContext, build_context
 from flink_gitops.render.pipeline import problems_in, run_pipeline
-from flink_gitops.render.sources import APP_CONFIG_FILE, load_app
+from flink_gitops.render.sources import APP_CONFIG_FILE, budgeted_objects, load_app
 
 
 def collect_params(app_dir: str | None, env: Mapping[str, str], cli_pairs: list[str], explain: bool,
@@ -44,7 +44,7 @@ def collect_params(app_dir: str | None, env: Mapping[str, str], cli_pairs: list[
 
 def _app_config(app_dir: str) -> dict:
     path = os.path.join(app_dir, APP_CONFIG_FILE)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         return {}
     if not inside(os.path.realpath(path), app_dir):
         raise UserError(Problem(OUTSIDE, file=APP_CONFIG_FILE, hint=OUTSIDE_FIX))
@@ -58,8 +58,7 @@ def _app_config(app_dir: str) -> dict:
 def load(app_dir: str | None, ctx: RenderContext, env: Mapping[str, str], stdin) -> list[Located]:
     if app_dir is None:
         shown = stream_name(stdin)
-        text = read_stream(stdin, shown, P.parse_size(str(ctx.param("max-file-size"))))
-        return objects_from_text(text, shown)
+        return budgeted_objects(read_stream(stdin, shown, ctx.budget.file_size), shown, ctx.budget)
     return load_app(app_dir, ctx, env)
 
 
@@ -111,8 +110,32 @@ def render_text(app_dir: str | None, params: dict, env: Mapping[str, str], fmt: 
 
 def format_output(docs: list[dict], fmt: str) -> str:
     if fmt == "json":  # a JSON stream, one object after another, as Argo CD's decoder reads it
-        return "".join(json.dumps(d, indent=2, ensure_ascii=False) + "\n" for d in docs)
+        return "".join(_json_document(d) for d in docs)
     return yamlio.dump_documents(docs)
+
+
+def _json_document(doc: dict) -> str:
+    try:
+        return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:  # NaN or ±Infinity: Python would write them, no JSON reader accepts them
+        field = _non_finite(doc)
+        raise UserError(Problem(
+            "not a finite number; JSON has no NaN or Infinity", obj=describe(doc), field=field,
+            hint="write a number (YAML's .nan and .inf have no JSON form), or render with -o yaml")) from None
+
+
+def _non_finite(doc: object) -> str | None:
+    """The path of the first NaN or infinite float in ``doc``."""
+    stack: list[tuple[object, str]] = [(doc, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
+            return path or None
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node))))
+    return None
 
 
 # --- discovery ------------------------------------------------------------------------------

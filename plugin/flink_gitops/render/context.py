@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from flink_gitops.errors import Problem, UserError
+from flink_gitops.render.budget import Budget
 
 
 @dataclass
@@ -23,6 +24,8 @@ class RenderContext:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)  # the --explain lines of the wave step
+    #: What this render may still read and build (the sidecar's ceilings, lowered by parameters).
+    budget: Budget = field(default_factory=Budget.defaults)
 
     def warn(self, message: str | Problem) -> None:
         self.warnings.append(str(message))
@@ -76,8 +79,9 @@ def find_repo_root(app_dir: str, source_path: str | None) -> str:
         root = app_dir
         for part in reversed(parts):
             if os.path.basename(root) != part:
-                # Not laid out as Argo CD does (e.g. a local run with a stale env var): fall back.
-                return app_dir
+                # The app folder was reached through a symlink inside the checkout (the working
+                # directory arrives resolved), or a local run has a stale variable.
+                return _root_leading_here(app_dir, parts) or app_dir
             root = os.path.dirname(root)
         return root
     probe = app_dir
@@ -90,6 +94,19 @@ def find_repo_root(app_dir: str, source_path: str | None) -> str:
         probe = parent
 
 
+def _root_leading_here(app_dir: str, parts: list[str]) -> str | None:
+    """The nearest folder above ``app_dir`` from which the source path resolves to ``app_dir``."""
+    real = os.path.realpath(app_dir)
+    probe = os.path.dirname(app_dir)
+    while True:
+        if os.path.realpath(os.path.join(probe, *parts)) == real:
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
+
+
 def _name_part(app_name: str) -> str:
     """The Application's name without its namespace: Argo CD passes ``<namespace>_<name>`` for an app
     outside its own namespace, and its Helm uses the name part as the release name
@@ -99,6 +116,9 @@ def _name_part(app_name: str) -> str:
 
 
 def build_context(params: Mapping[str, object], app_dir: str | None, env: Mapping[str, str]) -> RenderContext:
+    for name in _ENV_IN_OUTPUT:
+        if not _is_text(env.get(name, "")):
+            raise UserError(Problem("not valid UTF-8 text", file=name))
     repo_root = None
     repo_url = env.get("ARGOCD_APP_SOURCE_REPO_URL") or None
     if app_dir is not None:
@@ -115,4 +135,19 @@ def build_context(params: Mapping[str, object], app_dir: str | None, env: Mappin
         namespace=env.get("ARGOCD_APP_NAMESPACE", ""),
         kube_version=env.get("KUBE_VERSION", ""),
         api_versions=api_versions,
+        budget=Budget.of(params, env),
     )
+
+
+#: Variables whose text can reach the output or a tool's command line.
+_ENV_IN_OUTPUT = ("ARGOCD_APP_NAME", "ARGOCD_APP_NAMESPACE", "ARGOCD_APP_SOURCE_REPO_URL", "ARGOCD_APP_SOURCE_PATH",
+                  "KUBE_VERSION", "KUBE_API_VERSIONS")
+
+
+def _is_text(text: str) -> bool:
+    """False for a lone surrogate: how Python hands over environment bytes that were not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

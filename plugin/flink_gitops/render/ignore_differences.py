@@ -14,6 +14,7 @@ import os
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP, STATUS_POINTER, Located, in_api_group
+from flink_gitops.render.budget import OverBudget
 from flink_gitops.render.context import RenderContext, normalize_repo_url
 from flink_gitops.render.objects import autoscaler_enabled, dig, name_of, where, with_obj
 
@@ -87,12 +88,10 @@ def _child_objects(source: dict, ctx: RenderContext) -> tuple[list[dict] | None,
         return None, f"its path {path!r} is not a folder of this repository"
     if sources.detect_source(folder, "auto") != "directory":
         return None, f"its path {path!r} is a kustomization or Helm chart (not rendered here)"
-    limit = sources.parse_size(str(ctx.param("max-file-size")))
-    objs: list[dict] = []
-    try:
-        for file in sources.manifest_files(folder):
-            rel = os.path.relpath(file, root)
-            objs.extend(loc.obj for loc in sources.objects_from_text(sources.read_text(file, rel, limit), rel))
+    try:  # charged to this render's budget: a child's files are read like the app's own
+        objs = [loc.obj for loc in sources.read_folder(folder, root, ctx.budget)]
+    except OverBudget:
+        raise
     except UserError as exc:
         return None, f"its folder {path!r} does not load ({exc.problems[0]})"
     return objs, ""

@@ -15,8 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from flink_gitops import quantities
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP
+from flink_gitops.render import budget
 from flink_gitops.render.validation.operator_releases import NEWEST, RELEASES
 
 
@@ -26,7 +28,7 @@ class Param:
     default: str | tuple[str, ...]
     title: str
     tooltip: str
-    kind: str = "string"  # string | boolean | choice | array | size
+    kind: str = "string"  # string | boolean | choice | array | size | count | duration
     choices: tuple[str, ...] = ()
 
     @property
@@ -82,8 +84,9 @@ PARAMETERS: tuple[Param, ...] = (
           "ignore /spec/job/parallelism of every FlinkDeployment in child Applications", "boolean"),
     Param("allow-empty", "false", "Allow empty output",
           "an empty render is an error unless set (with automated prune it deletes everything)", "boolean"),
-    Param("max-file-size", "16Mi", "Largest file read",
-          "files above this size are refused (bytes, or with a Ki/Mi suffix)", "size"),
+    *(Param(limit.param, "", limit.title,
+            f"{limit.what}; empty: the sidecar's limit, {limit.env} (default {limit.ceiling}), which this may only "
+            "lower", limit.kind) for limit in budget.LIMITS),
     Param("explain", "false", "Explain the wave plan", "print the sync-wave plan on stderr", "boolean"),
 )
 
@@ -132,16 +135,26 @@ def _coerce(param: Param, value: object, origin: str) -> str | tuple[str, ...]:
         raise UserError(
             Problem(f"parameter {param.name!r} must be one of {', '.join(param.choices)}; got {text!r}", file=origin)
         )
-    if param.kind == "size":
-        parse_size(text, origin)
+    if param.name in budget.BY_PARAM and text:  # empty: the sidecar's ceiling
+        budget.parse(budget.BY_PARAM[param.name], text, origin)
+    if not _is_text(text):
+        raise UserError(Problem(f"parameter {param.name!r} is not valid UTF-8 text", file=origin))
     return text
 
 
+def _is_text(text: str) -> bool:
+    """False for a lone surrogate: how Python hands over bytes that were not UTF-8 in argv or the environment."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_size(text: str, origin: str = "parameter max-file-size") -> int:
-    m = re.fullmatch(r"(\d+)\s*(Ki|Mi|Gi)?", text)
-    if not m:
-        raise UserError(Problem(f"{text!r} is not a size (examples: 1048576, 512Ki, 16Mi)", file=origin))
-    return int(m.group(1)) * {None: 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}[m.group(2)]
+    return quantities.parse_size(text, origin)
 
 
 def from_mapping(raw: Mapping[str, object], origin: str) -> dict[str, str | tuple[str, ...]]:

@@ -2,31 +2,37 @@
 
 Only the configured kustomize/helm binaries are ever executed (found on the sidecar's PATH or
 named by ``FLINK_GITOPS_KUSTOMIZE`` / ``FLINK_GITOPS_HELM`` in the sidecar's environment,
-never by the Application, whose env and parameters the repository author controls).
+never by the Application, whose env and parameters the repository author controls). What they
+may read is checked first (:mod:`flink_gitops.render.confine`); they run under the render's
+budget: a time limit, and output counted as it arrives (:mod:`flink_gitops.render.budget`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import selectors
 import shutil
+import signal
 import subprocess
+import time
 from typing import Mapping
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import Located
 from flink_gitops import manifests
-from flink_gitops.manifests import inside, objects_from_text, read_text, relative
+from flink_gitops.manifests import decode, file_type, inside, objects_from_text, read_bytes, relative
+from flink_gitops.render.budget import Budget, OverBudget
+from flink_gitops.render.confine import KUSTOMIZATION_FILES, check_helm_inputs, check_kustomize_inputs
 from flink_gitops.render.context import RenderContext
-from flink_gitops.render.params import parse_size
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 #: The app's own flink-gitops settings and opt-in marker (see docs/plugin.md).
 APP_CONFIG_FILE = "flink-gitops.yaml"
 #: Files that sit next to manifests but are not manifests: skipped with a line on stderr.
 NOT_MANIFESTS = (*KUSTOMIZATION_FILES, "Chart.yaml", "Chart.lock", "values*.yaml", "values*.yml",
                  APP_CONFIG_FILE, "plugin.yaml")
-TOOL_TIMEOUT_SECONDS = 80  # below Argo CD's default ARGOCD_EXEC_TIMEOUT of 90s
+#: What is kept of a tool's stderr for the error message (its last lines are what it says).
+_STDERR_TAIL = 64 << 10
 #: Helm's own rule for release names (pkg/chartutil ValidateReleaseName), 53 characters at most.
 _RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
@@ -52,21 +58,39 @@ def manifest_files(app_dir: str, ctx: RenderContext | None = None) -> list[str]:
     return manifests.manifest_files(app_dir, NOT_MANIFESTS, note)
 
 
-def load_directory(app_dir: str, ctx: RenderContext) -> list[Located]:
-    limit = parse_size(str(ctx.param("max-file-size")))
-    root = os.path.realpath(app_dir)
+def budgeted_objects(data: bytes | str, shown: str, budget: Budget) -> list[Located]:
+    """The objects in ``data`` (read from ``shown``), charged to ``budget``: bytes and lines before
+    anything is parsed, objects after. Raises OverBudget past a limit."""
+    budget.take_bytes(len(data), shown)
+    text = data if isinstance(data, str) else decode(data, shown)
+    budget.take_text(text, shown)
+    objs = objects_from_text(text, shown, stop_after=budget.objects_left())
+    budget.take_objects(len(objs), shown)
+    return objs
+
+
+def read_folder(folder: str, root: str, budget: Budget, ctx: RenderContext | None = None) -> list[Located]:
+    """Every object in the manifest files of ``folder``, named relative to ``root``; every broken file
+    is reported at once, but a render over its budget stops at the first file past it."""
     objs: list[Located] = []
     problems: list[Problem] = []
-    for path in manifest_files(app_dir, ctx):
+    for path in manifest_files(folder, ctx):
         rel = relative(path, root)
         try:
-            objs.extend(objects_from_text(read_text(path, rel, limit), rel))
+            objs.extend(budgeted_objects(read_bytes(path, rel, budget.file_size), rel, budget))
+        except OverBudget:
+            raise
         except UserError as exc:  # keep going: report every broken file at once
             problems.extend(exc.problems)
+            budget.take_objects(len(exc.partial), rel)
             objs.extend(exc.partial)
     if problems:
         raise UserError(problems, partial=objs)  # the render still checks what could be read
     return objs
+
+
+def load_directory(app_dir: str, ctx: RenderContext) -> list[Located]:
+    return read_folder(app_dir, os.path.realpath(app_dir), ctx.budget, ctx)
 
 
 def resolve_tool(name: str, env: Mapping[str, str], ctx: RenderContext) -> str:
@@ -104,28 +128,83 @@ def _missing_tool_hint(name: str, env: Mapping[str, str], ctx: RenderContext) ->
     return f"{get} (in Argo CD, the flink-gitops sidecar image ships {name}) {not_plain}"
 
 
-def run_tool(argv: list[str], cwd: str, env: Mapping[str, str], what: str) -> str:
+def run_tool(argv: list[str], cwd: str, env: Mapping[str, str], what: str, budget: Budget | None = None) -> str:
+    """The tool's stdout as text. It runs within ``budget``'s tool timeout, and is stopped (with its
+    children: it runs in its own process group) as soon as its output passes the bytes the render has
+    left, so a runaway tool never fills the sidecar's memory before the budget is checked."""
+    budget = budget or Budget.defaults()
+    timeout, limit = budget.tool_timeout, budget.bytes_left()
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=TOOL_TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired:
-        raise UserError(Problem(f"`{what}` did not finish within {TOOL_TIMEOUT_SECONDS}s")) from None
+        proc = subprocess.Popen(argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         raise UserError(Problem(f"cannot run `{what}`: {exc.strerror}")) from None
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = " | ".join(err[-5:]) if err else "no message"
-        raise UserError(Problem(f"`{what}` failed with exit code {proc.returncode}: {detail}"))
+    out, err = bytearray(), bytearray()
+    deadline = time.monotonic() + timeout
     try:
-        return proc.stdout.decode("utf-8")
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ, out)
+            sel.register(proc.stderr, selectors.EVENT_READ, err)
+            while sel.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise UserError(Problem(f"`{what}` did not finish within {timeout:g}s (parameter tool-timeout; "
+                                            "the sidecar's ceiling is FLINK_GITOPS_TOOL_TIMEOUT)"))
+                for key, _ in sel.select(left):
+                    chunk = os.read(key.fd, 1 << 16)
+                    if not chunk:
+                        sel.unregister(key.fileobj)
+                        continue
+                    key.data.extend(chunk)
+                    if key.data is err and len(err) > _STDERR_TAIL:
+                        del err[:-_STDERR_TAIL]
+                    elif key.data is out and len(out) > limit:
+                        budget.take_bytes(len(out), what)  # raises OverBudget, naming the tool
+            code = proc.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise UserError(Problem(f"`{what}` did not finish within {timeout:g}s (parameter tool-timeout; "
+                                "the sidecar's ceiling is FLINK_GITOPS_TOOL_TIMEOUT)")) from None
+    finally:
+        _stop(proc)
+    if code != 0:
+        lines = err.decode("utf-8", "replace").strip().splitlines()
+        detail = " | ".join(lines[-5:]) if lines else "no message"
+        raise UserError(Problem(f"`{what}` failed with exit code {code}: {detail}"))
+    budget.take_bytes(len(out), what)
+    try:
+        text = out.decode("utf-8")
     except UnicodeDecodeError:
         raise UserError(Problem(f"`{what}` printed something that is not UTF-8")) from None
+    budget.take_text(text, what)
+    return text
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Kill the tool's process group if anything of it still runs, and reap it."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            proc.kill()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+    proc.wait()
+
+
+def _tool_objects(text: str, what: str, budget: Budget) -> list[Located]:
+    objs = objects_from_text(text, what, stop_after=budget.objects_left())
+    budget.take_objects(len(objs), what)
+    return objs
 
 
 def load_kustomize(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[Located]:
     tool = resolve_tool("kustomize", env, ctx)
-    text = run_tool([tool, "build", "."], app_dir, env, "kustomize build")
-    return objects_from_text(text, "kustomize build")
+    check_kustomize_inputs(app_dir, ctx.repo_root or app_dir)
+    # LoadRestrictionsRootOnly is kustomize's default; said out loud so no configuration turns it off.
+    text = run_tool([tool, "build", ".", "--load-restrictor", "LoadRestrictionsRootOnly"], app_dir, env,
+                    "kustomize build", ctx.budget)
+    return _tool_objects(text, "kustomize build", ctx.budget)
 
 
 def load_helm(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[Located]:
@@ -148,11 +227,16 @@ def load_helm(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[
         full = os.path.realpath(os.path.join(app_dir, values))
         if not inside(full, root):
             raise UserError(Problem(f"values file {values!r} is outside the repository", file="parameter values-files"))
-        if not os.path.isfile(full):
+        if not os.path.exists(full):
             raise UserError(Problem(f"values file {values!r} does not exist", file="parameter values-files"))
+        what = file_type(os.stat(full).st_mode)
+        if what is not None:
+            raise UserError(Problem(f"values file {values!r} is {what}, not a regular file",
+                                    file="parameter values-files"))
         argv += ["--values", full]
-    text = run_tool(argv, app_dir, env, "helm template")
-    return objects_from_text(text, "helm template")
+    check_helm_inputs(app_dir, root)
+    text = run_tool(argv, app_dir, env, "helm template", ctx.budget)
+    return _tool_objects(text, "helm template", ctx.budget)
 
 
 def load_app(app_dir: str, ctx: RenderContext, env: Mapping[str, str]) -> list[Located]:

@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 
 from flask import Response, current_app, g, request
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
 
 from flink_gitops.service.settings import EvaluateLimits
 
@@ -132,7 +132,12 @@ def read_body(limit: int) -> bytes:
         stream, parts, size = request.stream, [], 0
         while size <= limit:
             before_read()
-            part = stream.read(min(_CHUNK, limit + 1 - size))
+            try:
+                part = stream.read(min(_CHUNK, limit + 1 - size))
+            except (HTTPException, TimeoutError):  # 413, a client gone, the body deadline: handled above
+                raise
+            except Exception as exc:  # gunicorn's InvalidChunkSize, ChunkMissingTerminator, NoMoreData: the client's
+                raise BadRequest(f"request body: malformed or cut short ({type(exc).__name__})") from None
             if not part:
                 return b"".join(parts)
             parts.append(part)

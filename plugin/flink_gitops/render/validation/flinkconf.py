@@ -10,7 +10,6 @@ keys and fallback keys, in that order.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Iterable, Mapping
@@ -74,7 +73,7 @@ def parse_operator_config(text: str) -> dict[str, str]:
         return {}
     if text.startswith("{"):
         try:
-            data = json.loads(text)
+            data = yamlio.parse_json(text)  # JSON as the loader reads it: duplicate keys and NaN refused
         except ValueError as exc:
             raise ValueError(f"not a JSON object: {exc}") from None
         if not isinstance(data, dict):

@@ -147,7 +147,7 @@ MANYLINUX       = $(foreach v,36 35 34 33 32 31 30 29 28 27 26 25 24 23 22 21 20
 IMAGE_BUILD_ARGS = --build-arg VERSION=$(VERSION) $(foreach a,PYTHON_IMAGE ARGOCD_IMAGE,$(if $($(a)),--build-arg $(a)=$($(a))))
 
 ## wheelhouse: download every locked wheel for the image (IMAGE_PYTHON, IMAGE_ARCHES) into build/wheelhouse
-wheelhouse: $(VENV)/.installed
+wheelhouse: | $(BIN)/python
 	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
 	$(foreach arch,$(IMAGE_ARCHES),$(BIN)/python -m pip download --quiet --disable-pip-version-check \
 	  --require-hashes --only-binary=:all: --implementation cp --python-version $(IMAGE_PYTHON) \

@@ -89,6 +89,8 @@ EXPECTED: dict[str, Expect] = {
     ".venv/bin/flink-gitops generate argocd-cm": Expect(
         0, lambda r: "resource.customizations.health.flink.apache.org_FlinkDeployment" in r.out or pytest.fail(r.out)),
     ".venv/bin/flink-gitops generate all --check": Expect(0),
+    ".venv/bin/flink-gitops plan examples/app/orders-pipeline --cluster -n streaming -o markdown": Expect(
+        1, lambda r: ("| FlinkDeployment | streaming | orders-pipeline | create |" in r.out) or pytest.fail(r.out + r.err)),
     "source <(.venv/bin/flink-gitops completion bash)": Expect(0),
     "mkdir -p ~/.zfunc && .venv/bin/flink-gitops completion zsh > ~/.zfunc/_flink-gitops": Expect(
         0, lambda r: (r.home / ".zfunc" / "_flink-gitops").read_text().startswith("#compdef flink-gitops")

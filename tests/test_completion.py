@@ -51,7 +51,7 @@ def bash_complete(line: str, cli_env: dict, cwd) -> list[str]:
 def test_bash_completes_commands_options_choices_and_files(cli_env, repo):
     assert bash_complete("flink-gitops ", cli_env, repo) == commands()
     assert "completion" in commands()
-    assert bash_complete("flink-gitops generate ", cli_env, repo) == ["lua", "docs", "bundle", "flux", "argocd-cm",
+    assert bash_complete("flink-gitops generate ", cli_env, repo) == ["lua", "docs", "bundle", "flux", "monitoring", "argocd-cm",
                                                                       "all"]
     assert bash_complete("flink-gitops render --ta", cli_env, repo) == ["--target"]
     assert bash_complete("flink-gitops render --target ", cli_env, repo) == ["argocd", "flux"]
@@ -113,7 +113,7 @@ def test_zsh_completes_commands_options_choices_and_files(zsh_fpath, cli_env, re
         return zsh_complete(line, zsh_fpath, cli_env, repo, repo)
 
     assert sorted(offers("flink-gitops ")) == sorted(commands())
-    assert offers("flink-gitops generate ") == ["lua", "docs", "bundle", "flux", "argocd-cm", "all"]
+    assert offers("flink-gitops generate ") == ["lua", "docs", "bundle", "flux", "monitoring", "argocd-cm", "all"]
     assert "--target" in offers("flink-gitops render --ta")
     assert offers("flink-gitops render --target ") == ["argocd", "flux"]
     assert offers("flink-gitops completion ") == ["bash", "zsh"]

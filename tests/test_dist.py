@@ -154,7 +154,8 @@ def test_installed_service_serves_the_dashboard_and_its_static_files(installed, 
     for path in sorted(LIVE.glob("*.yaml")):
         seed(kubeapi, path.stem, "streaming", load(path.stem)["metadata"]["name"])
     kubeconfig = kubeapi.kubeconfig(tmp_path / "kubeconfig")
-    command = [str(bin_dir / "flink-gitops"), "serve", "--bind", "127.0.0.1:{port}", "--kubeconfig", kubeconfig]
+    command = [str(bin_dir / "flink-gitops"), "serve", "--auth", "none", "--bind", "127.0.0.1:{port}",
+               "--kubeconfig", kubeconfig]
     with serve(tmp_path, None, command=command) as served:  # gunicorn runs inside that process
         served.wait_ready()
         code, page, headers = http(served.url("/"))

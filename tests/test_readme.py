@@ -65,6 +65,7 @@ def _table(ran: Ran) -> dict[str, str]:
     return {line.split()[2]: line.split()[3] for line in lines[1:]}
 
 
+SERVE = ".venv/bin/flink-gitops serve --auth none"  # the README's local service: no authentication on loopback
 LIVE_HEALTH = {"backfill": "Healthy", "fraud-scoring": "Healthy", "orders": "Healthy", "pricing": "Degraded"}
 
 #: Every command the README shows, what it must do here, or why it is not run here.
@@ -88,6 +89,8 @@ EXPECTED: dict[str, Expect] = {
     ".venv/bin/flink-gitops generate argocd-cm": Expect(
         0, lambda r: "resource.customizations.health.flink.apache.org_FlinkDeployment" in r.out or pytest.fail(r.out)),
     ".venv/bin/flink-gitops generate all --check": Expect(0),
+    ".venv/bin/flink-gitops plan examples/app/orders-pipeline --cluster -n streaming -o markdown": Expect(
+        1, lambda r: ("| FlinkDeployment | streaming | orders-pipeline | create |" in r.out) or pytest.fail(r.out + r.err)),
     "source <(.venv/bin/flink-gitops completion bash)": Expect(0),
     "mkdir -p ~/.zfunc && .venv/bin/flink-gitops completion zsh > ~/.zfunc/_flink-gitops": Expect(
         0, lambda r: (r.home / ".zfunc" / "_flink-gitops").read_text().startswith("#compdef flink-gitops")
@@ -96,7 +99,7 @@ EXPECTED: dict[str, Expect] = {
         1, lambda r: _table(r) == LIVE_HEALTH or pytest.fail(r.out)),
     ".venv/bin/flink-gitops wait flinkdep/orders -n streaming --timeout 10m": Expect(
         0, lambda r: "Healthy" in r.out or pytest.fail(r.out + r.err)),
-    ".venv/bin/flink-gitops serve": Expect(0, why_not="a server: test_serve_as_shown starts it and asks it"),
+    SERVE: Expect(0, why_not="a server: test_serve_as_shown starts it and asks it"),
     "kubectl apply -k deploy/health-service/": Expect(
         None, why_not="needs a real cluster (the stand-in serves reads only); tests/test_service_deploy.py builds it "
                       "with kubectl's kustomize"),
@@ -180,7 +183,7 @@ def test_make_run_installs_renders_into_the_checkout_and_shows_health_without_sh
 
 
 @pytest.mark.parametrize("command", [c for c, e in EXPECTED.items() if e.code is not None and c not in
-                                     ("make run", ".venv/bin/flink-gitops serve")])
+                                     ("make run", SERVE)])
 def test_readme_command_runs_as_shown_after_make_run(command, fresh, cluster, tmp_path):
     copy, made = fresh
     assert made.returncode == 0, made.stdout + made.stderr
@@ -208,7 +211,7 @@ def test_serve_as_shown_answers_on_port_8080_and_stops_on_sigterm(fresh, cluster
     home.mkdir()
     log = tmp_path / "serve.log"
     with open(log, "wb") as sink:
-        proc = subprocess.Popen(["bash", "-c", "exec .venv/bin/flink-gitops serve"], cwd=copy, stdout=sink,
+        proc = subprocess.Popen(["bash", "-c", f"exec {SERVE}"], cwd=copy, stdout=sink,
                                 stderr=subprocess.STDOUT, env=_env(home, cluster))
     try:
         wait_until(lambda: get_json("http://127.0.0.1:8080/readyz")[0] == 200, 60,

@@ -7,7 +7,11 @@
 # deploy/health-service) and any other flink-gitops command.
 # Runs as uid 999 and writes only to /tmp: works with readOnlyRootFilesystem and an emptyDir /tmp.
 #
-#   docker build -t flink-gitops:0.1.0 --build-arg VERSION=0.1.0 .
+#   make image     # = make wheelhouse, then docker build (or buildah bud where there is no Docker engine)
+#
+# The build is offline: it installs only wheels from build/wheelhouse (`make wheelhouse`), checked
+# against the lock files' hashes. PYTHON_IMAGE and ARGOCD_IMAGE may be substituted through build
+# args (`make image-check` builds with a local Debian base; docs/install.md).
 
 # Pinned base images (pin them by digest too: docs/install.md, "The image"). kustomize and helm come
 # from the official Argo CD image, so the plugin renders with the same tool versions the repo-server
@@ -25,11 +29,16 @@ WORKDIR /src
 # Every dependency at the version and with the hashes of the lock files (`make lock`): pip refuses
 # a file whose hash differs and any package the lock does not list. Only binary wheels (lupa,
 # PyYAML with libyaml): nothing is compiled. The setuptools that builds the wheel is pinned too.
+# Offline: the wheels come from the wheelhouse `make wheelhouse` downloads on the host for this
+# image's Python and platforms, never from an index during the build.
 COPY requirements.lock requirements-build.lock ./
+COPY build/wheelhouse/ /wheelhouse/
 RUN python -m venv /opt/build \
- && /opt/build/bin/python -m pip install --require-hashes --only-binary=:all: -r requirements-build.lock \
+ && /opt/build/bin/python -m pip install --no-index --find-links /wheelhouse \
+      --require-hashes --only-binary=:all: -r requirements-build.lock \
  && python -m venv /opt/flink-gitops \
- && /opt/flink-gitops/bin/python -m pip install --require-hashes --only-binary=:all: -r requirements.lock
+ && /opt/flink-gitops/bin/python -m pip install --no-index --find-links /wheelhouse \
+      --require-hashes --only-binary=:all: -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY plugin/ plugin/
 # The project itself, built with the pinned setuptools and installed without its dependencies (they
@@ -50,8 +59,9 @@ LABEL org.opencontainers.image.title="flink-gitops" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="Apache-2.0"
 
-# No installer left behind; the user Argo CD runs plugins as (uid/gid 999, like the argocd image).
-RUN python -m pip uninstall --yes pip \
+# No installer left behind (a base without pip, like Debian's python3, has none to remove); the user
+# Argo CD runs plugins as (uid/gid 999, like the argocd image).
+RUN if python -m pip --version >/dev/null 2>&1; then python -m pip uninstall --yes pip; fi \
  && groupadd --gid 999 argocd \
  && useradd --uid 999 --gid 999 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin argocd
 

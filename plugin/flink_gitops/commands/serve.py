@@ -32,6 +32,8 @@ def register(sub) -> None:
                    "dashboard's page needs a bearer token, checked with a TokenReview, and sees only the "
                    "namespaces where it may list each Flink kind (SubjectAccessReview); "
                    "none: no authentication, everything open to whoever reaches the port (local use)")
+    p.add_argument("--simulation", action="store_true",
+                   help="label the dashboard and API as showing a simulated cluster (set by `flink-gitops demo`)")
     p.set_defaults(func=_run)
 
 
@@ -59,7 +61,8 @@ def _run(args) -> int:
     check_cluster_config(args.kubeconfig, args.context)
 
     config = {"KUBECONFIG": args.kubeconfig, "CONTEXT": args.context, "NAMESPACES": tuple(args.namespaces),
-              "WATCH": True, "WATCH_IDLE_TIMEOUT": idle, "AUTH": auth}
+              "WATCH": True, "WATCH_IDLE_TIMEOUT": idle, "AUTH": auth,
+              "SIMULATION": args.simulation}
     serve(config, args.bind, args.threads, args.log_level)
     return 0
 

@@ -32,6 +32,7 @@ class Settings:
     watch: bool = True  # False: serve a store filled by someone else (tests, embedding)
     watch_idle_timeout: float = WATCH_IDLE_TIMEOUT  # a watch silent this long (no event, no bookmark) is stalled
     auth: str = DEFAULT_AUTH  # one of AUTH_MODES
+    simulation: bool = False  # the cluster is `flink-gitops demo`'s simulation: the dashboard says so
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ def server_from_env(environ=os.environ) -> dict:
 
 
 def resolve(config: dict | None, environ=os.environ) -> Settings:
-    """Explicit ``config`` keys (KUBECONFIG, CONTEXT, NAMESPACES, WATCH, WATCH_IDLE_TIMEOUT, AUTH) over
-    the environment."""
+    """Explicit ``config`` keys (KUBECONFIG, CONTEXT, NAMESPACES, WATCH, WATCH_IDLE_TIMEOUT, AUTH,
+    SIMULATION) over the environment."""
     config = config or {}
     if config.get("AUTH"):  # an explicit mode wins; a stray variable must not stop it from loading
         environ = {k: v for k, v in environ.items() if k != "FLINK_GITOPS_AUTH"}
@@ -131,4 +132,5 @@ def resolve(config: dict | None, environ=os.environ) -> Settings:
         watch_idle_timeout=seconds(config["WATCH_IDLE_TIMEOUT"], "WATCH_IDLE_TIMEOUT")
         if config.get("WATCH_IDLE_TIMEOUT") is not None else base.watch_idle_timeout,
         auth=auth_mode(config["AUTH"], "AUTH") if config.get("AUTH") else base.auth,
+        simulation=bool(config.get("SIMULATION", False)),
     )

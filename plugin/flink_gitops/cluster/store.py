@@ -327,7 +327,8 @@ class HealthStore:
         lock is released (a slow listener delays that kind's watch, never the readers). Its exceptions
         are logged and dropped."""
         with self._lock:
-            self._listeners.append(listener)
+            if listener not in self._listeners:  # one store served by several apps (tests) logs once
+                self._listeners.append(listener)
 
     def _announce(self, changes: list[Transition]) -> None:
         for change in changes:

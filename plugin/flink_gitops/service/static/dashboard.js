@@ -246,6 +246,8 @@ function renderDetail() {
   }
   $("d-fields").replaceChildren(...fields);
   $("d-snapshots-box").hidden = !d.snapshots;
+  $("d-no-snapshots").hidden = !d.snapshots || d.snapshots.length > 0;
+  $("d-snapshots").hidden = !d.snapshots || !d.snapshots.length;
   $("d-snapshots").tBodies[0].replaceChildren(...(d.snapshots || []).map((s) => {
     const tr = document.createElement("tr");
     tr.className = "st-" + s.status;

@@ -213,7 +213,7 @@ def test_records_carry_the_key_status_fields_and_the_operator_error_decoded():
     status["jobStatus"]["savepointInfo"] = {"lastSavepoint": {"location": "s3://sp/1", "timeStamp": 17}}
     store.replace("FlinkDeployment", [obj("a", "orders", 1, status)])
     rec = store.get("a", "FlinkDeployment", "orders")
-    fields = dict(rec.fields)
+    fields = dict(rec.field_items)
     assert fields["jobState"] == "FAILED" and fields["lastSavepoint"] == "s3://sp/1"
     assert fields["lastSavepointTime"] == "17"
     row = rec.as_json()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 
 #: Where the operator writes each field a person looks at first, per kind: (label, path under the object).
@@ -56,15 +57,23 @@ def _at(obj: dict, path: tuple[str, ...]):
     return obj
 
 
-def status_fields(kind: str, obj: dict) -> tuple[tuple[str, str], ...]:
-    """(label, value) of each key status field the object has, in the order of :data:`FIELDS`."""
+def status_fields(kind: str, obj: dict) -> tuple[str | None, ...]:
+    """The value of each of ``kind``'s :data:`FIELDS` (None where the object has none), as text. Compact for
+    the store: a tuple of the values only, interned (states repeat across a fleet); :func:`field_items`
+    pairs them with their labels."""
     out = []
-    for label, path in FIELDS.get(kind, ()):
+    for _, path in FIELDS.get(kind, ()):
         value = _at(obj, path)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "":
-            continue
-        out.append((label, str(value)[:FIELD_LIMIT]))
-    return tuple(out)
+            out.append(None)
+        else:
+            out.append(sys.intern(str(value)[:FIELD_LIMIT]))
+    return tuple(out) if any(v is not None for v in out) else ()
+
+
+def field_items(kind: str, values: tuple[str | None, ...]) -> list[tuple[str, str]]:
+    """(label, value) of each field :func:`status_fields` found."""
+    return [(label, value) for (label, _), value in zip(FIELDS.get(kind, ()), values) if value is not None]
 
 
 @dataclass(frozen=True)
@@ -154,4 +163,4 @@ def web_ui_url(kind: str, obj: dict) -> str:
     return f"{scheme}://{host}{path}"
 
 
-__all__ = ["FIELDS", "status_fields", "OperatorError", "operator_error", "decoded_message", "web_ui_url"]
+__all__ = ["FIELDS", "status_fields", "field_items", "OperatorError", "operator_error", "decoded_message", "web_ui_url"]

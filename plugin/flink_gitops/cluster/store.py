@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, NamedTuple
 
 from flink_gitops.assess import Verdict, evaluator as argocd_evaluator, identity
-from flink_gitops.cluster.details import (OperatorError, decoded_message, operator_error, status_fields,
-                                          web_ui_url)
+from flink_gitops.cluster.details import (OperatorError, decoded_message, field_items, operator_error,
+                                          status_fields, web_ui_url)
 from flink_gitops.cluster.events import EVALUATION
 from flink_gitops.flink import kind_names
 from flink_gitops.health.status import UNKNOWN
@@ -68,10 +68,15 @@ class Record(Verdict):
     job_reference: tuple[str, str] | None = None
     #: ``status.error`` decoded (type, class, message) when it is the operator's JSON; None otherwise.
     error: OperatorError | None = None
-    #: The key status fields, (label, value) (:mod:`flink_gitops.cluster.details`).
-    fields: tuple[tuple[str, str], ...] = ()
+    #: The key status fields' values (:func:`flink_gitops.cluster.details.status_fields`; see :attr:`field_items`).
+    fields: tuple[str | None, ...] = ()
     #: The Flink web UI's address from ``spec.ingress``; "" when there is none.
     web_ui: str = ""
+
+    @property
+    def field_items(self) -> list[tuple[str, str]]:
+        """(label, value) of each key status field the object has."""
+        return field_items(self.kind, self.fields)
 
     @property
     def decoded_message(self) -> str:
@@ -98,11 +103,16 @@ class Record(Verdict):
             **({"error": self.error.as_json(), "decodedMessage": self.decoded_message} if self.error else {}),
         }
 
-    def entry(self) -> Entry:
-        """This record as a history entry."""
+    def entry(self, earlier: tuple[Entry, ...] = ()) -> Entry:
+        """This record as a history entry; a message equal to one of ``earlier`` entries' is that same string
+        (a flapping resource repeats its few messages: 20 entries then hold two strings, not twenty)."""
         decoded = self.decoded_message if self.error else ""
-        return Entry(self.status, _cut(self.message), _cut(decoded) if decoded != self.message else "",
-                     self.rule, self.since)
+        message, decoded = _cut(self.message), _cut(decoded) if decoded != self.message else ""
+        for old in earlier:
+            if old.message == message:
+                message, decoded = old.message, old.decoded if old.decoded == decoded else decoded
+                break
+        return Entry(self.status, message, decoded, self.rule, self.since)
 
 
 class Transition(NamedTuple):
@@ -312,7 +322,8 @@ class HealthStore:
             if old is not None:
                 t = (rec.kind, old.status, rec.status)
                 self._transitions[t] = self._transitions.get(t, 0) + 1
-            self._history[rec.key] = (rec.entry(),) + self._history.get(rec.key, ())[:HISTORY - 1]
+            earlier = self._history.get(rec.key, ())
+            self._history[rec.key] = (rec.entry(earlier),) + earlier[:HISTORY - 1]
             if old is not None or announce_new:
                 changes.append(Transition(rec, old.status if old is not None else None))
         self._records[rec.key] = rec

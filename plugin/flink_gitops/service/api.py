@@ -122,7 +122,7 @@ def get_resource(namespace: str, kind: str, name: str):
     body = record.as_json()
     body["rule_doc"] = rule_doc(record.kind, record.rule)
     body["history"] = [entry.as_json() for entry in store.history(namespace, found.kind, name)]
-    body["fields"] = dict(record.fields)
+    body["fields"] = dict(record.field_items)
     if record.web_ui:
         body["webUI"] = record.web_ui
     if found.kind in SNAPSHOT_OWNERS:  # its snapshots, grouped under it by their spec.jobReference

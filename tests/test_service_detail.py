@@ -177,3 +177,18 @@ def test_a_bad_log_format_is_one_error_line(tmp_path):
     assert proc.returncode == 2
     assert "FLINK_GITOPS_LOG_FORMAT: log format 'xml' is not one of text, json" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_under_gunicorn_directly_the_log_format_variable_makes_every_line_json_the_access_log_too(tmp_path):
+    from service_process import BIN
+
+    command = [str(BIN / "gunicorn"), "-c", "python:flink_gitops.service.gunicorn_conf", "--bind", "127.0.0.1:{port}",
+               "--access-logfile", "-", "flink_gitops.service:create_app()"]
+    env = {"FLINK_GITOPS_LOG_FORMAT": "json", "FLINK_GITOPS_WATCH": "0", "FLINK_GITOPS_AUTH": "none"}
+    with serve(tmp_path, None, command=command, env=env) as svc:
+        assert svc.get("/livez")[0] == 200
+        wait_until(lambda: '"logger":"gunicorn.access"' in svc.log_text(), 10, "an access log line")
+        svc.terminate()
+    docs = [json.loads(line) for line in svc.log_text().splitlines() if line.strip()]
+    assert any(d["logger"] == "gunicorn.access" and "GET /livez" in d["message"] for d in docs)
+    assert any(d["logger"] == "flink_gitops.service" and d["level"] == "WARNING" for d in docs)  # --auth none said

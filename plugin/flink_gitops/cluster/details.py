@@ -22,7 +22,10 @@ _JOB = (
     ("reconciliationState", ("status", "reconciliationStatus", "state")),
     ("lastSavepoint", ("status", "jobStatus", "savepointInfo", "lastSavepoint", "location")),
     ("lastSavepointTime", ("status", "jobStatus", "savepointInfo", "lastSavepoint", "timeStamp")),
-    ("upgradeSavepointPath", ("status", "jobStatus", "upgradeSavepointPath")),
+    ("upgradeSavepointPath", ("status", "jobStatus", "upgradeSavepointPath")),  # before 1.10
+    # 1.10 on: the snapshot the last upgrade restored from (FlinkStateSnapshotReference)
+    ("upgradeSnapshot", ("status", "jobStatus", "upgradeSnapshotReference", "name")),
+    ("upgradeSnapshotPath", ("status", "jobStatus", "upgradeSnapshotReference", "path")),
     ("lastCheckpointTime", ("status", "jobStatus", "checkpointInfo", "lastCheckpoint", "timeStamp")),
 )
 FIELDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -36,6 +39,7 @@ FIELDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("jobState", ("status", "jobStatus", "state")),
         ("lastReconciledTimestamp", ("status", "lastReconciledTimestamp")),
         ("savepointTriggerId", ("status", "savepointTriggerId")),
+        ("abortTimestamp", ("status", "abortTimestamp")),
     ),
     "FlinkStateSnapshot": (
         ("snapshotState", ("status", "state")),

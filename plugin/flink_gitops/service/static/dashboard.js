@@ -28,9 +28,9 @@ const state = { etag: null, data: null, skew: 0, rows: new Map(), statuses: new 
 const FIELD_LABELS = {
   lifecycleState: "Lifecycle state", jobState: "Job state", jobManagerDeploymentStatus: "JobManager deployment",
   flinkVersion: "Flink version", jobName: "Job name", jobId: "Job ID", reconciliationState: "Reconciliation state",
-  lastSavepoint: "Last savepoint", lastSavepointTime: "Last savepoint time", upgradeSavepointPath: "Upgrade savepoint",
+  lastSavepoint: "Last savepoint", lastSavepointTime: "Last savepoint time", upgradeSavepointPath: "Upgrade savepoint", upgradeSnapshot: "Upgrade snapshot", upgradeSnapshotPath: "Upgrade snapshot path",
   lastCheckpointTime: "Last checkpoint time", blueGreenState: "Blue/green state",
-  lastReconciledTimestamp: "Last reconciled", savepointTriggerId: "Savepoint trigger", snapshotState: "Snapshot state",
+  lastReconciledTimestamp: "Last reconciled", savepointTriggerId: "Savepoint trigger", abortTimestamp: "Aborts at", snapshotState: "Snapshot state",
   path: "Path", failures: "Failures", triggerTimestamp: "Triggered", resultTimestamp: "Result at",
 };
 

@@ -166,3 +166,27 @@ def test_no_banner_without_simulation(browser, tmp_path):
             browser.get(svc.url("/"))
             wait_until(lambda: api.url in text(browser, "cluster"), 15, "the cluster in the header")
             assert browser.find_elements(By.ID, "simulation") == []
+
+
+def test_under_kubernetes_auth_a_deep_link_asks_for_the_token_then_shows_the_detail_it_may_see(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from test_service_dashboard import auth_policy, signin_shown
+
+    with FakeApiServer() as api:
+        auth_policy(api)  # alice may list FlinkDeployments in streaming only
+        put(api, deployment("orders", "streaming", "Degraded", error="disk full"))
+        put(api, deployment("audit", "batch", "Degraded", error="OOMKilled"))
+        with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig"), auth="kubernetes") as svc:
+            svc.wait_ready()
+            browser.get(svc.url("/#/streaming/FlinkDeployment/orders"))
+            wait_until(lambda: signin_shown(browser), 15, "the page to ask for a token")
+            assert text(browser, "cluster") == "" and text(browser, "d-message") == ""  # nothing before a token
+            browser.find_element(By.ID, "token").send_keys("tok-alice", Keys.ENTER)
+            wait_until(lambda: text(browser, "d-message") == "Job FAILED: JobException: disk full", 15,
+                       "the detail after the token")
+            wait_until(lambda: api.url in text(browser, "cluster"), 10, "the cluster after the token")
+            # a resource the token may not see is as absent as one that does not exist
+            browser.get(svc.url("/#/batch/FlinkDeployment/audit"))
+            wait_until(lambda: "Not found" in text(browser, "d-missing"), 15, "not found for alice")
+            assert not browser.find_element(By.ID, "d-body").is_displayed()  # nothing of orders left on screen

@@ -181,7 +181,7 @@ def test_an_object_recreated_unseen_under_the_same_name_starts_a_new_history():
     first = obj("a", "orders", 1)
     first["metadata"]["uid"] = "uid-1"
     store.replace("FlinkDeployment", [first])
-    store.upsert("FlinkDeployment", obj("a", "orders", 2, job_failed_status()) | {})
+    store.upsert("FlinkDeployment", obj("a", "orders", 2, job_failed_status()))
     again = obj("a", "orders", 9)
     again["metadata"]["uid"] = "uid-2"
     store.replace("FlinkDeployment", [again])  # a relist after a watch gap missed the delete

@@ -134,7 +134,8 @@ def test_header_detail_view_history_deep_links_and_escaping(browser, tmp_path):
             wait_until(lambda: text(browser, "d-rule") == "running-stable", 10, "the evil detail")
             assert not browser.find_element(By.ID, "d-webui").is_displayed()
             assert browser.find_element(By.ID, "d-webui").get_attribute("href") is None
-            assert text(browser, "d-id") == "streaming/<b>bold<b>" and browser.find_elements(By.CSS_SELECTOR, "#detail b") == []
+            assert text(browser, "d-id") == "streaming/<b>bold<b>"
+            assert browser.find_elements(By.CSS_SELECTOR, "#detail b") == []
             assert browser.execute_script("return window.__pwned") is None
 
             # an unknown resource says so

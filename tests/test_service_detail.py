@@ -65,7 +65,8 @@ def test_detail_history_rule_doc_fields_decoded_error_and_web_ui(tmp_path):
             wait_until(lambda: svc.statuses().get(("streaming", "FlinkDeployment", "orders")) == "Degraded", 15,
                        "orders to be Degraded")
             rejected = detail(svc, "streaming", "FlinkDeployment", "orders")
-            assert rejected["error"] == {"type": "ValidationException", "message": "Job parallelism must be larger than 0",
+            assert rejected["error"] == {"type": "ValidationException",
+                                         "message": "Job parallelism must be larger than 0",
                                          "class": "org.apache.flink.kubernetes.operator.exception.ValidationException"}
             # message stays what Argo CD shows (the raw JSON); the decoded form is its own field
             assert '"type":"org.apache.flink.kubernetes.operator.exception.ValidationException"' in rejected["message"]

@@ -28,10 +28,12 @@ const state = { etag: null, data: null, skew: 0, rows: new Map(), statuses: new 
 const FIELD_LABELS = {
   lifecycleState: "Lifecycle state", jobState: "Job state", jobManagerDeploymentStatus: "JobManager deployment",
   flinkVersion: "Flink version", jobName: "Job name", jobId: "Job ID", reconciliationState: "Reconciliation state",
-  lastSavepoint: "Last savepoint", lastSavepointTime: "Last savepoint time", upgradeSavepointPath: "Upgrade savepoint", upgradeSnapshot: "Upgrade snapshot", upgradeSnapshotPath: "Upgrade snapshot path",
-  lastCheckpointTime: "Last checkpoint time", blueGreenState: "Blue/green state",
-  lastReconciledTimestamp: "Last reconciled", savepointTriggerId: "Savepoint trigger", abortTimestamp: "Aborts at", snapshotState: "Snapshot state",
-  path: "Path", failures: "Failures", triggerTimestamp: "Triggered", resultTimestamp: "Result at",
+  lastSavepoint: "Last savepoint", lastSavepointTime: "Last savepoint time", lastCheckpointTime: "Last checkpoint time",
+  upgradeSavepointPath: "Upgrade savepoint", upgradeSnapshot: "Upgrade snapshot",
+  upgradeSnapshotPath: "Upgrade snapshot path", blueGreenState: "Blue/green state",
+  lastReconciledTimestamp: "Last reconciled", savepointTriggerId: "Savepoint trigger", abortTimestamp: "Aborts at",
+  snapshotState: "Snapshot state", path: "Path", failures: "Failures", triggerTimestamp: "Triggered",
+  resultTimestamp: "Result at",
 };
 
 // The detail view's [namespace, kind, name] from "#/ns/kind/name", or null (the list).
@@ -369,7 +371,8 @@ function askForToken(why) {
 class HttpError extends Error {}
 
 async function fetchInfo(headers) {
-  const resp = await fetch("api/v1/info", { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const resp = await fetch("api/v1/info",
+    { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   if (resp.status === 200) {
     state.info = await resp.json();
     showInfo();
@@ -407,6 +410,7 @@ function applyRoute() {
   if (target) {
     if (!same) {
       state.detailData = null;
+      $("d-raw-box").open = false; // another resource's raw message starts folded
       $("d-missing").hidden = true;
       renderDetail();
       window.scrollTo(0, 0);

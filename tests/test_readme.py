@@ -17,7 +17,7 @@ from typing import Callable
 
 import pytest
 
-from tests.kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from tests.kubeapi.samples import LIVE, load, seed
 from tests.service_process import get_json, wait_until
 
@@ -159,7 +159,7 @@ def cluster(tmp_path_factory):
     from tests.kubeapi.tls import make_pki
 
     folder = tmp_path_factory.mktemp("cluster")
-    with FakeApiServer(tls=make_pki(folder)) as server:
+    with ApiServer(tls=make_pki(folder)) as server:
         for path in sorted(LIVE.glob("*.yaml")):
             seed(server, path.stem, "streaming", load(path.stem)["metadata"]["name"])
         yield server.kubeconfig(folder / "kubeconfig")

@@ -317,17 +317,26 @@ def _fleet() -> tuple[Resource, ...]:
     ads_id, forecast_id, report_id = ("c0ffee00d15ea5e0b16b00b5facefeed", "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a",
                                       "77aa88bb99cc00dd11ee22ff33aa44bb")
     fraud_id, alerts_id = "0f9e8d7c6b5a49382716a5b4c3d2e1f0", "1a2b3c4d5e6f708192a3b4c5d6e7f809"
+    first_deploy = deploy_to_stable("orders-enrichment", orders_id, 6)
+    orders = (first_deploy
+              + (Step(PROGRESSING, "generation-pending", deployment_status(
+                  STABLE, "READY", "RUNNING", job_name="orders-enrichment", job_id=orders_id), spec=ORDERS_NEXT,
+                  accepted=False),)
+              + deploy_to_stable("orders-enrichment", orders_id, 6, savepoint=ORDERS_SAVEPOINT)
+              + (Step(PROGRESSING, "generation-pending", deployment_status(
+                  STABLE, "READY", "RUNNING", job_name="orders-enrichment", job_id=orders_id,
+                  savepoint=ORDERS_SAVEPOINT), spec=ORDERS, accepted=False),))
+    # the upgrade's savepoint, in step with orders-enrichment: triggered while the new generation waits, completed
+    # as the upgrade starts from it, removed when the next rollout begins
+    upgrade_savepoint = ((ABSENT,) * (len(first_deploy) - 1)
+                         + (Step(PROGRESSING, "trigger-pending", snapshot_status("TRIGGER_PENDING", trigger=False)),
+                            Step(PROGRESSING, "in-progress", snapshot_status("IN_PROGRESS")))
+                         + (Step(HEALTHY, "completed", snapshot_status("COMPLETED", ORDERS_SAVEPOINT)),)
+                         * (len(orders) - len(first_deploy) - 1))
     return (
         Resource("FlinkDeployment", STREAMING, "orders-enrichment", ORDERS, story=(
             "deploys to stable, runs, then takes an upgrade (savepoint, new jar) and becomes stable again"),
-            track=deploy_to_stable("orders-enrichment", orders_id, 6)
-            + (Step(PROGRESSING, "generation-pending", deployment_status(
-                STABLE, "READY", "RUNNING", job_name="orders-enrichment", job_id=orders_id), spec=ORDERS_NEXT,
-                accepted=False),)
-            + deploy_to_stable("orders-enrichment", orders_id, 6, savepoint=ORDERS_SAVEPOINT)
-            + (Step(PROGRESSING, "generation-pending", deployment_status(
-                STABLE, "READY", "RUNNING", job_name="orders-enrichment", job_id=orders_id,
-                savepoint=ORDERS_SAVEPOINT), spec=ORDERS, accepted=False),)),
+            track=orders),
         Resource("FlinkDeployment", STREAMING, "clickstream-sessionizer", CLICKSTREAM, story=(
             "a job that starts failing: it restarts after each task failure (a crash loop), then recovers"),
             track=(running("clickstream-sessionizer", click_id),) * 4 + (
@@ -401,11 +410,7 @@ def _fleet() -> tuple[Resource, ...]:
                  "orders-enrichment-savepoint-before-upgrade-to-2-5-0-20261203t1200z",
                  snapshot_spec("orders-enrichment", savepoint=True), owner=("FlinkDeployment", "orders-enrichment"),
                  story="a savepoint taken before an upgrade: pending, in progress, completed, later removed",
-                 track=(ABSENT, ABSENT,
-                        Step(PROGRESSING, "trigger-pending", snapshot_status("TRIGGER_PENDING", trigger=False)),
-                        Step(PROGRESSING, "in-progress", snapshot_status("IN_PROGRESS")),
-                        Step(HEALTHY, "completed", snapshot_status("COMPLETED", ORDERS_SAVEPOINT)))
-                 + (Step(HEALTHY, "completed", snapshot_status("COMPLETED", ORDERS_SAVEPOINT)),) * 10),
+                 track=upgrade_savepoint),
         Resource("FlinkStateSnapshot", STREAMING, "clickstream-sessionizer-periodic-checkpoint",
                  snapshot_spec("clickstream-sessionizer", savepoint=False),
                  owner=("FlinkDeployment", "clickstream-sessionizer"),

@@ -154,3 +154,16 @@ def test_snapshots_belong_to_their_jobs_resource():
             ref = snap["spec"]["jobReference"]
             assert (owner["kind"], owner["name"]) == (ref["kind"], ref["name"])
             assert owner["uid"] == uids[(ref["kind"], snap["metadata"]["namespace"], ref["name"])]
+
+
+def test_docs_demo_md_tells_the_story_of_every_resource_of_the_fleet():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "demo.md").read_text()
+    rows = {line.split("|")[3].strip().strip("`"): line for line in text.splitlines()
+            if line.startswith("| ") and line.count("|") == 6 and "`" in line}
+    assert set(rows) == {r.name for r in fleet.FLEET}
+    for r in fleet.FLEET:
+        assert f"| {r.namespace} | {r.kind} |" in rows[r.name]
+        for rule in {step.rule for step in r.track if step.status is not None}:
+            assert rule in rows[r.name], (r.name, rule)

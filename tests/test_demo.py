@@ -201,3 +201,16 @@ def test_an_existing_file_is_never_overwritten_by_the_kubeconfig(tmp_path):
     done = cli("demo", "--port", str(free_port()), "--write-kubeconfig", str(mine), timeout=30)
     assert done.returncode == 2 and "exists" in done.stderr and "Traceback" not in done.stderr
     assert mine.read_text() == "my own kubeconfig\n"
+
+
+@pytest.mark.parametrize("flags, error", [
+    (["--speed", "0"], "--speed 0.0: expected a factor between 0.01 and 1000"),
+    (["--speed", "nan"], "--speed nan: expected a factor between 0.01 and 1000"),
+    (["--port", "0"], "--port 0: expected a port between 1 and 65535"),
+    (["--port", "70000"], "--port 70000: expected a port between 1 and 65535"),
+    (["--write-kubeconfig", "/nonexistent-folder/kubeconfig"],
+     "--write-kubeconfig /nonexistent-folder/kubeconfig: no such folder /nonexistent-folder"),
+], ids=["speed-0", "speed-nan", "port-0", "port-too-big", "kubeconfig-folder"])
+def test_bad_flags_are_one_error_line_before_anything_starts(flags, error):
+    done = cli("demo", *flags, timeout=30)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"flink-gitops demo: error: {error}\n")

@@ -123,9 +123,9 @@ class _Demo:
         self.operator.seed()
         self._write_kubeconfig()
         self.child = self._spawn_serve()
-        self.operator.start()
         self._wait_ready(stop)
         self.ready_seconds = time.monotonic() - began
+        self.operator.start()  # the story moves once the dashboard shows where it starts
 
     def _write_kubeconfig(self) -> None:
         import os
@@ -152,7 +152,7 @@ class _Demo:
         return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def _wait_ready(self, stop) -> None:
-        """Until the dashboard's API lists every resource the simulated cluster holds now."""
+        """Until the dashboard's API lists every resource the simulated cluster holds (the story waits)."""
         import json
         import time
         import urllib.error

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -41,9 +42,7 @@ class Now:
 
     @property
     def iso(self) -> str:
-        import time
-
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.millis / 1000))
+        return time_of(self.millis)
 
 
 @dataclass(frozen=True)
@@ -173,8 +172,7 @@ def blue_green_status(state: str, job: str, job_name: str, error: str | None = N
 
 
 def time_of(millis: int) -> str:
-    import time
-
+    """An RFC 3339 time, as the operator writes snapshot and blue/green timestamps."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(millis / 1000))
 
 

@@ -214,3 +214,15 @@ def test_an_existing_file_is_never_overwritten_by_the_kubeconfig(tmp_path):
 def test_bad_flags_are_one_error_line_before_anything_starts(flags, error):
     done = cli("demo", *flags, timeout=30)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"flink-gitops demo: error: {error}\n")
+
+
+@pytest.mark.skipif(not os.uname().sysname == "Linux", reason="the child's stop-with-parent signal is Linux's prctl")
+def test_serve_stops_even_when_the_demo_is_killed(tmp_path):
+    demo = Demo(tmp_path, "--speed", SPEED)
+    serve = demo.serve_pid()
+    demo.proc.kill()  # SIGKILL: the demo cannot stop serve itself
+    demo.proc.wait(10)
+    wait_until(lambda: not Path(f"/proc/{serve}").exists() or "Z" in Path(f"/proc/{serve}/stat").read_text().split()[2],
+               20, "serve to stop after the demo was killed")
+    with pytest.raises(OSError):
+        get_json(demo.url + "livez", timeout=2)

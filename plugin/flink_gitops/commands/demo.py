@@ -99,6 +99,17 @@ def _check_port(port: int) -> None:
                             "(choose another port with --port)") from None
 
 
+#: Linux: the kernel sends serve SIGTERM when the demo dies (prctl PR_SET_PDEATHSIG, kept across exec), then serve
+#: is exec'd in place; a demo already gone before that is noticed by the parent pid.
+_STOP_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(0)\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])\n"
+)
+
+
 class _Demo:
     """The simulated cluster, its operator and the child ``serve``, started and stopped together."""
 
@@ -148,6 +159,8 @@ class _Demo:
         env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG" and not k.startswith("FLINK_GITOPS_")}
         argv = [sys.executable, "-m", "flink_gitops", "serve", "--kubeconfig", self.kubeconfig, "--context", CONTEXT,
                 "--auth", "none", "--bind", f"127.0.0.1:{self.port}", "--simulation", "--log-level", "warning"]
+        if sys.platform.startswith("linux"):  # stopped with the demo even if the demo is killed (SIGKILL)
+            argv = [sys.executable, "-c", _STOP_WITH_PARENT, str(os.getpid()), *argv[1:]]
         # its own process group: Ctrl-C reaches the demo, which stops serve in order
         return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
 

@@ -55,11 +55,9 @@ def _run(args) -> int:
             raise UserError(f"--write-kubeconfig {args.write_kubeconfig}: no such folder "
                             f"{os.path.dirname(target)}")
 
-    stop = threading.Event()
-    received: list[int] = []
+    stop = threading.Event()  # set by SIGINT or SIGTERM: the demo ends, exit 0
 
-    def on_signal(signum, _frame) -> None:
-        received.append(signum)
+    def on_signal(_signum, _frame) -> None:
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -167,3 +167,15 @@ def test_docs_demo_md_tells_the_story_of_every_resource_of_the_fleet():
         assert f"| {r.namespace} | {r.kind} |" in rows[r.name]
         for rule in {step.rule for step in r.track if step.status is not None}:
             assert rule in rows[r.name], (r.name, rule)
+
+
+def test_the_demo_opens_mid_story_with_every_kind_of_health_on_the_first_look():
+    evaluate = evaluator()
+    with ApiServer() as server:
+        operator = SimulatedOperator(server)
+        operator.seed()
+        verdicts = {(o["metadata"]["name"]): evaluate(o) for k in kind_names() for o in server.objects(k)}
+    assert len(verdicts) == operator.present() == sum(r.track[r.opens_at].status is not None for r in fleet.FLEET)
+    assert {v.status for v in verdicts.values()} == {"Healthy", "Progressing", "Degraded"}
+    assert verdicts["pricing-engine"].rule == "spec-rejected"
+    assert verdicts["clickstream-sessionizer"].rule == "job-failing"

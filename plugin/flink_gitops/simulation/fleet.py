@@ -67,6 +67,7 @@ class Resource:
     labels: dict = field(default_factory=dict)
     owner: tuple[str, str] | None = None  # (kind, name) of the resource that owns it (a snapshot's job)
     story: str = ""  # one line: what this resource shows
+    opens_at: int = 0  # the step of its track the demo opens at (the steps before it are played at once)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -334,9 +335,10 @@ def _fleet() -> tuple[Resource, ...]:
     return (
         Resource("FlinkDeployment", STREAMING, "orders-enrichment", ORDERS, story=(
             "deploys to stable, runs, then takes an upgrade (savepoint, new jar) and becomes stable again"),
-            track=orders),
+            track=orders, opens_at=len(first_deploy) + 2),
         Resource("FlinkDeployment", STREAMING, "clickstream-sessionizer", CLICKSTREAM, story=(
             "a job that starts failing: it restarts after each task failure (a crash loop), then recovers"),
+            opens_at=4,
             track=(running("clickstream-sessionizer", click_id),) * 4 + (
                 Step(DEGRADED, "job-failing", deployment_status(STABLE, "READY", "RESTARTING",
                                                                 job_name="clickstream-sessionizer", job_id=click_id,
@@ -356,6 +358,7 @@ def _fleet() -> tuple[Resource, ...]:
             ) + (running("clickstream-sessionizer", click_id),) * 3),
         Resource("FlinkDeployment", STREAMING, "pricing-engine", PRICING, story=(
             "a spec the operator rejects (parallelism 0): Degraded until a fixed spec is applied"),
+            opens_at=4,
             track=(running("pricing-engine", pricing_id),) * 3 + (
                 Step(DEGRADED, "spec-rejected", deployment_status(STABLE, "READY", "RUNNING",
                                                                   job_name="pricing-engine", job_id=pricing_id,
@@ -408,11 +411,12 @@ def _fleet() -> tuple[Resource, ...]:
                  "orders-enrichment-savepoint-before-upgrade-to-2-5-0-20261203t1200z",
                  snapshot_spec("orders-enrichment", savepoint=True), owner=("FlinkDeployment", "orders-enrichment"),
                  story="a savepoint taken before an upgrade: pending, in progress, completed, later removed",
-                 track=upgrade_savepoint),
+                 track=upgrade_savepoint, opens_at=len(first_deploy) + 2),
         Resource("FlinkStateSnapshot", STREAMING, "clickstream-sessionizer-periodic-checkpoint",
                  snapshot_spec("clickstream-sessionizer", savepoint=False),
                  owner=("FlinkDeployment", "clickstream-sessionizer"),
                  story="a checkpoint that fails, is retried, and fails for good; then a new one completes",
+                 opens_at=2,
                  track=(Step(PROGRESSING, "trigger-pending", snapshot_status("TRIGGER_PENDING", trigger=False)),
                         Step(PROGRESSING, "in-progress", snapshot_status("IN_PROGRESS")),
                         Step(PROGRESSING, "retrying", snapshot_status("TRIGGER_PENDING", failures=1,
@@ -436,6 +440,7 @@ def _fleet() -> tuple[Resource, ...]:
                      "COMPLETED", "s3://flink-state/savepoints/pricing-engine/savepoint-9b8a7c-1f2e3d4c5b6a")),)),
         Resource("FlinkBlueGreenDeployment", ANALYTICS, "payments-gateway", PAYMENTS, story=(
             "a blue/green transition: a new spec is savepointed from blue, deployed as green, switched over"),
+            opens_at=5,
             track=(Step(HEALTHY, "active", blue_green_status("ACTIVE_BLUE", "RUNNING", "payments-gateway")),) * 4
             + (Step(PROGRESSING, "transitioning", blue_green_status("SAVEPOINTING_BLUE", "RUNNING",
                                                                     "payments-gateway"), spec=PAYMENTS_NEXT),

@@ -30,8 +30,8 @@ class SimulatedOperator:
         self.server = server
         self.interval = STEP_SECONDS / speed
         self.fleet = fleet
-        self.position = 0
         self.ticks = 0
+        self._positions: dict[tuple[str, str, str], int] = {}
         self._live: dict[tuple[str, str, str], Live] = {}
         self._last: dict[tuple[str, str, str], Step] = {}
         self._uids: dict[tuple[str, str, str], str] = {}
@@ -41,16 +41,19 @@ class SimulatedOperator:
     # --- the story ----------------------------------------------------------------------------
 
     def seed(self) -> None:
-        """Create the fleet at the first step of each track (owners before their snapshots)."""
+        """Create the fleet (owners before their snapshots) and play each track up to the step the demo
+        opens at (``Resource.opens_at``), so the dashboard shows a varied fleet from the first look."""
         for resource in self.fleet:
             self._live[resource.key] = start(resource)
-            self._apply(resource, resource.track[0])
+            for step in resource.track[:resource.opens_at + 1]:
+                self._apply(resource, step)
+            self._positions[resource.key] = resource.opens_at
 
     def tick(self) -> None:
         """Every resource one step further along its track."""
-        self.position += 1
         for resource in self.fleet:
-            self._apply(resource, resource.track[self.position % len(resource.track)])
+            position = self._positions[resource.key] = self._positions[resource.key] + 1
+            self._apply(resource, resource.track[position % len(resource.track)])
         self.ticks += 1
 
     def present(self) -> int:

@@ -68,6 +68,7 @@ class Resource:
     owner: tuple[str, str] | None = None  # (kind, name) of the resource that owns it (a snapshot's job)
     story: str = ""  # one line: what this resource shows
     opens_at: int = 0  # the step of its track the demo opens at (the steps before it are played at once)
+    generation: int = 1  # its metadata.generation when created: a resource changed before the story began
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -333,10 +334,10 @@ def _fleet() -> tuple[Resource, ...]:
                          + (Step(HEALTHY, "completed", snapshot_status("COMPLETED", ORDERS_SAVEPOINT)),)
                          * (len(orders) - len(first_deploy) - 1))
     return (
-        Resource("FlinkDeployment", STREAMING, "orders-enrichment", ORDERS, story=(
+        Resource("FlinkDeployment", STREAMING, "orders-enrichment", ORDERS, generation=7, story=(
             "deploys to stable, runs, then takes an upgrade (savepoint, new jar) and becomes stable again"),
             track=orders, opens_at=len(first_deploy) + 2),
-        Resource("FlinkDeployment", STREAMING, "clickstream-sessionizer", CLICKSTREAM, story=(
+        Resource("FlinkDeployment", STREAMING, "clickstream-sessionizer", CLICKSTREAM, generation=3, story=(
             "a job that starts failing: it restarts after each task failure (a crash loop), then recovers"),
             opens_at=4,
             track=(running("clickstream-sessionizer", click_id),) * 4 + (
@@ -356,7 +357,7 @@ def _fleet() -> tuple[Resource, ...]:
                                                                 job_name="clickstream-sessionizer", job_id=click_id,
                                                                 error=CRASH), stable=True),
             ) + (running("clickstream-sessionizer", click_id),) * 3),
-        Resource("FlinkDeployment", STREAMING, "pricing-engine", PRICING, story=(
+        Resource("FlinkDeployment", STREAMING, "pricing-engine", PRICING, generation=4, story=(
             "a spec the operator rejects (parallelism 0): Degraded until a fixed spec is applied"),
             opens_at=4,
             track=(running("pricing-engine", pricing_id),) * 3 + (
@@ -372,7 +373,8 @@ def _fleet() -> tuple[Resource, ...]:
                 STABLE, "READY", "RUNNING", job_name="pricing-engine", job_id=pricing_id),
                 spec=PRICING, accepted=False, stable=True),)
             + deploy_to_stable("pricing-engine", pricing_id, 1)),
-        Resource("FlinkDeployment", STREAMING, "inventory-backfill", with_job(BACKFILL, state="suspended"), story=(
+        Resource("FlinkDeployment", STREAMING, "inventory-backfill", with_job(BACKFILL, state="suspended"),
+                 generation=5, story=(
             "a suspended job: resumed, runs, suspended again (Healthy while suspended on purpose)"),
             track=(Step(HEALTHY, "suspended", deployment_status("SUSPENDED", "MISSING", "SUSPENDED",
                                                                 job_name="inventory-backfill",
@@ -390,7 +392,7 @@ def _fleet() -> tuple[Resource, ...]:
         Resource("FlinkDeployment", STREAMING, "shared-session", session_cluster(), story=(
             "a session cluster: ready, the cluster the session jobs run on"),
             track=(Step(HEALTHY, "session-ready", deployment_status(STABLE, "READY", None), stable=True),)),
-        Resource("FlinkSessionJob", STREAMING, "fraud-scoring", FRAUD, story=(
+        Resource("FlinkSessionJob", STREAMING, "fraud-scoring", FRAUD, generation=2, story=(
             "a session job on shared-session: running, then upgraded to a new jar"),
             track=(Step(HEALTHY, RUNNING_STABLE, session_job_status(STABLE, "RUNNING", "fraud-scoring", fraud_id),
                         stable=True),) * 8
@@ -438,7 +440,7 @@ def _fleet() -> tuple[Resource, ...]:
                  story="a completed savepoint that stays",
                  track=(Step(HEALTHY, "completed", snapshot_status(
                      "COMPLETED", "s3://flink-state/savepoints/pricing-engine/savepoint-9b8a7c-1f2e3d4c5b6a")),)),
-        Resource("FlinkBlueGreenDeployment", ANALYTICS, "payments-gateway", PAYMENTS, story=(
+        Resource("FlinkBlueGreenDeployment", ANALYTICS, "payments-gateway", PAYMENTS, generation=3, story=(
             "a blue/green transition: a new spec is savepointed from blue, deployed as green, switched over"),
             opens_at=5,
             track=(Step(HEALTHY, "active", blue_green_status("ACTIVE_BLUE", "RUNNING", "payments-gateway")),) * 4
@@ -453,7 +455,7 @@ def _fleet() -> tuple[Resource, ...]:
                                                                     "payments-gateway"), spec=PAYMENTS),
                Step(PROGRESSING, "transitioning", blue_green_status("TRANSITIONING_TO_BLUE", "RECONCILING",
                                                                     "payments-gateway")))),
-        Resource("FlinkDeployment", ANALYTICS, "ad-impressions", AD_IMPRESSIONS,
+        Resource("FlinkDeployment", ANALYTICS, "ad-impressions", AD_IMPRESSIONS, generation=6,
                  story="a busy job with a Flink web UI behind an ingress, running and stable",
                  track=(running("ad-impressions", ads_id),)),
         Resource("FlinkDeployment", ANALYTICS, "demand-forecast", FORECAST, story="running and stable",
@@ -482,6 +484,7 @@ class Live:
     """What the simulated operator knows of one resource between steps."""
 
     spec: dict
+    first_generation: int = 1
     generation: int = 1
     observed: int = 1
     reconciled: dict = field(default_factory=dict)
@@ -491,7 +494,8 @@ class Live:
 
 
 def start(resource: Resource) -> Live:
-    return Live(spec=copy.deepcopy(resource.spec), reconciled=copy.deepcopy(resource.spec))
+    return Live(spec=copy.deepcopy(resource.spec), reconciled=copy.deepcopy(resource.spec),
+                first_generation=resource.generation)
 
 
 def advance(live: Live, step: Step, millis: int) -> dict | None:
@@ -500,8 +504,9 @@ def advance(live: Live, step: Step, millis: int) -> dict | None:
     if step.status is None:
         live.exists = False
         return None
-    if not live.exists:  # (re)created: generation 1, nothing reconciled or stable yet
-        live.exists, live.generation, live.observed, live.stable = True, 1, 1, None
+    if not live.exists:  # (re)created, its spec reconciled; nothing marked stable yet
+        live.exists, live.stable = True, None
+        live.generation = live.observed = live.first_generation
         live.spec = copy.deepcopy(step.spec if step.spec is not None else live.spec)
         live.reconciled = copy.deepcopy(live.spec)
     elif step.spec is not None:  # the user applies a new spec: a new generation

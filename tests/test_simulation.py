@@ -179,3 +179,12 @@ def test_the_demo_opens_mid_story_with_every_kind_of_health_on_the_first_look():
     assert {v.status for v in verdicts.values()} == {"Healthy", "Progressing", "Degraded"}
     assert verdicts["pricing-engine"].rule == "spec-rejected"
     assert verdicts["clickstream-sessionizer"].rule == "job-failing"
+
+
+def test_an_upgrade_refers_to_its_snapshot_resource_of_the_fleet():
+    snapshots = {(r.namespace, r.name) for r in fleet.FLEET if r.kind == "FlinkStateSnapshot"}
+    references = [obj["status"]["jobStatus"]["upgradeSnapshotReference"] for r in fleet.FLEET
+                  if r.kind == "FlinkDeployment" for _, obj in story(r, loops=1)
+                  if obj is not None and "upgradeSnapshotReference" in obj["status"].get("jobStatus", {})]
+    assert references  # orders-enrichment's upgrade restores from its savepoint
+    assert {(ref["namespace"], ref["name"]) for ref in references} <= snapshots

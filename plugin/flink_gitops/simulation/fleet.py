@@ -93,8 +93,13 @@ def error_json(exception: str, message: str, **metadata: str) -> str:
 
 def deployment_status(lifecycle: str, jm: str, job: str | None, reconciliation: str = "DEPLOYED",
                       error: str | None = None, job_name: str = "", job_id: str = "",
-                      savepoint: str | None = None, checkpoint: bool = True) -> Callable[[Now], dict]:
-    """A FlinkDeployment's status (``None`` job: no job state observed; ``""`` job_name: a session cluster)."""
+                      upgrade_snapshot: tuple[str, str] | None = None, checkpoint: bool = True
+                      ) -> Callable[[Now], dict]:
+    """A FlinkDeployment's status (``None`` job: no job state observed; ``""`` job_name: a session cluster).
+
+    ``upgrade_snapshot``: (namespace, name) of the FlinkStateSnapshot the last upgrade restored from: with
+    snapshot resources (operator 1.10 on) the status refers to it (``upgradeSnapshotReference``), and the
+    savepoint fields of ``savepointInfo`` keep their defaults."""
 
     def build(now: Now) -> dict:
         job_status: dict = {}
@@ -103,13 +108,13 @@ def deployment_status(lifecycle: str, jm: str, job: str | None, reconciliation: 
                           "updateTime": str(now.millis)}
             if job is not None:
                 job_status["state"] = job
-            if savepoint:
-                job_status["upgradeSavepointPath"] = savepoint
-                job_status["savepointInfo"] = {"lastSavepoint": {
-                    "timeStamp": now.millis - 600_000, "location": savepoint, "triggerType": "UPGRADE",
-                    "formatType": "CANONICAL"}}
-            if checkpoint and job == "RUNNING":
-                job_status["checkpointInfo"] = {"lastPeriodicCheckpointTimestamp": now.millis - 30_000}
+            job_status["savepointInfo"] = {"lastPeriodicSavepointTimestamp": 0, "savepointHistory": []}
+            job_status["checkpointInfo"] = {"lastPeriodicCheckpointTimestamp": 0}
+            if upgrade_snapshot:
+                job_status["upgradeSnapshotReference"] = {"namespace": upgrade_snapshot[0],
+                                                          "name": upgrade_snapshot[1]}
+            if checkpoint and job == "RUNNING":  # the operator's periodic checkpoints (a snapshot resource each)
+                job_status["checkpointInfo"]["lastPeriodicCheckpointTimestamp"] = now.millis - 30_000
         status: dict = {"clusterInfo": dict(FLINK_VERSION), "jobStatus": job_status,
                         "reconciliationStatus": {
                             "reconciliationTimestamp": now.millis, "state": reconciliation,
@@ -229,33 +234,34 @@ RUNNING_STABLE = "running-stable"
 STABLE = "STABLE"
 
 
-def running(job_name: str, job_id: str, savepoint: str | None = None) -> Step:
+def running(job_name: str, job_id: str, upgrade_snapshot: tuple[str, str] | None = None) -> Step:
     return Step(HEALTHY, RUNNING_STABLE, deployment_status(STABLE, "READY", "RUNNING", job_name=job_name,
-                                                           job_id=job_id, savepoint=savepoint), stable=True)
+                                                           job_id=job_id, upgrade_snapshot=upgrade_snapshot), stable=True)
 
 
-def deploy_to_stable(job_name: str, job_id: str, stable_for: int, savepoint: str | None = None,
+def deploy_to_stable(job_name: str, job_id: str, stable_for: int, upgrade_snapshot: tuple[str, str] | None = None,
                      spec: dict | None = None) -> tuple[Step, ...]:
     """An accepted spec (``spec``: applied now) going out: upgrading, the JobManager starting, the job
     starting, running, then stable for ``stable_for`` steps."""
     return (
         Step(PROGRESSING, "upgrading", deployment_status("UPGRADING", "DEPLOYING", "RECONCILING", "UPGRADING",
-                                                         job_name=job_name, job_id=job_id, savepoint=savepoint),
+                                                         job_name=job_name, job_id=job_id, upgrade_snapshot=upgrade_snapshot),
              spec=spec),
         Step(PROGRESSING, "jobmanager-starting", deployment_status("DEPLOYED", "DEPLOYING", None,
                                                                    job_name=job_name, job_id=job_id,
-                                                                   savepoint=savepoint)),
+                                                                   upgrade_snapshot=upgrade_snapshot)),
         Step(PROGRESSING, "job-starting", deployment_status("DEPLOYED", "READY", "RECONCILING", job_name=job_name,
-                                                            job_id=job_id, savepoint=savepoint)),
+                                                            job_id=job_id, upgrade_snapshot=upgrade_snapshot)),
         Step(HEALTHY, "running-deployed", deployment_status("DEPLOYED", "READY", "RUNNING", job_name=job_name,
-                                                            job_id=job_id, savepoint=savepoint)),
-    ) + (running(job_name, job_id, savepoint),) * stable_for
+                                                            job_id=job_id, upgrade_snapshot=upgrade_snapshot)),
+    ) + (running(job_name, job_id, upgrade_snapshot),) * stable_for
 
 
 ORDERS = application("orders-enrichment", "local:///opt/flink/usrlib/orders-enrichment-2.4.0.jar", ingress=True)
 ORDERS_NEXT = application("orders-enrichment", "local:///opt/flink/usrlib/orders-enrichment-2.5.0.jar",
                           ingress=True)
 ORDERS_SAVEPOINT = "s3://flink-state/savepoints/orders-enrichment/savepoint-3f9a21-7be04c1d9e52"
+ORDERS_UPGRADE_SNAPSHOT = (STREAMING, "orders-enrichment-savepoint-before-upgrade-to-2-5-0-20261203t1200z")
 
 CLICKSTREAM = application("clickstream-sessionizer", "local:///opt/flink/usrlib/clickstream-sessionizer-1.8.3.jar",
                           parallelism=8)
@@ -322,10 +328,10 @@ def _fleet() -> tuple[Resource, ...]:
               + (Step(PROGRESSING, "generation-pending", deployment_status(
                   STABLE, "READY", "RUNNING", job_name="orders-enrichment", job_id=orders_id), spec=ORDERS_NEXT,
                   accepted=False),)
-              + deploy_to_stable("orders-enrichment", orders_id, 6, savepoint=ORDERS_SAVEPOINT)
+              + deploy_to_stable("orders-enrichment", orders_id, 6, upgrade_snapshot=ORDERS_UPGRADE_SNAPSHOT)
               + (Step(PROGRESSING, "generation-pending", deployment_status(
                   STABLE, "READY", "RUNNING", job_name="orders-enrichment", job_id=orders_id,
-                  savepoint=ORDERS_SAVEPOINT), spec=ORDERS, accepted=False),))
+                  upgrade_snapshot=ORDERS_UPGRADE_SNAPSHOT), spec=ORDERS, accepted=False),))
     # the upgrade's savepoint, in step with orders-enrichment: triggered while the new generation waits, completed
     # as the upgrade starts from it, removed when the next rollout begins
     upgrade_savepoint = ((ABSENT,) * (len(first_deploy) - 1)
@@ -409,8 +415,7 @@ def _fleet() -> tuple[Resource, ...]:
         Resource("FlinkSessionJob", STREAMING, "alerts-router", ALERTS, story="a session job, running and stable",
                  track=(Step(HEALTHY, RUNNING_STABLE, session_job_status(STABLE, "RUNNING", "alerts-router",
                                                                          alerts_id), stable=True),)),
-        Resource("FlinkStateSnapshot", STREAMING,
-                 "orders-enrichment-savepoint-before-upgrade-to-2-5-0-20261203t1200z",
+        Resource("FlinkStateSnapshot", *ORDERS_UPGRADE_SNAPSHOT,
                  snapshot_spec("orders-enrichment", savepoint=True), owner=("FlinkDeployment", "orders-enrichment"),
                  story="a savepoint taken before an upgrade: pending, in progress, completed, later removed",
                  track=upgrade_savepoint, opens_at=len(first_deploy) + 2),

@@ -235,18 +235,18 @@ STABLE = "STABLE"
 
 
 def running(job_name: str, job_id: str, upgrade_snapshot: tuple[str, str] | None = None) -> Step:
-    return Step(HEALTHY, RUNNING_STABLE, deployment_status(STABLE, "READY", "RUNNING", job_name=job_name,
-                                                           job_id=job_id, upgrade_snapshot=upgrade_snapshot), stable=True)
+    return Step(HEALTHY, RUNNING_STABLE, deployment_status(STABLE, "READY", "RUNNING", job_name=job_name, job_id=job_id,
+                                                           upgrade_snapshot=upgrade_snapshot), stable=True)
 
 
-def deploy_to_stable(job_name: str, job_id: str, stable_for: int, upgrade_snapshot: tuple[str, str] | None = None,
-                     spec: dict | None = None) -> tuple[Step, ...]:
+def deploy_to_stable(job_name: str, job_id: str, stable_for: int,
+                     upgrade_snapshot: tuple[str, str] | None = None, spec: dict | None = None) -> tuple[Step, ...]:
     """An accepted spec (``spec``: applied now) going out: upgrading, the JobManager starting, the job
     starting, running, then stable for ``stable_for`` steps."""
     return (
         Step(PROGRESSING, "upgrading", deployment_status("UPGRADING", "DEPLOYING", "RECONCILING", "UPGRADING",
-                                                         job_name=job_name, job_id=job_id, upgrade_snapshot=upgrade_snapshot),
-             spec=spec),
+                                                         job_name=job_name, job_id=job_id,
+                                                         upgrade_snapshot=upgrade_snapshot), spec=spec),
         Step(PROGRESSING, "jobmanager-starting", deployment_status("DEPLOYED", "DEPLOYING", None,
                                                                    job_name=job_name, job_id=job_id,
                                                                    upgrade_snapshot=upgrade_snapshot)),

@@ -39,7 +39,7 @@ RUN python -m venv /opt/build \
  && python -m venv /opt/flink-gitops \
  && /opt/flink-gitops/bin/python -m pip install --no-index --find-links /wheelhouse \
       --require-hashes --only-binary=:all: -r requirements.lock
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY plugin/ plugin/
 # The project itself, built with the pinned setuptools and installed without its dependencies (they
 # are in already); pip check proves the lock held everything it needs.

@@ -167,7 +167,7 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 def test_dockerignore_keeps_what_the_build_needs_and_drops_the_rest():
     patterns = (ROOT / ".dockerignore").read_text().splitlines()
-    for needed in ("pyproject.toml", "README.md", "plugin/plugin.yaml", "plugin/flink_gitops/cli.py"):
+    for needed in ("pyproject.toml", "README.md", "LICENSE", "plugin/plugin.yaml", "plugin/flink_gitops/cli.py"):
         assert not _ignored(needed, patterns), needed
     for dropped in (".venv", ".git", "tests", "lua", "plugin/flink_gitops/__pycache__/cli.cpython-311.pyc"):
         assert _ignored(dropped, patterns), dropped

@@ -133,6 +133,13 @@ def test_flink_gitops_version_runs_in_the_image(rootfs, config):
     assert done.stdout.split() == ["flink-gitops", __version__]
 
 
+def test_the_installed_package_carries_its_license(rootfs):
+    """The Apache License asks that every copy carries it: the wheel built in the image included."""
+    found = list((rootfs / "opt/flink-gitops/lib").glob("python3*/site-packages/flink_gitops-*.dist-info/licenses/LICENSE"))
+    assert len(found) == 1, "no LICENSE in the installed flink_gitops dist-info"
+    assert found[0].read_text() == (ROOT / "LICENSE").read_text()
+
+
 def test_the_plugin_config_is_where_argocd_cmp_server_reads_it(rootfs):
     baked = rootfs / PLUGIN_CONFIG.lstrip("/")
     assert baked.read_text() == (ROOT / "plugin/plugin.yaml").read_text()

@@ -74,6 +74,15 @@ def statuses() -> tuple[str, ...]:
 # --- engines ------------------------------------------------------------------------------------
 
 
+def rule_doc(kind: str, rule: str) -> str:
+    """The one-line explanation of ``kind``'s rule ``rule`` (its ``why``, as docs/health.md shows it);
+    "" for a rule the tables do not have (none decided: an evaluation error)."""
+    from flink_gitops.health.tables import TABLES
+
+    table = TABLES.get(kind)
+    return next((r.why for r in table.rules if r.name == rule), "") if table is not None and rule else ""
+
+
 def _rule_of(obj: dict) -> tuple[str, str]:
     """(rule name, its rationale) from the Python evaluator, which agrees with the Lua (tests prove it)."""
     from flink_gitops.health.evaluate import decide
@@ -220,5 +229,5 @@ def print_verdicts(verdicts: list[Verdict], output: str, engine: str = ARGOCD, w
 
 
 __all__ = ["Verdict", "assess", "evaluator", "exit_code", "format_table", "print_verdicts", "statuses",
-           "identity", "refuse_malformed_api_versions", "no_flink_resources", "ENGINES", "EXIT_HEALTHY",
+           "rule_doc", "identity", "refuse_malformed_api_versions", "no_flink_resources", "ENGINES", "EXIT_HEALTHY",
            "EXIT_DEGRADED", "EXIT_BAD_INPUT", "EXIT_NOT_HEALTHY", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]

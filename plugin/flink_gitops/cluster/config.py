@@ -27,6 +27,7 @@ class Cluster:
     server: str
     namespace: str  # the context's namespace (or the pod's), "default" when none is set
     source: str  # the kubeconfig path(s), or "in-cluster"
+    context: str = ""  # the kubeconfig context used, or "in-cluster"
 
     def describe(self) -> str:
         return f"cluster {self.name} ({self.server})"
@@ -110,7 +111,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None,
         except Exception as exc:  # ConfigException, OSError: the pod's service account is unusable
             raise UserError(f"in-cluster configuration: {exc}") from None
         return Cluster(client.ApiClient(configuration), IN_CLUSTER, configuration.host, _in_cluster_namespace(),
-                       IN_CLUSTER)
+                       IN_CLUSTER, IN_CLUSTER)
     where = f"{source}" + (f" (context {context})" if context else "")
     context = context or _first_current_context(source)
     try:
@@ -138,6 +139,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None,
         server=configuration.host,
         namespace=str(ctx.get("namespace") or "default"),
         source=source,
+        context=str((chosen or {}).get("name") or context or ""),
     )
 
 

@@ -13,9 +13,11 @@ import threading
 import time
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from flink_gitops.assess import Verdict, evaluator as argocd_evaluator, identity
+from flink_gitops.cluster.details import (OperatorError, decoded_message, field_items, operator_error,
+                                          status_fields, web_ui_url)
 from flink_gitops.cluster.events import EVALUATION
 from flink_gitops.flink import kind_names
 from flink_gitops.health.status import UNKNOWN
@@ -24,6 +26,33 @@ log = logging.getLogger(__name__)
 
 #: What a reflector reports about its kind (``/readyz`` shows it).
 PENDING, SYNCED, ABSENT, FAILING = "pending", "synced", "absent", "failing"
+
+#: Health transitions kept per resource (the first sighting is the first). The issue asks for the last 20;
+#: 20 short entries cost about 2 KiB, so 10,000 resources that all flapped 20 times hold about 20 MiB.
+HISTORY = 20
+#: A message longer than this is cut in the history (the record keeps it whole): an operator error can
+#: carry a whole stack trace, and 20 of them per resource would make the cache grow with the fleet's bad days.
+HISTORY_MESSAGE_LIMIT = 1000
+
+
+class Entry(NamedTuple):
+    """One health transition of a resource: the status it turned to, and when."""
+
+    status: str
+    message: str  # what Argo CD showed (cut to HISTORY_MESSAGE_LIMIT)
+    decoded: str  # the message with the operator's error decoded; "" when that is the message itself
+    rule: str
+    since: float
+
+    def as_json(self) -> dict:
+        out = {"status": self.status, "message": self.message, "rule": self.rule, "since": self.since}
+        if self.decoded:
+            out["decodedMessage"] = self.decoded
+        return out
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= HISTORY_MESSAGE_LIMIT else text[:HISTORY_MESSAGE_LIMIT] + " …"
 
 
 @dataclass(frozen=True)
@@ -37,6 +66,22 @@ class Record(Verdict):
     resource_version: str = ""
     #: A FlinkStateSnapshot's ``spec.jobReference`` (kind, name), in its own namespace; None for other kinds.
     job_reference: tuple[str, str] | None = None
+    #: ``status.error`` decoded (type, class, message) when it is the operator's JSON; None otherwise.
+    error: OperatorError | None = None
+    #: The key status fields' values (:func:`flink_gitops.cluster.details.status_fields`; see :attr:`field_items`).
+    fields: tuple[str | None, ...] = ()
+    #: The Flink web UI's address from ``spec.ingress``; "" when there is none.
+    web_ui: str = ""
+
+    @property
+    def field_items(self) -> list[tuple[str, str]]:
+        """(label, value) of each key status field the object has."""
+        return field_items(self.kind, self.fields)
+
+    @property
+    def decoded_message(self) -> str:
+        """The message with the operator's raw JSON error shown as ``Type: message``."""
+        return decoded_message(self.message, self.error)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -55,7 +100,27 @@ class Record(Verdict):
             "observedGeneration": self.observed_generation,
             **({"jobReference": {"kind": self.job_reference[0], "name": self.job_reference[1]}}
                if self.job_reference else {}),
+            **({"error": self.error.as_json(), "decodedMessage": self.decoded_message} if self.error else {}),
         }
+
+    def entry(self, earlier: tuple[Entry, ...] = ()) -> Entry:
+        """This record as a history entry; a message equal to one of ``earlier`` entries' is that same string
+        (a flapping resource repeats its few messages: 20 entries then hold two strings, not twenty)."""
+        decoded = self.decoded_message if self.error else ""
+        message, decoded = _cut(self.message), _cut(decoded) if decoded != self.message else ""
+        for old in earlier:
+            if old.message == message:
+                message, decoded = old.message, old.decoded if old.decoded == decoded else decoded
+                break
+        return Entry(self.status, message, decoded, self.rule, self.since)
+
+
+class Transition(NamedTuple):
+    """A resource's health changed: ``previous`` is its former status, None for one first seen after its
+    kind was listed (a new object, not the initial list)."""
+
+    record: Record
+    previous: str | None
 
 
 @dataclass
@@ -89,6 +154,8 @@ class KindState:
 
 #: ``obj -> Verdict``; :func:`flink_gitops.assess.evaluator` unless a test gives another.
 Evaluator = Callable[[dict], Verdict]
+#: Called with each :class:`Transition`, after the store's lock is released (see :meth:`HealthStore.add_listener`).
+Listener = Callable[[Transition], None]
 
 
 def _int_or_none(value) -> int | None:
@@ -148,6 +215,8 @@ class HealthStore:
         self._changed = threading.Condition(self._lock)
         self._records: dict[tuple[str, str, str], Record] = {}
         self._transitions: dict[tuple[str, str, str], int] = {}
+        self._history: dict[tuple[str, str, str], tuple[Entry, ...]] = {}  # newest first
+        self._listeners: list[Listener] = []
         self._restarts: dict[tuple[str, str], int] = {}
         self._decode_errors: dict[tuple[str, str], int] = {}
         self._version = 0
@@ -210,6 +279,9 @@ class HealthStore:
             uid=_text(meta.get("uid")),
             resource_version=_text(meta.get("resourceVersion")),
             job_reference=_job_reference(kind, obj),
+            error=operator_error(obj),
+            fields=status_fields(kind, obj),
+            web_ui=web_ui_url(kind, obj),
         )
 
     def _key(self, kind: str, obj: dict) -> tuple[str, str, str]:
@@ -235,9 +307,14 @@ class HealthStore:
             fresh.append(self._build(kind, obj))
         return keys, fresh
 
-    def _commit(self, rec: Record, now: float) -> None:
-        """Store one evaluated record, keeping ``since`` while the status holds; caller holds the lock."""
+    def _commit(self, rec: Record, now: float, changes: list[Transition], announce_new: bool) -> None:
+        """Store one evaluated record, keeping ``since`` while the status holds; a new status is a
+        history entry and a :class:`Transition` in ``changes`` (a first sighting only when
+        ``announce_new``). Caller holds the lock."""
         old = self._records.get(rec.key)
+        if old is not None and old.uid and rec.uid and old.uid != rec.uid:
+            old = None  # deleted and created again while we were not watching: another object
+            self._history.pop(rec.key, None)
         if old is not None and old.status == rec.status:
             rec = dataclasses.replace(rec, since=old.since)
         else:
@@ -245,7 +322,32 @@ class HealthStore:
             if old is not None:
                 t = (rec.kind, old.status, rec.status)
                 self._transitions[t] = self._transitions.get(t, 0) + 1
+            earlier = self._history.get(rec.key, ())
+            self._history[rec.key] = (rec.entry(earlier),) + earlier[:HISTORY - 1]
+            if old is not None or announce_new:
+                changes.append(Transition(rec, old.status if old is not None else None))
         self._records[rec.key] = rec
+
+    def _forget(self, key: tuple[str, str, str]) -> None:
+        """Drop an object and its history; caller holds the lock."""
+        self._records.pop(key, None)
+        self._history.pop(key, None)
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener`` with every :class:`Transition` from now on, in the writer's thread, after the
+        lock is released (a slow listener delays that kind's watch, never the readers). Its exceptions
+        are logged and dropped."""
+        with self._lock:
+            if listener not in self._listeners:  # one store served by several apps (tests) logs once
+                self._listeners.append(listener)
+
+    def _announce(self, changes: list[Transition]) -> None:
+        for change in changes:
+            for listener in self._listeners:
+                try:
+                    listener(change)
+                except Exception:  # noqa: BLE001 - a listener must never stop the watch
+                    log.exception("health transition listener failed")
 
     def _bump(self, kind: str, now: float) -> None:
         self._version += 1
@@ -264,32 +366,36 @@ class HealthStore:
         objects not in it are gone. ``skipped``: items of the list that could not be read."""
         seen, fresh = self._assess(kind, objects)
         now = self._clock()
+        changes: list[Transition] = []
         with self._lock:
             st = self._scope(kind, namespace)
-            for rec in fresh:
-                self._commit(rec, now)
+            for rec in fresh:  # the first list's objects are not news; a relist's new ones are
+                self._commit(rec, now, changes, announce_new=st.listed)
             for key in [k for k in self._records if k[1] == kind and k not in seen
                         and (not namespace or k[0] == namespace)]:
-                del self._records[key]
+                self._forget(key)
             if st.state != SYNCED:
                 st.state, st.reason, st.code, st.since = SYNCED, "", None, now
             st.listed, st.skipped = True, skipped
             self._bump(kind, now)
+        self._announce(changes)
 
     def upsert(self, kind: str, obj: dict) -> None:
         """An ADDED or MODIFIED watch event."""
         _, fresh = self._assess(kind, [obj])
         now = self._clock()
+        changes: list[Transition] = []
         with self._lock:
             for rec in fresh:
-                self._commit(rec, now)
+                self._commit(rec, now, changes, announce_new=True)
             self._bump(kind, now)
+        self._announce(changes)
 
     def delete(self, kind: str, obj: dict) -> None:
         """A DELETED watch event."""
         now = self._clock()
         with self._lock:
-            self._records.pop(self._key(kind, obj), None)
+            self._forget(self._key(kind, obj))
             self._bump(kind, now)
 
     def set_kind_state(self, kind: str, state: str, reason: str = "", code: int | None = None,
@@ -302,7 +408,7 @@ class HealthStore:
                 st.state, st.reason, st.code, st.since = state, reason, code, now
             if state == ABSENT:
                 for key in [k for k in self._records if k[1] == kind and (not namespace or k[0] == namespace)]:
-                    del self._records[key]
+                    self._forget(key)
             self._version += 1
             self._changed.notify_all()
 
@@ -349,6 +455,12 @@ class HealthStore:
         with self._lock:
             return self._records.get((namespace, kind, name))
 
+    def history(self, namespace: str, kind: str, name: str) -> tuple[Entry, ...]:
+        """The resource's health transitions, newest first (at most :data:`HISTORY`); its first sighting is
+        the oldest until there are more. Empty for an object the store does not hold."""
+        with self._lock:
+            return self._history.get((namespace, kind, name), ())
+
     def snapshots_of(self, namespace: str, kind: str, name: str) -> list[Record]:
         """The FlinkStateSnapshots whose ``spec.jobReference`` names this resource, by name."""
         return [r for r in self.all_records()
@@ -387,4 +499,5 @@ class HealthStore:
             return dict(self._decode_errors)
 
 
-__all__ = ["HealthStore", "Record", "KindState", "PENDING", "SYNCED", "ABSENT", "FAILING"]
+__all__ = ["HealthStore", "Record", "Entry", "Transition", "KindState", "HISTORY", "PENDING", "SYNCED", "ABSENT",
+           "FAILING"]

@@ -22,6 +22,9 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="request threads (default: $FLINK_GITOPS_THREADS, else 32)")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+    p.add_argument("--log-format", choices=("text", "json"), default=None,
+                   help="text (gunicorn's lines) or json (one object per line: time, level, logger, message, and "
+                   "each health transition's fields) (default: $FLINK_GITOPS_LOG_FORMAT, else text)")
     p.add_argument("--watch-idle-timeout", metavar="SECONDS", default=None,
                    help="a watch that delivers no event and no bookmark for this long is taken for stalled: it is "
                    "watched again and its kind reported failing until it delivers (default: "
@@ -63,7 +66,7 @@ def _run(args) -> int:
     config = {"KUBECONFIG": args.kubeconfig, "CONTEXT": args.context, "NAMESPACES": tuple(args.namespaces),
               "WATCH": True, "WATCH_IDLE_TIMEOUT": idle, "AUTH": auth,
               "SIMULATION": args.simulation}
-    serve(config, args.bind, args.threads, args.log_level)
+    serve(config, args.bind, args.threads, args.log_level, args.log_format)
     return 0
 
 

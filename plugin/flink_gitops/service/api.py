@@ -8,9 +8,11 @@ import uuid
 
 from flask import Blueprint, Response, request
 
-from flink_gitops.assess import assess, no_flink_resources, statuses
+from flink_gitops import __version__
+from flink_gitops.assess import assess, no_flink_resources, rule_doc, statuses
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import kind_names, resolve_kind
+from flink_gitops.cluster.config import IN_CLUSTER
 from flink_gitops.service import limits
 from flink_gitops.service import auth
 from flink_gitops.service.state import service
@@ -118,9 +120,39 @@ def get_resource(namespace: str, kind: str, name: str):
     if record is None:
         return _error(f"{found.kind} {namespace}/{name} not found", 404)
     body = record.as_json()
+    body["rule_doc"] = rule_doc(record.kind, record.rule)
+    body["history"] = [entry.as_json() for entry in store.history(namespace, found.kind, name)]
+    body["fields"] = dict(record.field_items)
+    if record.web_ui:
+        body["webUI"] = record.web_ui
     if found.kind in SNAPSHOT_OWNERS:  # its snapshots, grouped under it by their spec.jobReference
         body["snapshots"] = [snapshot_row(r) for r in store.snapshots_of(namespace, found.kind, name)
                              if auth.may_see(namespace, r.kind)]
+    return _json(body)
+
+
+@bp.get("/info")
+def info():
+    """What this service watches: the cluster (kubeconfig context and API server, once connected), the
+    namespaces, the product version, the auth mode, and whether the cluster is ``flink-gitops demo``'s
+    simulation. Under ``--auth kubernetes`` it needs a token like the rest of the API: the server's
+    address is a fact about the cluster."""
+    svc = service()
+    settings = svc.runner.settings
+    cluster = svc.runner.cluster
+    body = {
+        "version": __version__,
+        "cluster": {
+            "context": cluster.context if cluster is not None else (settings.context or ""),
+            "server": cluster.server if cluster is not None else "",
+            "inCluster": cluster is not None and cluster.source == IN_CLUSTER,
+            "connected": cluster is not None,
+        },
+        "namespaces": list(svc.store.namespaces),  # empty: all namespaces
+        "auth": settings.auth,
+        "simulation": settings.simulation,
+        "watching": svc.runner.state(),
+    }
     return _json(body)
 
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from flink_gitops.assess import evaluator
 from flink_gitops.cluster.store import HealthStore
 from flink_gitops.service import api, auth, dashboard, metrics, probes
+from flink_gitops.service.logformat import log_transition
 from flink_gitops.service.settings import MAX_EVALUATE_BYTES, resolve
 from flink_gitops.service.state import EXTENSION, Service
 from flink_gitops.service.watching import WatchRunner
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     store = config.get("STORE") or HealthStore(evaluator=evaluator(), namespaces=settings.namespaces)
     app.extensions[EXTENSION] = Service(store, WatchRunner(store, settings))
     app.extensions[EXTENSION].exposition = metrics.Exposition(store)
+    store.add_listener(log_transition)  # one log line per health transition
     app.register_blueprint(probes.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(metrics.bp)

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 from flink_gitops import __version__
 from flink_gitops.assess import statuses
 from flink_gitops.flink import kind_names
+from flink_gitops.service.state import service
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -19,7 +20,8 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
 
 @bp.get("/")
 def index():
-    html = render_template("dashboard.html", version=__version__, statuses=statuses(), kinds=kind_names())
+    html = render_template("dashboard.html", version=__version__, statuses=statuses(), kinds=kind_names(),
+                           simulation=service().runner.settings.simulation)
     return html, 200, {"Content-Security-Policy": CSP, "Cache-Control": "no-cache"}
 
 

@@ -1,7 +1,7 @@
 """gunicorn settings for the health service: one gthread worker holds the watch cache.
 
-``flink-gitops serve`` applies these (its flags over ``FLINK_GITOPS_BIND`` and
-``FLINK_GITOPS_THREADS`` over the values here); with gunicorn itself use
+``flink-gitops serve`` applies these (its flags over ``FLINK_GITOPS_BIND``, ``FLINK_GITOPS_THREADS`` and
+``FLINK_GITOPS_LOG_FORMAT`` over the values here); with gunicorn itself use
 ``gunicorn -c python:flink_gitops.service.gunicorn_conf 'flink_gitops.service:create_app()'``.
 Scale with replicas, never with workers: every worker would run its own list+watch per kind
 and hold its own cache. Threads serve concurrent requests from that one cache.
@@ -30,6 +30,8 @@ proc_name = "flink-gitops-serve"
 # The heartbeat file: /dev/shm where it exists (a read-only root filesystem, slow overlay disks).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 accesslog = None  # probes every few seconds would drown the log; errors and the watcher's lines stay
+# FLINK_GITOPS_LOG_FORMAT=json: every line gunicorn writes (error log, ours, access log if on) is one JSON object
+logger_class = _environment.get("logger_class", "gunicorn.glogging.Logger")
 # gunicorn >= 25.1 opens a control socket under $HOME by default, through which the worker count
 # can be changed at run time; one worker is the design, and two services on one host would collide.
 control_socket_disable = True

@@ -7,7 +7,7 @@ import os
 from gunicorn.app.base import BaseApplication
 
 from flink_gitops.service import gunicorn_conf
-from flink_gitops.service.settings import server_from_env
+from flink_gitops.service.settings import log_format_settings, server_from_env
 
 
 def conf_settings(environ=os.environ) -> dict:
@@ -43,6 +43,11 @@ class ServiceApplication(BaseApplication):
         return create_app(self._config)
 
 
-def serve(config: dict, bind: str | None = None, threads: int | None = None, log_level: str | None = None) -> None:
-    """Run gunicorn in this process until SIGTERM/SIGINT (never returns)."""
-    ServiceApplication(config, {"bind": [bind] if bind else None, "threads": threads, "loglevel": log_level}).run()
+def serve(config: dict, bind: str | None = None, threads: int | None = None, log_level: str | None = None,
+          log_format: str | None = None) -> None:
+    """Run gunicorn in this process until SIGTERM/SIGINT (never returns). ``log_format``: ``text`` or ``json``
+    (None: ``FLINK_GITOPS_LOG_FORMAT``, else text)."""
+    overrides = {"bind": [bind] if bind else None, "threads": threads, "loglevel": log_level}
+    if log_format:
+        overrides.update(log_format_settings(log_format, "--log-format"))
+    ServiceApplication(config, overrides).run()

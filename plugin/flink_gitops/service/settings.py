@@ -102,7 +102,8 @@ def from_env(environ=os.environ) -> Settings:
 
 
 def server_from_env(environ=os.environ) -> dict:
-    """The gunicorn settings ``FLINK_GITOPS_BIND`` and ``FLINK_GITOPS_THREADS`` give, those that are set.
+    """The gunicorn settings ``FLINK_GITOPS_BIND``, ``FLINK_GITOPS_THREADS`` and ``FLINK_GITOPS_LOG_FORMAT``
+    give, those that are set.
     A bad value is a ValueError naming the variable."""
     settings: dict = {}
     bind = environ.get("FLINK_GITOPS_BIND", "").strip()
@@ -111,7 +112,26 @@ def server_from_env(environ=os.environ) -> dict:
     threads = environ.get("FLINK_GITOPS_THREADS", "").strip()
     if threads:
         settings["threads"] = whole_number(threads, "FLINK_GITOPS_THREADS")
+    fmt = environ.get("FLINK_GITOPS_LOG_FORMAT", "").strip()
+    if fmt:
+        settings.update(log_format_settings(fmt, "FLINK_GITOPS_LOG_FORMAT"))
     return settings
+
+
+#: ``--log-format`` / ``FLINK_GITOPS_LOG_FORMAT``: gunicorn's own line format, or one JSON object per line.
+LOG_FORMATS = ("text", "json")
+#: The gunicorn ``logger_class`` that writes JSON lines (flink_gitops.service.logformat; named here, not
+#: imported, so reading the settings loads no gunicorn).
+JSON_LOGGER_CLASS = "flink_gitops.service.logformat.JsonLogger"
+
+
+def log_format_settings(value: str, where: str) -> dict:
+    """The gunicorn settings of log format ``value`` (``text``: gunicorn's own); a ValueError naming
+    ``where`` when it is neither."""
+    fmt = value.strip().lower()
+    if fmt not in LOG_FORMATS:
+        raise ValueError(f"{where}: log format {value!r} is not one of {', '.join(LOG_FORMATS)}")
+    return {"logger_class": JSON_LOGGER_CLASS if fmt == "json" else "gunicorn.glogging.Logger"}
 
 
 def resolve(config: dict | None, environ=os.environ) -> Settings:

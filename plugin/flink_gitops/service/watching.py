@@ -33,6 +33,7 @@ class WatchRunner:
         self._pid: int | None = None
         self._stopped = False
         self._failed_at: float | None = None
+        self.cluster = None  # the flink_gitops.cluster.config.Cluster watched, once connected
 
     @property
     def enabled(self) -> bool:
@@ -69,6 +70,7 @@ class WatchRunner:
         from flink_gitops.cluster.watcher import Watcher
 
         cluster = connect(kubeconfig=self.settings.kubeconfig, context=self.settings.context)
+        self.cluster = cluster
         watcher = Watcher(cluster.api_client, self.store, namespaces=self.settings.namespaces,
                           timeouts=Timeouts(watch_idle=self.settings.watch_idle_timeout))
         watcher.start()

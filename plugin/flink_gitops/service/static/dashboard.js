@@ -4,6 +4,8 @@
 // With `serve --auth kubernetes` the API answers 401 without a token: the page then asks for one,
 // keeps it in sessionStorage (this tab only) and sends it as a bearer header. Behind an auth proxy
 // that adds the header itself, no 401 comes and nothing is asked.
+// A resource's detail view lives at #/namespace/kind/name (deep-linkable, back/forward work); any other
+// hash holds the list's filters.
 "use strict";
 
 const POLL_MS = 2000;
@@ -19,10 +21,35 @@ const RANK = { Degraded: 0, Progressing: 1, Unknown: 1, Missing: 2, Suspended: 3
 const TOKEN_KEY = "flink-gitops-token";
 
 const $ = (id) => document.getElementById(id);
-const state = { etag: null, data: null, skew: 0, rows: new Map(), statuses: new Set(), lastOk: null };
+const state = { etag: null, data: null, skew: 0, rows: new Map(), statuses: new Set(), lastOk: null,
+                info: null, detail: null, detailData: null, listHash: "" };
+
+// Labels of the status fields the API returns (GET /api/v1/resources/<ns>/<kind>/<name>: fields).
+const FIELD_LABELS = {
+  lifecycleState: "Lifecycle state", jobState: "Job state", jobManagerDeploymentStatus: "JobManager deployment",
+  flinkVersion: "Flink version", jobName: "Job name", jobId: "Job ID", reconciliationState: "Reconciliation state",
+  lastSavepoint: "Last savepoint", lastSavepointTime: "Last savepoint time", lastCheckpointTime: "Last checkpoint time",
+  upgradeSavepointPath: "Upgrade savepoint", upgradeSnapshot: "Upgrade snapshot",
+  upgradeSnapshotPath: "Upgrade snapshot path", blueGreenState: "Blue/green state",
+  lastReconciledTimestamp: "Last reconciled", savepointTriggerId: "Savepoint trigger", abortTimestamp: "Aborts at",
+  snapshotState: "Snapshot state", path: "Path", failures: "Failures", triggerTimestamp: "Triggered",
+  resultTimestamp: "Result at",
+};
+
+// The detail view's [namespace, kind, name] from "#/ns/kind/name", or null (the list).
+function route() {
+  if (!location.hash.startsWith("#/")) return null;
+  const parts = location.hash.slice(2).split("/");
+  if (parts.length !== 3 || parts.some((p) => !p)) return null;
+  try { return parts.map(decodeURIComponent); } catch (e) { return null; }
+}
+
+function detailHash(r) {
+  return "#/" + [r.namespace, r.kind, r.name].map(encodeURIComponent).join("/");
+}
 
 function readFilters() {
-  const p = new URLSearchParams(location.hash.slice(1));
+  const p = new URLSearchParams(route() ? state.listHash : location.hash.slice(1));
   return { namespace: p.get("namespace") || "", kind: p.get("kind") || "", name: p.get("name") || "",
            status: new Set((p.get("status") || "").split(",").filter(Boolean)) };
 }
@@ -33,7 +60,8 @@ function writeFilters(f) {
   if (f.kind) p.set("kind", f.kind);
   if (f.name) p.set("name", f.name);
   if (f.status.size) p.set("status", [...f.status].join(","));
-  history.replaceState(null, "", "#" + p.toString());
+  state.listHash = p.toString();
+  if (!route()) history.replaceState(null, "", "#" + state.listHash);
 }
 
 let filters = readFilters();
@@ -99,10 +127,18 @@ function rowFor(r) {
     for (const c of ["status", "for", "namespace", "kind", "name", "message", "rule"]) {
       const td = document.createElement("td");
       td.className = c;
+      td.dataset.label = c === "for" ? "For" : c[0].toUpperCase() + c.slice(1);
       tr.appendChild(td);
       cells[c] = td;
     }
-    entry = { tr, cells, rec: null };
+    // the name opens the detail view (a link, so it can be focused, opened in a new tab and bookmarked)
+    const link = document.createElement("a");
+    cells.name.appendChild(link);
+    tr.addEventListener("click", (event) => {
+      if (event.target.closest("a") || String(window.getSelection() || "")) return; // a link, or selecting text
+      location.hash = link.getAttribute("href");
+    });
+    entry = { tr, cells, link, rec: null };
     state.rows.set(key(r), entry);
   }
   if (entry.rec !== r) {
@@ -110,10 +146,10 @@ function rowFor(r) {
     setText(c.status, r.status);
     setText(c.namespace, r.namespace);
     setText(c.kind, r.kind);
-    setText(c.name, r.name);
-    setText(c.message, r.message.length > MAX_MESSAGE
-      ? r.message.slice(0, MAX_MESSAGE) + " … (" + (r.message.length - MAX_MESSAGE) + " more characters in the API)"
-      : r.message);
+    setText(entry.link, r.name);
+    entry.link.setAttribute("href", detailHash(r));
+    // the operator's error decoded ("ValidationException: ..."); the raw JSON is in the detail view
+    setText(c.message, cut(r.decodedMessage || r.message));
     setText(c.rule, r.rule);
     const behind = r.generation != null && r.observedGeneration != null && r.observedGeneration < r.generation;
     entry.tr.title = behind ? "the operator has not observed generation " + r.generation + " yet" : "";
@@ -123,6 +159,12 @@ function rowFor(r) {
   return entry;
 }
 
+function cut(text) {
+  return text.length > MAX_MESSAGE
+    ? text.slice(0, MAX_MESSAGE) + " … (" + (text.length - MAX_MESSAGE) + " more characters in the API)"
+    : text;
+}
+
 function now() { return Date.now() / 1000 + state.skew; }
 
 function tickDurations() {
@@ -130,6 +172,105 @@ function tickDurations() {
   for (const entry of state.rows.values()) {
     if (entry.tr.isConnected) setText(entry.cells.for, duration(t - entry.rec.since));
   }
+  if (state.detailData) setText($("d-for"), "for " + duration(t - state.detailData.since));
+}
+
+function cell(tr, text, cls, label) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (cls) td.className = cls;
+  td.dataset.label = label;
+  tr.appendChild(td);
+  return td;
+}
+
+function when(seconds) {
+  return new Date(seconds * 1000).toLocaleString() + " (" + duration(now() - seconds) + " ago)";
+}
+
+// Only an http(s) address becomes a link: nothing from the cluster may become javascript: or data:.
+function safeUrl(text) {
+  try {
+    const u = new URL(text);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+  } catch (e) { return null; }
+}
+
+function showInfo() {
+  const info = state.info;
+  const c = info ? info.cluster : null;
+  setText($("cluster"), !c ? "" : c.connected
+    ? (c.inCluster ? "in-cluster" : "context " + (c.context || "(current)")) + " · " + c.server +
+      (info.namespaces.length ? " · namespaces " + info.namespaces.join(", ") : "")
+    : "not connected to a cluster yet");
+}
+
+function renderDetail() {
+  const target = state.detail;
+  if (!target) return;
+  setText($("d-kind"), target[1]);
+  setText($("d-id"), target[0] + "/" + target[2]);
+  const d = state.detailData;
+  $("d-body").hidden = !d;
+  if (!d) return;
+  const pill = $("d-status");
+  setText(pill, d.status);
+  pill.className = "status-pill st-" + d.status;
+  setText($("d-message"), d.decodedMessage || d.message);
+  $("d-raw-box").hidden = !d.decodedMessage || d.decodedMessage === d.message;
+  setText($("d-raw"), d.message);
+  setText($("d-rule"), d.rule || "none");
+  setText($("d-rule-doc"), d.rule_doc || "no rule of the tables decided (see the message)");
+  const web = $("d-webui"), url = d.webUI ? safeUrl(d.webUI) : null;
+  web.hidden = !url;
+  if (url) {
+    web.href = url;
+    setText(web, "Flink web UI: " + url);
+  } else web.removeAttribute("href");
+  const fields = [];
+  for (const [k, v] of Object.entries(d.fields || {})) {
+    const dt = document.createElement("dt"), dd = document.createElement("dd");
+    dt.textContent = FIELD_LABELS[k] || k;
+    dd.textContent = String(v);
+    fields.push(dt, dd);
+  }
+  if (d.error) {
+    const dt = document.createElement("dt"), dd = document.createElement("dd");
+    dt.textContent = "Error";
+    dd.textContent = d.error.type + (d.error.message ? ": " + d.error.message : "") + " (" + d.error.class + ")";
+    fields.push(dt, dd);
+  }
+  if (!fields.length) {
+    const dd = document.createElement("dd");
+    dd.className = "muted";
+    dd.textContent = "none written by the operator yet";
+    fields.push(dd);
+  }
+  $("d-fields").replaceChildren(...fields);
+  $("d-snapshots-box").hidden = !d.snapshots;
+  $("d-no-snapshots").hidden = !d.snapshots || d.snapshots.length > 0;
+  $("d-snapshots").hidden = !d.snapshots || !d.snapshots.length;
+  $("d-snapshots").tBodies[0].replaceChildren(...(d.snapshots || []).map((s) => {
+    const tr = document.createElement("tr");
+    tr.className = "st-" + s.status;
+    cell(tr, s.status, "status", "Status");
+    const name = cell(tr, "", "name", "Name"), a = document.createElement("a");
+    a.textContent = s.name;
+    a.setAttribute("href", detailHash({ namespace: d.namespace, kind: "FlinkStateSnapshot", name: s.name }));
+    name.appendChild(a);
+    cell(tr, s.message, "message", "Message");
+    cell(tr, when(s.since), "time", "Since");
+    return tr;
+  }));
+  $("d-history").tBodies[0].replaceChildren(...(d.history || []).map((h) => {
+    const tr = document.createElement("tr");
+    tr.className = "st-" + h.status;
+    cell(tr, h.status, "status", "Status");
+    cell(tr, when(h.since), "time", "Since");
+    cell(tr, h.rule || "none", "rule", "Rule");
+    cell(tr, h.decodedMessage || h.message, "message", "Message");
+    return tr;
+  }));
 }
 
 function render() {
@@ -202,6 +343,10 @@ function forgetData() {
   // rows seen with one token must not stay on screen for whoever comes next
   state.data = null;
   state.etag = null;
+  state.info = null;
+  state.detailData = null;
+  showInfo();
+  renderDetail();
   state.rows.clear();
   document.querySelector("#resources tbody").replaceChildren();
   $("problems").replaceChildren();
@@ -224,6 +369,62 @@ function askForToken(why) {
 }
 
 class HttpError extends Error {}
+
+async function fetchInfo(headers) {
+  const resp = await fetch("api/v1/info",
+    { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  if (resp.status === 200) {
+    state.info = await resp.json();
+    showInfo();
+  }
+}
+
+async function fetchDetail(headers) {
+  const target = state.detail;
+  const resp = await fetch("api/v1/resources/" + target.map(encodeURIComponent).join("/"),
+    { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  if (state.detail !== target) return; // another resource was opened meanwhile
+  const missing = $("d-missing");
+  if (resp.status === 200) {
+    state.detailData = await resp.json();
+    missing.hidden = true;
+  } else {
+    state.detailData = null;
+    missing.hidden = false;
+    let said = "";
+    try { said = (await resp.json()).error || ""; } catch (e) { /* not JSON */ }
+    setText(missing, resp.status === 404 ? "Not found: " + (said || "no such resource") +
+      " (deleted, not watched, or not visible with this token)." : "HTTP " + resp.status + (said ? ": " + said : ""));
+  }
+  renderDetail();
+  tickDurations();
+}
+
+// Show the list or a resource's detail, as the URL's hash says.
+function applyRoute() {
+  const target = route();
+  const same = target && state.detail && target.join("\u0000") === state.detail.join("\u0000");
+  state.detail = target;
+  $("list").hidden = !!target;
+  $("detail").hidden = !target;
+  if (target) {
+    if (!same) {
+      state.detailData = null;
+      $("d-raw-box").open = false; // another resource's raw message starts folded
+      $("d-missing").hidden = true;
+      renderDetail();
+      window.scrollTo(0, 0);
+      pollSoon();
+    }
+    document.title = target[2] + " · Flink health";
+  } else {
+    document.title = "Flink health";
+    filters = readFilters();
+    state.listHash = location.hash.slice(1);
+    syncFilterControls();
+    render();
+  }
+}
 
 let timer = null, inFlight = false, soon = false;
 function schedule(ms) { clearTimeout(timer); timer = setTimeout(poll, ms); }
@@ -258,6 +459,9 @@ async function poll() {
       try { said = (await resp.json()).error || ""; } catch (e) { /* not JSON */ }
       throw new HttpError("HTTP " + resp.status + (said ? ": " + said : ""));
     }
+    const auth = token ? { "Authorization": "Bearer " + token } : {};
+    if (!state.info) await fetchInfo(auth);
+    if (state.detail) await fetchDetail(auth);
     state.lastOk = new Date();
     const failing = state.data ? Object.values(state.data.kinds || {}).some((k) => k.state === "failing") : false;
     if (state.data && state.data.synced) setSync("live", "ok");
@@ -282,6 +486,13 @@ function onFilter() {
   render();
 }
 
+function syncFilterControls() {
+  $("f-kind").value = filters.kind;
+  $("f-name").value = filters.name;
+  if (state.data) $("f-namespace").value = filters.namespace;
+  syncStatusButtons();
+}
+
 function syncStatusButtons() {
   for (const b of document.querySelectorAll("#counts .count")) {
     b.setAttribute("aria-pressed", String(filters.status.has(b.dataset.status)));
@@ -298,8 +509,7 @@ document.addEventListener("DOMContentLoaded", () => {
       onFilter();
     });
   }
-  $("f-kind").value = filters.kind;
-  $("f-name").value = filters.name;
+  syncFilterControls();
   $("f-namespace").addEventListener("change", onFilter);
   $("f-kind").addEventListener("change", onFilter);
   $("f-name").addEventListener("input", onFilter);
@@ -327,7 +537,18 @@ document.addEventListener("DOMContentLoaded", () => {
     forgetData();
     pollSoon();
   });
+  // back to the list: where the list was (its filters), as a new history entry unless we came from it
+  for (const id of ["back", "home"]) {
+    $(id).addEventListener("click", (event) => {
+      event.preventDefault();
+      if (!route()) return;
+      location.hash = "#" + state.listHash;
+    });
+  }
+  window.addEventListener("hashchange", applyRoute);
+  if (!route()) state.listHash = location.hash.slice(1);
   syncStatusButtons();
+  applyRoute();
   setInterval(tickDurations, 1000);
   poll();
 });

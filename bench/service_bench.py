@@ -1,7 +1,7 @@
 """The health service with N Flink objects: time to ready, change latency, API and /metrics times, memory.
 
 `flink-gitops serve` (real gunicorn, one gthread worker) watches the API-server stand-in of the
-test suite (tests/kubeapi, in this process) holding N objects. Measured over HTTP on 127.0.0.1:
+test suite (flink_gitops.simulation.apiserver, in this process) holding N objects. Measured over HTTP on 127.0.0.1:
 
 - ready: from starting the process to the first 200 of /readyz (and to the first /livez answer);
 - change latency: the stand-in changes objects at RATE changes/s; for every 4th change a probe
@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from kubeapi import FakeApiServer, Identity, Rule  # noqa: E402  (the suite's stand-in)
+from flink_gitops.simulation.apiserver import ApiServer, Identity, Rule  # noqa: E402  (the simulated API server)
 from service_objects import deployment, evaluate_body  # noqa: E402
 from service_process import SlowClients, free_port, get_json, http, timed_get  # noqa: E402
 
@@ -52,7 +52,7 @@ ADMIN, TEAM = "bench-admin-token", "bench-team-token"  # who may list everywhere
 TEAM_NAMESPACES = tuple(f"team-{i:02d}" for i in range(0, 50, 5))
 
 
-def policy(api: FakeApiServer) -> None:
+def policy(api: ApiServer) -> None:
     api.set_policy({ADMIN: Identity("admin", ("system:authenticated", "admins")),
                     TEAM: Identity("team", ("system:authenticated", "team"))},
                    [Rule(("list",), FLINK, groups=("admins",)),
@@ -81,7 +81,7 @@ def worker_pid(master: int) -> int:
     return int(children[0])
 
 
-def fill(api: FakeApiServer, n: int) -> list[tuple[str, str]]:
+def fill(api: ApiServer, n: int) -> list[tuple[str, str]]:
     names = []
     for i in range(n):
         ns, name = f"team-{i % 50:02d}", f"job-{i:05d}"
@@ -92,7 +92,7 @@ def fill(api: FakeApiServer, n: int) -> list[tuple[str, str]]:
     return names
 
 
-def start(api: FakeApiServer, tmp: Path, auth: str) -> tuple[subprocess.Popen, str]:
+def start(api: ApiServer, tmp: Path, auth: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBE", "FLINK_GITOPS_"))}
     proc = subprocess.Popen([str(Path(sys.executable).parent / "flink-gitops"), "serve", "--bind",
@@ -113,7 +113,7 @@ def wait_for(base: str, path: str, code: int, timeout: float = 120, token: str |
     raise SystemExit(f"{path} never answered {code}")
 
 
-def churn(api: FakeApiServer, base: str, names, rate: float, seconds: float, token: str | None) -> list[float]:
+def churn(api: ApiServer, base: str, names, rate: float, seconds: float, token: str | None) -> list[float]:
     """Change objects at ``rate``/s; every 4th change is watched until the API shows it."""
     latencies: list[float] = []
     probes: list[threading.Thread] = []
@@ -160,7 +160,7 @@ def timed(url: str, repeat: int, before=None, token: str | None = None) -> list[
     return out
 
 
-def breakdown(api: FakeApiServer, tmp: Path) -> None:
+def breakdown(api: ApiServer, tmp: Path) -> None:
     """What getting ready is made of, measured in this process: the paged list, then the evaluation."""
     from flink_gitops.cluster.config import connect
     from flink_gitops.assess import evaluator
@@ -230,7 +230,7 @@ def hostile(base: str, seconds: float = 10) -> None:
           f"{time.monotonic() - started:.1f} s")
 
 
-def auth_overhead(api: FakeApiServer, tmp: Path, n: int = 10_000) -> None:
+def auth_overhead(api: ApiServer, tmp: Path, n: int = 10_000) -> None:
     """What checking the caller adds to one request once its answers are kept, timed alone in this
     process (best of 7 rounds): the guard before the request (the token's user; for /metrics, one
     decision), and for a listing the caller's view and, for a namespace-scoped caller, keeping only
@@ -279,7 +279,7 @@ def auth_overhead(api: FakeApiServer, tmp: Path, n: int = 10_000) -> None:
                 print(f"  {who}, GET /api/v1/resources: guard {guard:.0f}, view {seen:.0f}, {kept}")
 
 
-def run(api: FakeApiServer, tmp: Path, names, args, auth: str) -> None:
+def run(api: ApiServer, tmp: Path, names, args, auth: str) -> None:
     """Start the service with ``--auth auth`` over the filled stand-in and time it."""
     token = ADMIN if auth == "kubernetes" else None
     print(f"### --auth {auth}" + (" (a user who may list every Flink kind cluster-wide)" if token else ""))
@@ -346,7 +346,7 @@ def run(api: FakeApiServer, tmp: Path, names, args, auth: str) -> None:
         proc.wait(20)
 
 
-def side_by_side(api: FakeApiServer, tmp: Path, args) -> None:
+def side_by_side(api: ApiServer, tmp: Path, args) -> None:
     """Both modes at once over the same stand-in, their requests taking turns: the load from
     elsewhere on the machine falls on both alike, so the difference is the check."""
     services = {mode: start(api, tmp, mode) for mode in ("none", "kubernetes")}
@@ -383,7 +383,7 @@ def main() -> None:
     modes = [m.strip() for m in args.auth.split(",") if m.strip()]
     tmp = Path(tempfile.mkdtemp(prefix="service-bench-"))
 
-    with FakeApiServer(bookmark_interval=5) as api:
+    with ApiServer(bookmark_interval=5) as api:
         policy(api)
         proc, base = start(api, tmp, "none")
         try:

@@ -31,10 +31,10 @@ def clean_argocd_env(monkeypatch):
 
 @pytest.fixture
 def kubeapi():
-    """The API-server stand-in (tests/kubeapi) on 127.0.0.1, stopped after the test."""
-    from tests.kubeapi import FakeApiServer
+    """The simulated API server (flink_gitops.simulation.apiserver) on 127.0.0.1, stopped after the test."""
+    from flink_gitops.simulation.apiserver import ApiServer
 
-    with FakeApiServer() as server:
+    with ApiServer() as server:
         yield server
 
 

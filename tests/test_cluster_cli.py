@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from tests.kubeapi.samples import HEALTHY, LIVE, SESSION_JOB, load, seed
 
 def flink_gitops(env: dict, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -123,7 +123,7 @@ def test_the_context_namespace_is_the_default_and_kubeconfig_comes_from_the_envi
 
 
 def test_a_missing_crd_is_a_note(tmp_path, env):
-    with FakeApiServer(installed=["FlinkDeployment"]) as server:
+    with ApiServer(installed=["FlinkDeployment"]) as server:
         seed(server, HEALTHY, "default", "orders")
         result = flink_gitops(env, "health", "--cluster", "--kubeconfig", server.kubeconfig(tmp_path / "kc"))
         assert result.returncode == 0, result.stderr

@@ -12,14 +12,14 @@ import yaml
 from flink_gitops.cluster.config import IN_CLUSTER, connect
 from flink_gitops.cluster.watcher import list_once
 from flink_gitops.errors import UserError
-from tests.kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from tests.kubeapi.samples import HEALTHY, seed
 from tests.kubeapi.tls import make_pki
 
 
 @pytest.fixture
 def server():
-    with FakeApiServer() as s:
+    with ApiServer() as s:
         seed(s, HEALTHY, "default", "orders")
         yield s
 
@@ -95,7 +95,7 @@ def pki(tmp_path_factory):
 
 
 def test_client_certificate_over_https(pki, tmp_path):
-    with FakeApiServer(tls=pki) as server:
+    with ApiServer(tls=pki) as server:
         seed(server, HEALTHY, "default", "orders")
         user = {"client-certificate": str(pki.client_cert), "client-key": str(pki.client_key)}
         cluster = connect(kubeconfig(server, tmp_path / "kc", "certs", user=user), environ={"HOME": str(tmp_path)})
@@ -112,7 +112,7 @@ def test_client_certificate_over_https(pki, tmp_path):
 def test_in_cluster_service_account(pki, tmp_path, monkeypatch):
     from kubernetes.config import incluster_config
 
-    with FakeApiServer(tls=pki) as server:
+    with ApiServer(tls=pki) as server:
         seed(server, HEALTHY, "default", "orders")
         token = tmp_path / "token"
         token.write_text(server.token)

@@ -9,7 +9,7 @@ import pytest
 from kubernetes import client, config, dynamic, watch
 
 from flink_gitops.cluster.reflector import Backoff
-from tests.kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from tests.kubeapi.samples import HEALTHY, seed
 
 G, V = "flink.apache.org", "v1beta1"
@@ -65,7 +65,7 @@ def test_watch_honours_timeout_bookmarks_and_expiry(kubeapi, api):
 
 
 def test_refusals(tmp_path):
-    with FakeApiServer(installed=[]) as server:
+    with ApiServer(installed=[]) as server:
         objects = client.CustomObjectsApi(config.new_client_from_config(server.kubeconfig(tmp_path / "kc")))
         codes = []
         for action in (lambda: None, lambda: server.install("FlinkDeployment"), lambda: server.outage(True)):

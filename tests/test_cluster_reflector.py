@@ -13,7 +13,7 @@ from flink_gitops.cluster.reflector import Backoff, Timeouts
 from flink_gitops.assess import evaluator
 from flink_gitops.cluster.store import ABSENT, FAILING, SYNCED, HealthStore
 from flink_gitops.cluster.watcher import Watcher, list_once
-from tests.kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from tests.kubeapi.samples import DEGRADED, HEALTHY, SESSION_JOB, job_failed_status, load, seed, status_of
 
 # Short enough that recoveries happen within a test, long enough not to spin on 2 cores.
@@ -23,7 +23,7 @@ QUICK = Backoff(initial=0.05, cap=0.4)
 
 @pytest.fixture
 def server():
-    with FakeApiServer(bookmark_interval=0.2) as s:
+    with ApiServer(bookmark_interval=0.2) as s:
         yield s
 
 
@@ -152,7 +152,7 @@ def test_an_unreachable_server_after_the_first_sync_is_failing_until_a_watch_is_
 
 
 def test_a_crd_installed_after_start_is_picked_up(tmp_path):
-    with FakeApiServer(installed=["FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot"]) as server:
+    with ApiServer(installed=["FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot"]) as server:
         watcher, store = start(server, tmp_path)
         try:
             until(store, store.synced)
@@ -346,7 +346,7 @@ def test_stop_is_prompt_with_long_watches_open(server, tmp_path):
 
 
 def test_list_once_reads_every_page_and_names_absent_kinds(tmp_path):
-    with FakeApiServer(installed=["FlinkDeployment"]) as server:
+    with ApiServer(installed=["FlinkDeployment"]) as server:
         for i in range(7):
             seed(server, HEALTHY, "a" if i % 2 else "b", f"d{i}")
         cluster = connect(server.kubeconfig(tmp_path / "kubeconfig"))
@@ -437,7 +437,7 @@ def test_a_watch_gone_silent_is_failing_within_the_idle_timeout_until_it_deliver
 
 
 def test_a_quiet_kind_with_bookmarks_is_not_taken_for_stalled(tmp_path):
-    with FakeApiServer(bookmark_interval=0.3) as server:
+    with ApiServer(bookmark_interval=0.3) as server:
         seed(server, HEALTHY, "streaming", "orders")
         watcher, store = one_kind(server, tmp_path, timeouts=IDLE)
         try:

@@ -8,6 +8,7 @@ import email.parser
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -18,7 +19,7 @@ import pytest
 
 from flink_gitops import __version__
 from tests.kubeapi.samples import LIVE, load, seed
-from tests.service_process import http, serve
+from tests.service_process import free_port, get_json, http, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -135,7 +136,7 @@ def test_installed_commands_print_what_the_checkout_prints(installed, argv, code
     assert elsewhere.stdout
 
 
-@pytest.mark.parametrize("command", ["serve", "wait", "render", "health", "generate", "completion"])
+@pytest.mark.parametrize("command", ["serve", "demo", "wait", "render", "health", "generate", "completion"])
 def test_installed_help(installed, command):
     bin_dir, work, env = installed
     result = run(["flink-gitops", command, "--help"], work, env)
@@ -170,3 +171,26 @@ def test_installed_service_serves_the_dashboard_and_its_static_files(installed, 
                                      ("streaming", "FlinkDeployment", "orders"): "Healthy",
                                      ("streaming", "FlinkDeployment", "pricing"): "Degraded"}
     assert served.proc.returncode == 0, served.log_text()[-2000:]
+
+
+def test_installed_demo_runs_from_the_wheel_alone(installed, tmp_path):
+    """The fleet and the simulated cluster travel in the wheel: nothing of the checkout is read."""
+    bin_dir, work, env = installed
+    port = free_port()
+    log = tmp_path / "demo.log"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([str(bin_dir / "flink-gitops"), "demo", "--port", str(port), "--speed", "10"],
+                                cwd=work, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+    try:
+        banner = []
+        for line in proc.stdout:  # until the banner's last line; ends early if the demo exits
+            banner.append(line)
+            if "stops the demo" in line:
+                break
+        assert "SIMULATION" in "".join(banner), log.read_text(errors="replace")[-3000:]
+        code, body = get_json(f"http://127.0.0.1:{port}/api/v1/resources")
+        assert code == 200 and len(body["resources"]) >= 12
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(30)
+    assert code == 0, log.read_text(errors="replace")[-3000:]

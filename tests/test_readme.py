@@ -17,7 +17,7 @@ from typing import Callable
 
 import pytest
 
-from tests.kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from tests.kubeapi.samples import LIVE, load, seed
 from tests.service_process import get_json, wait_until
 
@@ -66,12 +66,15 @@ def _table(ran: Ran) -> dict[str, str]:
 
 
 SERVE = ".venv/bin/flink-gitops serve --auth none"  # the README's local service: no authentication on loopback
+DEMO = "make demo"  # runs until Ctrl-C, on port 8080
 LIVE_HEALTH = {"backfill": "Healthy", "fraud-scoring": "Healthy", "orders": "Healthy", "pricing": "Degraded"}
 
 #: Every command the README shows, what it must do here, or why it is not run here.
 EXPECTED: dict[str, Expect] = {
     "make run": Expect(0, why_not="run first, by the fixture (test_make_run_...)"),
     "make test": Expect(None, why_not="this suite is `make test`"),
+    DEMO: Expect(0, why_not="runs until Ctrl-C: test_make_demo_as_shown starts it after `make run`, reads its "
+                            "dashboard and stops it with Ctrl-C (SIGINT to its process group, as a terminal sends it)"),
     ".venv/bin/flink-gitops render examples/app --explain": Expect(
         0, lambda r: (r.out.count("kind: FlinkDeployment") >= 1 and "argocd.argoproj.io/sync-wave" in r.out
                       and "wave" in r.err) or pytest.fail(r.err)),
@@ -159,7 +162,7 @@ def cluster(tmp_path_factory):
     from tests.kubeapi.tls import make_pki
 
     folder = tmp_path_factory.mktemp("cluster")
-    with FakeApiServer(tls=make_pki(folder)) as server:
+    with ApiServer(tls=make_pki(folder)) as server:
         for path in sorted(LIVE.glob("*.yaml")):
             seed(server, path.stem, "streaming", load(path.stem)["metadata"]["name"])
         yield server.kubeconfig(folder / "kubeconfig")
@@ -183,7 +186,7 @@ def test_make_run_installs_renders_into_the_checkout_and_shows_health_without_sh
 
 
 @pytest.mark.parametrize("command", [c for c, e in EXPECTED.items() if e.code is not None and c not in
-                                     ("make run", SERVE)])
+                                     ("make run", SERVE, DEMO)])
 def test_readme_command_runs_as_shown_after_make_run(command, fresh, cluster, tmp_path):
     copy, made = fresh
     assert made.returncode == 0, made.stdout + made.stderr
@@ -227,3 +230,34 @@ def test_serve_as_shown_answers_on_port_8080_and_stops_on_sigterm(fresh, cluster
             proc.kill()
             raise
     assert code == 0, log.read_text(errors="replace")
+
+
+def test_make_demo_as_shown_serves_the_simulated_fleet_on_8080_and_stops_on_ctrl_c(fresh, tmp_path):
+    copy, made = fresh
+    assert made.returncode == 0
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 8080)) == 0:
+            pytest.skip("127.0.0.1:8080 is taken by another process: `make demo` as shown cannot listen there")
+    home = tmp_path / "home"
+    home.mkdir()
+    log = tmp_path / "demo.log"
+    with open(log, "wb") as sink:  # no $KUBECONFIG at all: the demo needs no cluster
+        proc = subprocess.Popen(["bash", "-c", DEMO], cwd=copy, stdout=sink, stderr=subprocess.STDOUT,
+                                env=_env(home), start_new_session=True)
+    try:
+        wait_until(lambda: "stops the demo" in log.read_text(errors="replace"), 60,
+                   f"the demo's banner (log: {log.read_text(errors='replace')[-2000:]})")
+        out = log.read_text(errors="replace")
+        assert "SIMULATION" in out and "Dashboard   http://127.0.0.1:8080/" in out
+        code, body = get_json("http://127.0.0.1:8080/api/v1/resources")
+        assert code == 200 and len(body["resources"]) >= 12
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal: make and the demo both get it
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    assert "Traceback" not in log.read_text(errors="replace")
+    with pytest.raises(OSError):  # the dashboard went with it
+        get_json("http://127.0.0.1:8080/livez", timeout=2)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from tests.kubeapi.samples import DEGRADED, HEALTHY, SESSION_JOB, job_failed_status, load, seed, status_of
 from tests.test_cluster_cli import closed_port, env, flink_gitops, one_error_line, server  # noqa: F401 (fixtures)
 
@@ -129,7 +129,7 @@ def test_timeout_exits_3_and_missing_counts_as_not_ready(server, env, tmp_path):
 
 
 def test_a_kind_not_installed_is_waited_for_until_the_timeout(env, tmp_path):
-    with FakeApiServer(installed=["FlinkDeployment"]) as server:
+    with ApiServer(installed=["FlinkDeployment"]) as server:
         result = flink_gitops(env, "wait", "flinkbgdep/blue", "-n", "streaming", "--timeout", "1s",
                               "--kubeconfig", server.kubeconfig(tmp_path / "kc"))
         assert result.returncode == 3

@@ -24,6 +24,7 @@ COMMANDS = (
     "flink_gitops.commands.wait",
     "flink_gitops.commands.plan",
     "flink_gitops.commands.serve",
+    "flink_gitops.commands.demo",
     "flink_gitops.commands.generate",
     "flink_gitops.commands.completion",
 )

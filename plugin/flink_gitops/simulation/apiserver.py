@@ -1,14 +1,16 @@
-"""A Kubernetes API-server stand-in for the four Flink kinds, on 127.0.0.1, speaking real HTTP.
+"""A simulated Kubernetes API server for the four Flink kinds, on 127.0.0.1, speaking real HTTP.
 
-It serves what the real ``kubernetes`` client and kubectl-style readers ask of an API server:
+``flink-gitops demo`` runs it as its cluster; the test suite uses it as its API-server stand-in. It
+serves what the real ``kubernetes`` client and kubectl-style readers ask of an API server:
 discovery, list (resourceVersion, limit/continue), get, watch as chunked JSON lines (BOOKMARK
 events, ``timeoutSeconds``, ERROR 410 after a compaction), 401 without the bearer token, 403 for a
 forbidden kind, 503 in an outage (open watches are cut), 404 for a kind whose CRD is not installed.
-Tests drive it from Python: create/update/delete objects, compact(), outage(), install/uninstall(),
-forbid(), drop_watches(), stall(), short_watches(), slow_lists(), and read count() of requests per kind
-and verb. Faults in the stream itself: mute_watches() (open watches go silent, no bookmarks either),
-inject_watch_line() (a malformed line, or an event whose object cannot be read) and add_unreadable()
-(a list item that cannot be read).
+The simulated operator and the tests drive it from Python: create/update/delete objects, compact(),
+outage(), install/uninstall(), forbid(), drop_watches(), stall(), short_watches(), slow_lists(), and
+read count() of requests per kind and verb. Faults in the stream itself: mute_watches() (open
+watches go silent, no bookmarks either), inject_watch_line() (a malformed line, or an event whose
+object cannot be read) and add_unreadable() (a list item that cannot be read). Standard library
+only (``http.server``): no web framework, no Kubernetes client.
 
 It also answers TokenReviews and SubjectAccessReviews (POST, as kube-apiserver does) from a small
 policy the test sets with set_policy(): tokens of :class:`Identity`s and RBAC-like :class:`Rule`s;
@@ -97,12 +99,13 @@ def _status(code: int, reason: str, message: str) -> dict:
             "message": message, "reason": reason, "code": code}
 
 
-class FakeApiServer:
-    """The stand-in. Use as a context manager, or call :meth:`start` and :meth:`stop`.
+class ApiServer:
+    """The simulated API server. Use as a context manager, or call :meth:`start` and :meth:`stop`.
 
     ``token``: the bearer token every request must carry (None: no authentication).
     ``bookmark_interval``: seconds between BOOKMARK events on a watch that asked for them.
-    ``tls``: a :class:`tests.kubeapi.tls.Pki` to serve HTTPS; a client certificate signed by its
+    ``tls``: what has ``ca``, ``server_cert`` and ``server_key`` paths (the suite's ``tests/kubeapi/tls.Pki``)
+    to serve HTTPS; a client certificate signed by its
     CA then authenticates like the token does.
     """
 
@@ -142,7 +145,7 @@ class FakeApiServer:
 
     # --- life -------------------------------------------------------------------------
 
-    def start(self) -> "FakeApiServer":
+    def start(self) -> "ApiServer":
         server = self
 
         class Handler(_Handler):
@@ -174,7 +177,7 @@ class FakeApiServer:
             self._thread.join(5)
             self._httpd = None
 
-    def __enter__(self) -> "FakeApiServer":
+    def __enter__(self) -> "ApiServer":
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -666,7 +669,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    api: FakeApiServer
+    api: ApiServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args) -> None:  # quiet: tests read counters, not logs

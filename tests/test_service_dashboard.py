@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from kubeapi import FakeApiServer, Identity, Rule
+from flink_gitops.simulation.apiserver import ApiServer, Identity, Rule
 from service_objects import deployment
 from service_process import serve, wait_until
 
@@ -78,7 +78,7 @@ def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         put(api, deployment("orders", "streaming", "Healthy"))
         put(api, deployment("pricing", "streaming", "Degraded", error=XSS))
         put(api, deployment("backfill", "batch", "Progressing"))
@@ -185,7 +185,7 @@ def test_dashboard_asks_for_a_token_keeps_it_in_the_tab_only_and_shows_what_it_m
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         auth_policy(api)
         put(api, deployment("orders", "streaming", "Healthy"))
         put(api, deployment("pricing", "streaming", "Degraded", error="checkpoint storage unreachable"))
@@ -272,7 +272,7 @@ class _HeaderProxy(ThreadingHTTPServer):
 
 
 def test_dashboard_behind_an_auth_proxy_that_sets_the_header_never_asks(browser, tmp_path):
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         auth_policy(api)
         put(api, deployment("orders", "streaming", "Healthy"))
         put(api, deployment("audit", "batch", "Degraded", error="OOMKilled"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from service_objects import deployment
 from service_process import serve, wait_until
 from test_service_dashboard import browser, put  # noqa: F401 - the chromium fixture
@@ -60,7 +60,7 @@ def test_header_detail_view_history_deep_links_and_escaping(browser, tmp_path):
     # not a name a real API server accepts; the stand-in does, so the page is tested with one
     evil = deployment("<b>bold<b>", "streaming", "Healthy")
     evil["spec"]["ingress"] = {"template": "javascript:window.__pwned=1//{{name}}"}
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         put(api, pricing)
         put(api, evil)
         put(api, deployment(LONG, "batch", "Degraded", error=WORD + " " + XSS))
@@ -160,7 +160,7 @@ def test_header_detail_view_history_deep_links_and_escaping(browser, tmp_path):
 def test_no_banner_without_simulation(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         put(api, deployment("orders", "streaming", "Healthy"))
         with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
             svc.wait_ready()
@@ -174,7 +174,7 @@ def test_under_kubernetes_auth_a_deep_link_asks_for_the_token_then_shows_the_det
     from selenium.webdriver.common.keys import Keys
     from test_service_dashboard import auth_policy, signin_shown
 
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         auth_policy(api)  # alice may list FlinkDeployments in streaming only
         put(api, deployment("orders", "streaming", "Degraded", error="disk full"))
         put(api, deployment("audit", "batch", "Degraded", error="OOMKilled"))

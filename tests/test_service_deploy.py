@@ -185,7 +185,7 @@ def test_service_and_servicemonitor_reach_the_pods_metrics_with_the_scrapers_tok
 
 def rules_of(built) -> list:
     """The stand-in's policy as the manifests' ClusterRoles and ClusterRoleBindings make it."""
-    from kubeapi import Rule
+    from flink_gitops.simulation.apiserver import Rule
 
     out = []
     for (kind, _), binding in built.items():
@@ -200,12 +200,12 @@ def rules_of(built) -> list:
 
 def test_the_scraper_may_get_metrics_and_see_nothing_else_as_the_service_checks_it(built, tmp_path):
     from flink_gitops.service import create_app
-    from kubeapi import FakeApiServer, Identity
+    from flink_gitops.simulation.apiserver import ApiServer, Identity
 
     store = HealthStore(evaluator=evaluator())
     store.replace("FlinkDeployment", [deployment("pricing", health="Degraded")])
     scraper = f"system:serviceaccount:flink-gitops:{SCRAPER}"
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         api.set_policy({"scraper": Identity(scraper, ("system:serviceaccounts",)),
                         "service": Identity(f"system:serviceaccount:flink-gitops:{NAME}", ("system:serviceaccounts",))},
                        rules_of(built))

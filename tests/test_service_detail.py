@@ -11,7 +11,7 @@ import json
 import pytest
 import yaml
 
-from kubeapi import FakeApiServer, Identity, Rule
+from flink_gitops.simulation.apiserver import ApiServer, Identity, Rule
 from service_objects import TESTDATA, deployment
 from service_process import serve, wait_until
 
@@ -39,7 +39,7 @@ def test_detail_history_rule_doc_fields_decoded_error_and_web_ui(tmp_path):
                                  "annotations": {"nginx.ingress.kubernetes.io/rewrite-target": "/$2"}}
     evil = deployment("evil", "streaming", "Healthy")
     evil["spec"]["ingress"] = {"template": "javascript:alert(document.domain)//{{name}}"}
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         put(api, orders)
         put(api, evil)
         with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
@@ -99,7 +99,7 @@ def test_detail_history_rule_doc_fields_decoded_error_and_web_ui(tmp_path):
 
 
 def test_info_says_which_cluster_and_needs_a_token_under_kubernetes_auth(tmp_path):
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         put(api, deployment("orders", "streaming", "Healthy"))
         api.set_policy({"tok-alice": Identity("alice", ("system:authenticated",))},
                        [Rule(("list",), ("*",), groups=("system:authenticated",))])
@@ -129,7 +129,7 @@ def _transition_lines(text: str) -> list[str]:
 @pytest.mark.parametrize("how", ["flag", "environment"])
 def test_serve_logs_each_transition_as_json(tmp_path, how):
     args, env = (("--log-format", "json"), None) if how == "flag" else ((), {"FLINK_GITOPS_LOG_FORMAT": "json"})
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         put(api, deployment("orders", "streaming", "Healthy"))
         with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig"), *args, env=env) as svc:
             svc.wait_ready()
@@ -156,7 +156,7 @@ def test_serve_logs_each_transition_as_json(tmp_path, how):
 
 
 def test_serve_logs_each_transition_as_a_text_line(tmp_path):
-    with FakeApiServer() as api:
+    with ApiServer() as api:
         put(api, deployment("orders", "streaming", "Healthy"))
         with serve(tmp_path, api.kubeconfig(tmp_path / "kubeconfig")) as svc:
             svc.wait_ready()

@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from flink_gitops.flink import Located
 from flink_gitops.assess import assess
-from kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from service_objects import deployment
 from service_process import BIN, free_port, serve, wait_until
 from service_process import http as request
@@ -33,18 +33,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot", "FlinkBlueGreenDeployment")
 
 
-def put(api: FakeApiServer, obj: dict) -> dict:
+def put(api: ApiServer, obj: dict) -> dict:
     meta = obj["metadata"]
     return api.create(obj["kind"], meta["namespace"], meta["name"], spec=obj.get("spec"), status=obj.get("status"),
                       generation=meta.get("generation", 1))
 
 
-def expected(api: FakeApiServer, kinds=KINDS) -> dict[tuple[str, str, str], str]:
+def expected(api: ApiServer, kinds=KINDS) -> dict[tuple[str, str, str], str]:
     objs = [Located(o, "stand-in", 1) for kind in kinds for o in api.objects(kind)]
     return {(v.namespace, v.kind, v.name): v.status for v in assess(objs)}
 
 
-def seed(api: FakeApiServer) -> None:
+def seed(api: ApiServer) -> None:
     for name, health in (("orders", "Healthy"), ("pricing", "Degraded"), ("fraud", "Healthy")):
         put(api, deployment(name, "streaming", health, error="checkpoint storage unreachable"))
     put(api, deployment("backfill", "batch", "Progressing"))
@@ -54,7 +54,7 @@ def seed(api: FakeApiServer) -> None:
 
 @pytest.fixture
 def api():
-    with FakeApiServer(installed=KINDS[:3]) as server:  # FlinkBlueGreenDeployment's CRD is not installed
+    with ApiServer(installed=KINDS[:3]) as server:  # FlinkBlueGreenDeployment's CRD is not installed
         yield server
 
 

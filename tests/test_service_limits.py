@@ -23,7 +23,7 @@ from flink_gitops.service.settings import EvaluateLimits
 from flink_gitops.service.server import ServiceApplication
 from flink_gitops.service.settings import DEFAULT_THREADS
 from flink_gitops.service.worker import REQUEST_HEAD_SECONDS, HeadDeadlines
-from kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from service_objects import client_for, deployment, evaluate_body, store  # noqa: F401 (fixture)
 from service_process import BIN, SlowClients, free_port, serve, timed_get, wait_until
 from service_process import http as request
@@ -31,7 +31,7 @@ from service_process import http as request
 MIB = 1024 * 1024
 
 
-def seed(api: FakeApiServer) -> None:
+def seed(api: ApiServer) -> None:
     for name, health in (("orders", "Healthy"), ("pricing", "Degraded"), ("backfill", "Progressing")):
         obj = deployment(name, "streaming", health)
         api.create("FlinkDeployment", "streaming", name, spec=obj.get("spec"), status=obj.get("status"))
@@ -39,7 +39,7 @@ def seed(api: FakeApiServer) -> None:
 
 @pytest.fixture
 def api():
-    with FakeApiServer() as server:
+    with ApiServer() as server:
         seed(server)
         yield server
 

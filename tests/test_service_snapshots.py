@@ -78,7 +78,7 @@ def test_a_snapshot_that_changes_its_reference_moves(client, store):
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_dashboard_lists_snapshots_under_their_deployment(tmp_path):
-    from kubeapi import FakeApiServer
+    from flink_gitops.simulation.apiserver import ApiServer
     from service_process import serve, wait_until
     from test_service_dashboard import CHROMIUM, CHROMEDRIVER
 
@@ -107,7 +107,7 @@ def test_dashboard_lists_snapshots_under_their_deployment(tmp_path):
                    generation=meta.get("generation", 1))
 
     try:
-        with FakeApiServer() as api:
+        with ApiServer() as api:
             put(api, deployment("orders", "streaming", "Healthy"))
             put(api, deployment("pricing", "streaming", "Degraded"))
             put(api, snapshot("orders-savepoint-20261102093000", "streaming", ("FlinkDeployment", "orders")))

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from flink_gitops.cluster.reflector import WATCH_IDLE_TIMEOUT
 from flink_gitops.service import settings
-from kubeapi import FakeApiServer
+from flink_gitops.simulation.apiserver import ApiServer
 from service_objects import deployment
 from service_process import BIN, serve, wait_until
 from service_process import http as request
@@ -23,19 +23,19 @@ KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkStateSnapshot")
 IDLE = 2.0  # --watch-idle-timeout in these tests; the stand-in sends a bookmark every 0.5 s
 
 
-def put(api: FakeApiServer, obj: dict) -> dict:
+def put(api: ApiServer, obj: dict) -> dict:
     meta = obj["metadata"]
     return api.create(obj["kind"], meta["namespace"], meta["name"], spec=obj.get("spec"), status=obj.get("status"),
                       generation=meta.get("generation", 1))
 
 
-def seed(api: FakeApiServer) -> None:
+def seed(api: ApiServer) -> None:
     put(api, deployment("orders", "streaming", "Healthy"))
     put(api, deployment("pricing", "streaming", "Degraded", error="checkpoint storage unreachable"))
     api.create("FlinkSessionJob", "streaming", "enrich", spec={"deploymentName": "orders"})
 
 
-def expected(api: FakeApiServer) -> set[tuple[str, str, str]]:
+def expected(api: ApiServer) -> set[tuple[str, str, str]]:
     return {(o["metadata"]["namespace"], o["kind"], o["metadata"]["name"]) for k in KINDS for o in api.objects(k)}
 
 
@@ -48,7 +48,7 @@ def samples(svc, name: str) -> dict[tuple, float]:
 
 @pytest.fixture
 def api():
-    with FakeApiServer(installed=KINDS) as server:
+    with ApiServer(installed=KINDS) as server:
         yield server
 
 

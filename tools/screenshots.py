@@ -104,15 +104,16 @@ def wait_for(driver, script: str, what: str, timeout: float = 20.0):
 
 
 def photograph(driver, path: Path, height_cap: int = 2400) -> None:
-    """The whole page at WIDTH px (the window grown to the page's height, capped)."""
-    driver.set_window_size(WIDTH, 900)
-    time.sleep(0.3)
+    """The whole page at WIDTH px, up to ``height_cap`` px tall (Chrome's DevTools protocol captures
+    beyond the window, which headless Chrome does not grow past its screen)."""
+    import base64
+
+    time.sleep(0.3)  # the last poll's rendering settles
     height = min(driver.execute_script("return document.documentElement.scrollHeight"), height_cap)
-    # the window's outer height includes no chrome in headless mode
-    driver.set_window_size(WIDTH, height)
-    time.sleep(0.5)
-    if not driver.save_screenshot(str(path)):
-        raise Failed(f"chromium did not write {path}")
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def take(out: Path, wait: float, speed: float) -> list[Path]:
@@ -132,8 +133,11 @@ def take(out: Path, wait: float, speed: float) -> list[Path]:
                 photograph(driver, dashboard)
                 namespace, kind, name = DETAIL
                 driver.get(f"{url}#/{namespace}/{kind}/{name}")
+                # the moment the operator has rejected its spec: the decoded error, and the raw one opened
                 wait_for(driver, "return !document.getElementById('detail').hidden && "
-                         "document.querySelectorAll('#d-history tbody tr').length >= 2", "the detail view")
+                         "document.getElementById('d-status').textContent === 'Degraded' && "
+                         "document.querySelectorAll('#d-history tbody tr').length >= 3", "the rejected spec", 90)
+                driver.execute_script("document.getElementById('d-raw-box').open = true")
                 detail = out / "detail.png"
                 photograph(driver, detail)
             finally:

@@ -44,7 +44,8 @@ class Demo:
             "clusters": [{"name": "prod", "cluster": {"server": "https://127.0.0.1:1"}}],
             "users": [{"name": "me", "user": {"token": "real"}}],
             "contexts": [{"name": "prod", "context": {"cluster": "prod", "user": "me"}}]}))
-        env = dict(os.environ, KUBECONFIG=str(users), HOME=str(home), FLINK_GITOPS_AUTH="kubernetes")
+        # TMPDIR: the temporary kubeconfig folder under the test's own (a SIGKILLed demo cannot remove it)
+        env = dict(os.environ, KUBECONFIG=str(users), HOME=str(home), FLINK_GITOPS_AUTH="kubernetes", TMPDIR=str(tmp))
         with open(self.log, "wb") as err:
             self.proc = subprocess.Popen([str(BIN / "flink-gitops"), "demo", "--port", str(self.port), *args],
                                          stdout=subprocess.PIPE, stderr=err, text=True, env=env)

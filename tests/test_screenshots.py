@@ -4,13 +4,14 @@ Chromium, and the README shows the pictures it writes."""
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tools import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 PICTURES = ("dashboard.png", "detail.png")
@@ -35,9 +36,8 @@ def test_the_readme_shows_both_pictures_and_they_are_committed():
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_make_screenshots_photographs_the_demo(tmp_path):
-    if not ((shutil.which("chromium") or shutil.which("chromium-browser")) and shutil.which("chromedriver")):
-        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; "
-                    "`make test` installs them when run as root)")
+    if not chromium.available():
+        pytest.skip(chromium.MISSING)
     done = subprocess.run([sys.executable, str(ROOT / "tools/screenshots.py"), "--out", str(tmp_path),
                            "--wait", "2", "--speed", "10"], capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import signal
 import threading
 import time
@@ -22,34 +21,20 @@ from pathlib import Path
 import pytest
 
 from flink_gitops.simulation.apiserver import ApiServer, Identity, Rule
+from tools import chromium
 from service_objects import deployment
 from service_process import serve, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1400,900")
 XSS = "<img src=x onerror=window.__pwned=1>"  # no quotes: the message quotes the operator's JSON
 
 
 @pytest.fixture
 def browser(tmp_path):
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; "
-                    "`make test` installs them when run as root)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    if not chromium.available():
+        pytest.skip(chromium.MISSING)
+    driver = chromium.start(tmp_path / "chromium-profile")
     try:
         yield driver
     finally:

@@ -80,20 +80,11 @@ def test_a_snapshot_that_changes_its_reference_moves(client, store):
 def test_dashboard_lists_snapshots_under_their_deployment(tmp_path):
     from flink_gitops.simulation.apiserver import ApiServer
     from service_process import serve, wait_until
-    from test_service_dashboard import CHROMIUM, CHROMEDRIVER
+    from tools import chromium
 
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip("needs Debian's chromium and chromium-driver (`make test` installs them when run as root)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from test_service_dashboard import FLAGS
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    if not chromium.available():
+        pytest.skip(chromium.MISSING)
+    browser = chromium.start(tmp_path / "chromium-profile")
 
     def shown():
         return [tuple(r) for r in browser.execute_script(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,13 +24,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tools import chromium  # noqa: E402 - this script runs from anywhere
+
 #: the resource the detail picture shows: a decoded operator error, a rule with its explanation, a history
 DETAIL = ("streaming", "FlinkDeployment", "pricing-engine")
 WIDTH = 1280
 DASHBOARD_URL = re.compile(r"Dashboard\s+(http://127\.0\.0\.1:\d+/)")
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--force-device-scale-factor=1")
 
 
 class Failed(Exception):
@@ -75,22 +74,10 @@ def stop_demo(demo: subprocess.Popen) -> None:
 
 
 def browser(profile: Path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not (chromium and driver_path):
-        raise Failed("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; "
-                     "`make screenshots` installs them when run as root)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(30)
-    return driver
+    if not chromium.available():
+        raise Failed(chromium.MISSING.replace("`make test`", "`make screenshots`"))
+    # pictures as a reader sees them: no scrollbars, one device pixel per CSS pixel
+    return chromium.start(profile, WIDTH, 900, extra=("--hide-scrollbars", "--force-device-scale-factor=1"))
 
 
 def wait_for(driver, script: str, what: str, timeout: float = 20.0):

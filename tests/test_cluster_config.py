@@ -124,4 +124,6 @@ def test_in_cluster_service_account(pki, tmp_path, monkeypatch):
         monkeypatch.delenv("KUBECONFIG", raising=False)
         cluster = connect(None, environ={"HOME": str(tmp_path), "KUBERNETES_SERVICE_HOST": "127.0.0.1"})
         assert (cluster.name, cluster.server) == (IN_CLUSTER, f"https://127.0.0.1:{port}")
+        # what serve's /api/v1/info reports: no kubeconfig context, the pod's service account
+        assert (cluster.context, cluster.source) == (IN_CLUSTER, IN_CLUSTER)
         assert names(cluster) == ["orders"]

@@ -91,6 +91,16 @@ def error_json(exception: str, message: str, **metadata: str) -> str:
                       separators=(",", ":"))
 
 
+def reconciliation_status(now: "Now", state: str) -> dict:
+    """``status.reconciliationStatus`` as the operator writes it for the spec it last reconciled (and the last
+    stable one, once there is one)."""
+    status = {"reconciliationTimestamp": now.millis, "state": state,
+              "lastReconciledSpec": reconciled_json(now.reconciled, now.observed)}
+    if now.stable is not None:
+        status["lastStableSpec"] = reconciled_json(now.stable, now.stable_generation)
+    return status
+
+
 def deployment_status(lifecycle: str, jm: str, job: str | None, reconciliation: str = "DEPLOYED",
                       error: str | None = None, job_name: str = "", job_id: str = "",
                       upgrade_snapshot: tuple[str, str] | None = None, checkpoint: bool = True
@@ -116,15 +126,11 @@ def deployment_status(lifecycle: str, jm: str, job: str | None, reconciliation: 
             if checkpoint and job == "RUNNING":  # the operator's periodic checkpoints (a snapshot resource each)
                 job_status["checkpointInfo"]["lastPeriodicCheckpointTimestamp"] = now.millis - 30_000
         status: dict = {"clusterInfo": dict(FLINK_VERSION), "jobStatus": job_status,
-                        "reconciliationStatus": {
-                            "reconciliationTimestamp": now.millis, "state": reconciliation,
-                            "lastReconciledSpec": reconciled_json(now.reconciled, now.observed)},
+                        "reconciliationStatus": reconciliation_status(now, reconciliation),
                         "jobManagerDeploymentStatus": jm, "lifecycleState": lifecycle,
                         "observedGeneration": now.observed}
         if jm == "READY":
             status["taskManager"] = {"labelSelector": "component=taskmanager", "replicas": 2}
-        if now.stable is not None:
-            status["reconciliationStatus"]["lastStableSpec"] = reconciled_json(now.stable, now.stable_generation)
         if error is not None:
             status["error"] = error
         return status
@@ -137,12 +143,8 @@ def session_job_status(lifecycle: str, job: str, job_name: str, job_id: str,
     def build(now: Now) -> dict:
         status: dict = {"jobStatus": {"jobName": job_name, "jobId": job_id, "state": job,
                                       "startTime": str(now.millis - 7_200_000), "updateTime": str(now.millis)},
-                        "reconciliationStatus": {
-                            "reconciliationTimestamp": now.millis, "state": reconciliation,
-                            "lastReconciledSpec": reconciled_json(now.reconciled, now.observed)},
+                        "reconciliationStatus": reconciliation_status(now, reconciliation),
                         "lifecycleState": lifecycle, "observedGeneration": now.observed}
-        if now.stable is not None:
-            status["reconciliationStatus"]["lastStableSpec"] = reconciled_json(now.stable, now.stable_generation)
         if error is not None:
             status["error"] = error
         return status

@@ -41,6 +41,13 @@ def browser(tmp_path):
         driver.quit()
 
 
+def artifacts(tmp_path) -> Path:
+    """Where screenshots go: ``$FLINK_GITOPS_TEST_ARTIFACTS`` (CI keeps it), else the test's tmp dir."""
+    out = Path(os.environ.get("FLINK_GITOPS_TEST_ARTIFACTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def put(api, obj):
     meta = obj["metadata"]
     api.create(obj["kind"], meta["namespace"], meta["name"], spec=obj["spec"], status=obj.get("status"),
@@ -85,8 +92,7 @@ def test_dashboard_rows_filters_live_updates_and_escaping(browser, tmp_path):
             assert XSS in pricing[3]
             assert browser.find_elements(By.CSS_SELECTOR, "#resources img") == []
             assert browser.execute_script("return window.__pwned") is None
-            out = Path(os.environ.get("FLINK_GITOPS_TEST_ARTIFACTS") or tmp_path)
-            out.mkdir(parents=True, exist_ok=True)
+            out = artifacts(tmp_path)
             assert browser.save_screenshot(str(out / "dashboard.png"))
             print(f"dashboard screenshot: {out / 'dashboard.png'}")
             # time in status is shown and counts up
@@ -188,8 +194,7 @@ def test_dashboard_asks_for_a_token_keeps_it_in_the_tab_only_and_shows_what_it_m
                        "the page to say the token was rejected")
             time.sleep(2.5)  # a poll without a token since: the reason stays on screen
             assert "rejected" in browser.find_element(By.ID, "signin-why").text
-            out = Path(os.environ.get("FLINK_GITOPS_TEST_ARTIFACTS") or tmp_path)
-            out.mkdir(parents=True, exist_ok=True)
+            out = artifacts(tmp_path)
             assert browser.save_screenshot(str(out / "dashboard-token.png"))
             print(f"dashboard screenshot: {out / 'dashboard-token.png'}")
             assert browser.execute_script("return sessionStorage.getItem('flink-gitops-token')") is None

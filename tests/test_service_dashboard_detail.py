@@ -11,27 +11,17 @@ when set, else the test's tmp dir.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from flink_gitops.simulation.apiserver import ApiServer
 from service_objects import deployment
 from service_process import serve, wait_until
-from test_service_dashboard import browser, put  # noqa: F401 - the chromium fixture
+from test_service_dashboard import XSS, artifacts, browser, put  # noqa: F401 - browser: the chromium fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-XSS = "<img src=x onerror=window.__pwned=1>"
 LONG = "a-very-long-deployment-name-" + "x" * 180  # DNS-1123 allows 253 characters
 WORD = "Unbreakable" * 40  # one "word" of 440 characters in a message
-
-
-def artifacts(tmp_path) -> Path:
-    out = Path(os.environ.get("FLINK_GITOPS_TEST_ARTIFACTS") or tmp_path)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 def overflow(driver) -> dict:

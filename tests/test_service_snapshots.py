@@ -130,8 +130,9 @@ def test_dashboard_lists_snapshots_under_their_deployment(tmp_path):
                 browser.get(svc.url("/"))
                 browser.refresh()
                 wait_until(lambda: len(shown()) == 5, 15, "five rows again")
-                out = Path(os.environ.get("FLINK_GITOPS_TEST_ARTIFACTS") or tmp_path)
-                out.mkdir(parents=True, exist_ok=True)
+                from test_service_dashboard import artifacts
+
+                out = artifacts(tmp_path)
                 assert browser.save_screenshot(str(out / "dashboard-snapshots.png"))
                 print(f"dashboard screenshot: {out / 'dashboard-snapshots.png'}")
     finally:

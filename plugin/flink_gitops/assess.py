@@ -88,9 +88,8 @@ def _rule_of(obj: dict) -> tuple[str, str]:
     from flink_gitops.health.evaluate import decide
     from flink_gitops.health.tables import TABLES
 
-    table = TABLES[obj["kind"]]
-    _, _, name = decide(table, obj)
-    return name, next(r.why for r in table.rules if r.name == name)
+    _, _, name = decide(TABLES[obj["kind"]], obj)
+    return name, rule_doc(obj["kind"], name)
 
 
 def evaluator(open_libs: bool = False) -> Callable[[dict], Verdict]:

@@ -51,8 +51,9 @@ class Entry(NamedTuple):
         return out
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= HISTORY_MESSAGE_LIMIT else text[:HISTORY_MESSAGE_LIMIT] + " …"
+def cut(text: str, limit: int = HISTORY_MESSAGE_LIMIT) -> str:
+    """``text``, or its first ``limit`` characters and " …" (a stack trace can be 200 KB)."""
+    return text if len(text) <= limit else text[:limit] + " …"
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class Record(Verdict):
         """This record as a history entry; a message equal to one of ``earlier`` entries' is that same string
         (a flapping resource repeats its few messages: 20 entries then hold two strings, not twenty)."""
         decoded = self.decoded_message if self.error else ""
-        message, decoded = _cut(self.message), _cut(decoded) if decoded != self.message else ""
+        message, decoded = cut(self.message), cut(decoded) if decoded != self.message else ""
         for old in earlier:
             if old.message == message:
                 message, decoded = old.message, old.decoded if old.decoded == decoded else decoded
@@ -417,8 +418,8 @@ class HealthStore:
             self._restarts[(kind, reason)] = self._restarts.get((kind, reason), 0) + 1
 
     def note_decode_error(self, kind: str, reason: str, count: int = 1) -> None:
-        """Something from the API server that could not be read: a watch line (``event``), a list item
-        (``object``), or an object the evaluator failed on (``evaluation``)."""
+        """Something from the API server that could not be read: a watch line (``reason`` ``watch``), a list
+        item (``list``), or an object the evaluator failed on (``evaluation``); see :mod:`.events`."""
         with self._lock:
             self._decode_errors[(kind, reason)] = self._decode_errors.get((kind, reason), 0) + count
 

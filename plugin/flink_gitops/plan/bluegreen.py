@@ -15,6 +15,7 @@ from __future__ import annotations
 from flink_gitops.errors import UserError
 from flink_gitops.flink import Located
 from flink_gitops.plan import model as M
+from flink_gitops.plan.jobs import job_state, upgrade_mode
 from flink_gitops.plan.live import mapping, parse_spec_json, text
 from flink_gitops.plan.specdiff import NATIVE, diff_type, leaf_paths, read_spec, spec_diff
 
@@ -29,16 +30,10 @@ def template_spec(loc: Located, spec: dict, where: str) -> dict:
     return inner
 
 
-def bg_job_state(spec: dict) -> str:
-    """``getJobState``: RUNNING unless the template's job says suspended."""
-    job = spec.get("job") if isinstance(spec.get("job"), dict) else {}
-    return job.get("state") or "running"
-
-
 def compare(left: dict, right: dict) -> tuple[str, list[M.FieldDiff]]:
     """``FlinkBlueGreenDeploymentSpecDiff.compare`` on two template specs: the blue/green diff type and the fields."""
     fields = spec_diff("FlinkDeployment", left, right, NATIVE, TEMPLATE_SPEC)
-    lstate, rstate = bg_job_state(left), bg_job_state(right)
+    lstate, rstate = job_state(left), job_state(right)  # getJobState: RUNNING unless suspended
     if lstate != rstate:
         if rstate == "suspended":
             return M.SUSPEND, fields
@@ -62,11 +57,6 @@ def outer_fields(left: dict, right: dict) -> list[M.FieldDiff]:
     if lm != rm:
         out += [M.FieldDiff(p, M.IGNORE) for p in leaf_paths(lm, rm, "spec.template.metadata")]
     return out
-
-
-def _state_of_mode(spec: dict) -> str:
-    job = spec.get("job") if isinstance(spec.get("job"), dict) else {}
-    return job.get("upgradeMode") or "stateless"
 
 
 def plan_blue_green(d: M.Decision, desired: Located | None, live: Located | None, savepoint_on_deletion) -> M.Decision:
@@ -112,7 +102,7 @@ def plan_blue_green(d: M.Decision, desired: Located | None, live: Located | None
         d.upgrade, d.state = M.BLOCKED, M.NOT_APPLICABLE
         return d.why(f"blocked: suspend during a transition (status.blueGreenState {bg_state}): the operator waits for "
                      "the transition to finish (handleSpecChangesDuringTransition)")
-    mode = _state_of_mode(right)
+    mode = upgrade_mode(right)
     if kind == M.SUSPEND:
         d.upgrade = M.SUSPEND
         d.state = M.LOST if mode == "stateless" else M.KEPT

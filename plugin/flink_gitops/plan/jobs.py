@@ -30,6 +30,7 @@ from flink_gitops.plan.settings import (BLOCK_ON_SESSION_JOBS, IGNORE_PENDING_SA
                                         JM_DEPLOYMENT_RECOVERY, LAST_STATE_CANCEL, LAST_STATE_FALLBACK,
                                         SAVEPOINT_ON_DELETION, Settings)
 from flink_gitops.plan.specdiff import NATIVE, STANDALONE, diff_type, read_spec, unknown_fields
+from flink_gitops.render.validation.flinkconf import version_tuple
 
 DEPLOYMENT, SESSION_JOB = "FlinkDeployment", "FlinkSessionJob"
 LAST_STATE_DUMMY_SP_PATH = "KUBERNETES_OPERATOR_LAST_STATE"  # AbstractJobReconciler
@@ -52,14 +53,6 @@ def job_state(spec: dict) -> str:
 def upgrade_mode(spec: dict) -> str:
     job = job_of(spec) or {}
     return job.get("upgradeMode") or "stateless"
-
-
-def version_tuple(version) -> tuple[int, int] | None:
-    if isinstance(version, str) and version.startswith("v"):
-        major, _, minor = version[1:].partition("_")
-        if major.isdigit() and minor.isdigit():
-            return int(major), int(minor)
-    return None
 
 
 @dataclass

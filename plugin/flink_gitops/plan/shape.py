@@ -13,8 +13,8 @@ import re
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import Located
 
-MAPPING, TEXT, LIST, NUMBER = dict, str, list, (int, float)
-_NAMES = {dict: "mapping", str: "string", list: "list", (int, float): "number"}
+MAPPING, TEXT, LIST = dict, str, list
+_NAMES = {dict: "mapping", str: "string", list: "list"}
 
 JOB_FIELDS = {"jarURI": TEXT, "entryClass": TEXT, "args": LIST, "state": TEXT, "upgradeMode": TEXT,
               "initialSavepointPath": TEXT}

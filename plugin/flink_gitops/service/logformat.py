@@ -14,14 +14,12 @@ import time
 
 from gunicorn import glogging
 
-from flink_gitops.cluster.store import Transition
+from flink_gitops.cluster.store import Transition, cut
 
 #: The logger of the transition lines.
 TRANSITIONS = logging.getLogger("flink_gitops.transitions")
 #: A message longer than this is cut in a log line (a stack trace would make one line of 200 KB).
 LOG_MESSAGE_LIMIT = 1000
-def _cut(text: str) -> str:
-    return text if len(text) <= LOG_MESSAGE_LIMIT else text[:LOG_MESSAGE_LIMIT] + " …"
 
 
 def log_transition(change: Transition) -> None:
@@ -29,7 +27,7 @@ def log_transition(change: Transition) -> None:
     error decoded, as the dashboard shows it); the same as fields of the JSON object."""
     rec = change.record
     before = change.previous or "new"
-    message = _cut(rec.decoded_message)
+    message = cut(rec.decoded_message, LOG_MESSAGE_LIMIT)
     fields = {"kind": rec.kind, "namespace": rec.namespace, "name": rec.name, "from": change.previous,
               "to": rec.status, "rule": rec.rule, "healthMessage": message}
     if rec.error is not None:

@@ -551,13 +551,17 @@ class ApiServer:
             with self._lock:
                 self.open_watches -= 1
 
+    def _authenticated(self, handler: "_Handler") -> bool:
+        """The server's bearer token (the scheme in any case) or a client certificate; anyone without a token set."""
+        scheme, _, credential = (handler.headers.get("Authorization") or "").partition(" ")
+        bearer_ok = scheme.lower() == "bearer" and credential.strip() == self.token
+        return self.token is None or bearer_ok or handler.client_certificate()
+
     def handle(self, handler: "_Handler") -> None:
         url = urlsplit(handler.path)
         path = url.path.rstrip("/") or "/"
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        scheme, _, credential = (handler.headers.get("Authorization") or "").partition(" ")
-        bearer_ok = scheme.lower() == "bearer" and credential.strip() == self.token  # scheme: any case
-        if self.token is not None and not bearer_ok and not handler.client_certificate():
+        if not self._authenticated(handler):
             return handler.send_json(401, _status(401, "Unauthorized", "Unauthorized"))
         with self._lock:
             outage = self._outage
@@ -633,9 +637,7 @@ class ApiServer:
         path = urlsplit(handler.path).path.rstrip("/")
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
-        scheme, _, credential = (handler.headers.get("Authorization") or "").partition(" ")
-        if self.token is not None and not (scheme.lower() == "bearer" and credential.strip() == self.token) \
-                and not handler.client_certificate():
+        if not self._authenticated(handler):
             return handler.send_json(401, _status(401, "Unauthorized", "Unauthorized"))
         if path not in self._REVIEWS:
             return handler.send_json(405, _status(405, "MethodNotAllowed", "the server does not allow this method"))
@@ -708,9 +710,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def write_chunk(self, event: dict) -> None:
-        data = json.dumps(event).encode() + b"\n"
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.wfile.flush()
+        self.write_line(json.dumps(event).encode())
 
     def write_line(self, data: bytes) -> None:
         """One raw line in the stream, whatever it holds."""

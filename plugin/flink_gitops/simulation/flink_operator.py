@@ -30,7 +30,6 @@ class SimulatedOperator:
         self.server = server
         self.interval = STEP_SECONDS / speed
         self.fleet = fleet
-        self.ticks = 0
         self._positions: dict[tuple[str, str, str], int] = {}
         self._live: dict[tuple[str, str, str], Live] = {}
         self._last: dict[tuple[str, str, str], Step] = {}
@@ -54,7 +53,6 @@ class SimulatedOperator:
         for resource in self.fleet:
             position = self._positions[resource.key] = self._positions[resource.key] + 1
             self._apply(resource, resource.track[position % len(resource.track)])
-        self.ticks += 1
 
     def present(self) -> int:
         """How many of the fleet's resources exist now."""

@@ -109,7 +109,8 @@ def _nested_yaml(text: str) -> dict[str, str]:
     return flatten(docs[0][1])
 
 
-def _version_tuple(version: object) -> tuple[int, int] | None:
+def version_tuple(version: object) -> tuple[int, int] | None:
+    """``v1_20`` as (1, 20); None for anything else."""
     m = re.fullmatch(r"v(\d+)_(\d+)", version) if isinstance(version, str) else None
     return (int(m.group(1)), int(m.group(2))) if m else None
 
@@ -121,7 +122,7 @@ def default_config(base: Mapping[str, str], namespace: str | None, flink_version
         return conf
     if namespace:
         _apply_prefix(NAMESPACE_CONF_PREFIX + namespace + ".", base, conf)
-    wanted = _version_tuple(flink_version)
+    wanted = version_tuple(flink_version)
     if wanted is not None:
         greater: dict[tuple[int, int], str] = {}
         for key in base:

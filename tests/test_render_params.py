@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from flink_gitops.errors import UserError
+from flink_gitops.quantities import parse_size
 from flink_gitops.render import params as P
 from flink_gitops.render.api import collect_params
 
@@ -99,7 +100,10 @@ def test_bad_app_config_file_names_the_file(tmp_path):
 
 
 def test_sizes():
-    assert P.parse_size("16Mi") == 16 << 20 and P.parse_size("512Ki") == 512 << 10 and P.parse_size("100") == 100
+    def size(text):
+        return parse_size(text, "parameter max-file-size")
+
+    assert size("16Mi") == 16 << 20 and size("512Ki") == 512 << 10 and size("100") == 100
 
 
 def test_docs_list_every_parameter_with_its_default():

@@ -26,11 +26,11 @@ from __future__ import annotations
 import re
 
 from flink_gitops.errors import Problem, UserError
-from flink_gitops.flink import API_GROUP
+from flink_gitops.flink import API_GROUP, kind_names
 
 LINKS_KEY = "resource.links"
 UI_KINDS = ("FlinkDeployment", "FlinkBlueGreenDeployment")
-HEALTH_KINDS = ("FlinkDeployment", "FlinkSessionJob", "FlinkBlueGreenDeployment", "FlinkStateSnapshot")
+HEALTH_KINDS = kind_names()  # every kind the health service serves
 
 
 def _kinds(kinds: tuple[str, ...]) -> str:

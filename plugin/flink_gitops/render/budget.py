@@ -23,6 +23,7 @@ from typing import Mapping
 
 from flink_gitops import quantities as Q
 from flink_gitops.errors import Problem, UserError
+from flink_gitops.manifests import MAX_INPUT_BYTES
 from flink_gitops.yamlio import count_nodes
 
 
@@ -37,7 +38,7 @@ class Limit:
 
 
 LIMITS: tuple[Limit, ...] = (
-    Limit("max-file-size", "FLINK_GITOPS_MAX_FILE_SIZE", "16Mi", "size", "Largest file read",
+    Limit("max-file-size", "FLINK_GITOPS_MAX_FILE_SIZE", Q.format_size(MAX_INPUT_BYTES), "size", "Largest file read",
           "files above this size are refused (bytes, or with a Ki/Mi/Gi suffix)"),
     Limit("max-total-size", "FLINK_GITOPS_MAX_TOTAL_SIZE", "32Mi", "size", "Most bytes read",
           "a render reading more bytes in all (every file, or kustomize/helm output) is refused"),

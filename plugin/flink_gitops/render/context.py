@@ -9,6 +9,7 @@ from typing import Mapping
 
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.render.budget import Budget
+from flink_gitops.render.params import is_text
 
 
 @dataclass
@@ -117,7 +118,7 @@ def _name_part(app_name: str) -> str:
 
 def build_context(params: Mapping[str, object], app_dir: str | None, env: Mapping[str, str]) -> RenderContext:
     for name in _ENV_IN_OUTPUT:
-        if not _is_text(env.get(name, "")):
+        if not is_text(env.get(name, "")):
             raise UserError(Problem("not valid UTF-8 text", file=name))
     repo_root = None
     repo_url = env.get("ARGOCD_APP_SOURCE_REPO_URL") or None
@@ -142,12 +143,3 @@ def build_context(params: Mapping[str, object], app_dir: str | None, env: Mappin
 #: Variables whose text can reach the output or a tool's command line.
 _ENV_IN_OUTPUT = ("ARGOCD_APP_NAME", "ARGOCD_APP_NAMESPACE", "ARGOCD_APP_SOURCE_REPO_URL", "ARGOCD_APP_SOURCE_PATH",
                   "KUBE_VERSION", "KUBE_API_VERSIONS")
-
-
-def _is_text(text: str) -> bool:
-    """False for a lone surrogate: how Python hands over environment bytes that were not UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -9,13 +9,11 @@ parameters at all; ``plugin/plugin.yaml`` announces the same table (a test keeps
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from flink_gitops import quantities
 from flink_gitops.errors import Problem, UserError
 from flink_gitops.flink import API_GROUP
 from flink_gitops.render import budget
@@ -101,6 +99,8 @@ def defaults() -> dict[str, str | tuple[str, ...]]:
 
 def _unknown(name: str, origin: str) -> Problem:
     names = [p.name for p in PARAMETERS]
+    import difflib  # here, not at the top: only this error needs it, and every render imports this module
+
     # A misspelt name is the usual cause: name the parameter it most likely meant first.
     guess = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.75)
     mean = f" (did you mean {guess[0]}?)" if guess else ""
@@ -137,12 +137,12 @@ def _coerce(param: Param, value: object, origin: str) -> str | tuple[str, ...]:
         )
     if param.name in budget.BY_PARAM and text:  # empty: the sidecar's ceiling
         budget.parse(budget.BY_PARAM[param.name], text, origin)
-    if not _is_text(text):
+    if not is_text(text):
         raise UserError(Problem(f"parameter {param.name!r} is not valid UTF-8 text", file=origin))
     return text
 
 
-def _is_text(text: str) -> bool:
+def is_text(text: str) -> bool:
     """False for a lone surrogate: how Python hands over bytes that were not UTF-8 in argv or the environment."""
     if text.isascii():
         return True
@@ -151,10 +151,6 @@ def _is_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def parse_size(text: str, origin: str = "parameter max-file-size") -> int:
-    return quantities.parse_size(text, origin)
 
 
 def from_mapping(raw: Mapping[str, object], origin: str) -> dict[str, str | tuple[str, ...]]:

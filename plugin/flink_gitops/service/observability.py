@@ -123,9 +123,8 @@ _SCOPE = 'cluster=~"$cluster", namespace=~"$namespace"'
 
 
 def _target(expr: str, ref: str = "A", legend: str = "", instant: bool = False, fmt: str = "time_series") -> dict:
-    target = {"datasource": DATASOURCE, "refId": ref, "expr": expr, "legendFormat": legend or "__auto",
-              "range": not instant, "instant": instant, "format": fmt}
-    return target
+    return {"datasource": DATASOURCE, "refId": ref, "expr": expr, "legendFormat": legend or "__auto",
+            "range": not instant, "instant": instant, "format": fmt}
 
 
 def _panel(kind: str, title: str, description: str, targets: list[dict], grid: tuple[int, int, int, int],
@@ -135,6 +134,23 @@ def _panel(kind: str, title: str, description: str, targets: list[dict], grid: t
              "gridPos": {"x": x, "y": y, "w": w, "h": h}, "targets": targets}
     panel.update(extra)
     return panel
+
+
+def _counts() -> dict:
+    """The field config of a panel of plain counts (a fresh dict each: the dashboard is JSON, never shared)."""
+    return {"defaults": {"unit": "none"}, "overrides": []}
+
+
+def _operator_panel(title: str, family: str, label: str, by: str, legend: str, what: str, x: int) -> dict:
+    """A panel of the operator's own per-namespace counts, ``flink_k8soperator_namespace_<family>_<VALUE>_Count``,
+    with VALUE moved into the label ``label``."""
+    name = f"flink_k8soperator_namespace_{family}"
+    return _panel(
+        "timeseries", f"Operator: {title}", "The Flink Kubernetes Operator's own metrics (its Prometheus reporter), "
+        f"when they are scraped: no data otherwise. {what} ({name}_<{label.upper()}>_Count).",
+        [_target(f'sum by ({by}) (label_replace({{__name__=~"{name}_.+_Count", cluster=~"$cluster", '
+                 f'resourcens=~"$namespace"}}, "{label}", "$1", "__name__", "{name}_(.+)_Count"))', legend=legend)],
+        (x, 30, 12, 8), fieldConfig=_counts())
 
 
 _COLORS = {DEGRADED: "red", PROGRESSING: "blue", "Unknown": "orange", "Missing": "purple", "Suspended": "yellow",
@@ -167,7 +183,7 @@ def _panels() -> list[dict]:
         "timeseries", "Transitions", "Health status changes per minute, by the status entered.",
         [_target(f"sum by (to) (rate({TRANSITIONS}{{cluster=~\"$cluster\"}}[$__rate_interval])) * 60",
                  legend="to {{to}}")],
-        (12, 4, 12, 8), fieldConfig={"defaults": {"unit": "none"}, "overrides": []}))
+        (12, 4, 12, 8), fieldConfig=_counts()))
     panels.append(_panel(
         "table", "Not Healthy", "Every Flink resource that is not Healthy, with the rule of the health table "
         "that decided and the time in its current status. The message is on the health service: the link "
@@ -202,23 +218,11 @@ def _panels() -> list[dict]:
         "idle: no event or bookmark for too long).",
         [_target(f'sum by (kind, reason) (increase({WATCH_RESTARTS}{{cluster=~"$cluster"}}[$__rate_interval]))',
                  legend="{{kind}} {{reason}}")],
-        (12, 22, 12, 8), fieldConfig={"defaults": {"unit": "none"}, "overrides": []}))
-    operator = ("The Flink Kubernetes Operator's own metrics (its Prometheus reporter), when they are scraped: "
-                "no data otherwise.")
-    panels.append(_panel(
-        "timeseries", "Operator: lifecycle states", operator + " Resources per lifecycle state "
-        "(flink_k8soperator_namespace_Lifecycle_State_<STATE>_Count).",
-        [_target('sum by (resourcetype, state) (label_replace({__name__=~"flink_k8soperator_namespace_Lifecycle_'
-                 'State_.+_Count", cluster=~"$cluster", resourcens=~"$namespace"}, "state", "$1", "__name__", '
-                 '"flink_k8soperator_namespace_Lifecycle_State_(.+)_Count"))', legend="{{resourcetype}} {{state}}")],
-        (0, 30, 12, 8), fieldConfig={"defaults": {"unit": "none"}, "overrides": []}))
-    panels.append(_panel(
-        "timeseries", "Operator: JobManager deployments", operator + " FlinkDeployments per JobManager "
-        "deployment status (flink_k8soperator_namespace_JmDeploymentStatus_<STATUS>_Count).",
-        [_target('sum by (status) (label_replace({__name__=~"flink_k8soperator_namespace_JmDeploymentStatus_.+_'
-                 'Count", cluster=~"$cluster", resourcens=~"$namespace"}, "status", "$1", "__name__", '
-                 '"flink_k8soperator_namespace_JmDeploymentStatus_(.+)_Count"))', legend="{{status}}")],
-        (12, 30, 12, 8), fieldConfig={"defaults": {"unit": "none"}, "overrides": []}))
+        (12, 22, 12, 8), fieldConfig=_counts()))
+    panels.append(_operator_panel("lifecycle states", "Lifecycle_State", "state", "resourcetype, state",
+                                  "{{resourcetype}} {{state}}", "Resources per lifecycle state", 0))
+    panels.append(_operator_panel("JobManager deployments", "JmDeploymentStatus", "status", "status", "{{status}}",
+                                  "FlinkDeployments per JobManager deployment status", 12))
     for number, panel in enumerate(panels, 1):
         panel["id"] = number
     return panels

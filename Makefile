@@ -119,7 +119,7 @@ bump: $(VENV)/.installed
 generate: $(VENV)/.installed
 	$(BIN)/flink-gitops generate all
 
-## bench: measure the Lua runner, the Python evaluator, the render path and the health service
+## bench: every benchmark behind docs/BENCHMARKS.md (health, render, validate, plan, service, demo, store, metrics)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 

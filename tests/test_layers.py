@@ -169,7 +169,8 @@ def test_render_loads_no_cluster_service_engine_or_heavy_library(target):
     ours = {m for m in loaded if m.startswith("flink_gitops.")}
     # (the assessment layer's vocabulary, exit codes included, is loaded with the parser: it imports no engine)
     assert {m for m in ours if m.startswith(("flink_gitops.cluster", "flink_gitops.service", "flink_gitops.flux",
-                                             "flink_gitops.argocd"))} == set()
+                                             "flink_gitops.argocd", "flink_gitops.simulation",
+                                             "flink_gitops.plan"))} == set()
     assert "flink_gitops.render.pipeline" in ours  # the probe did run the render
 
 

@@ -1,4 +1,5 @@
-"""Live-cluster options shared by ``health --cluster`` and ``wait``: targets, durations, connection flags.
+"""Live-cluster options shared by ``health --cluster``, ``wait`` and ``plan --cluster``: targets, durations,
+connection flags, one list of the cluster.
 
 Only argparse-level imports: the ``kubernetes`` client is imported by :func:`connect`, inside a
 handler, so building the parser (every command, ``render`` too) never loads it.
@@ -85,6 +86,22 @@ def connect(args):
     from flink_gitops.cluster.config import connect
 
     return connect(args.kubeconfig, args.context)
+
+
+def list_flink(args, kinds=None):
+    """One list of ``kinds`` (None: every Flink kind) in the namespaces asked (``-n``, ``-A``, else the context's),
+    as ``health --cluster`` and ``plan --cluster`` read a cluster. Returns (cluster, namespaces, objects, absent
+    kinds, unreadable items); a list that fails is one error line naming the cluster."""
+    from flink_gitops.cluster.watcher import ListError, list_once
+
+    cluster = connect(args)
+    namespaces = () if args.all_namespaces else tuple(dict.fromkeys(args.namespace or [cluster.namespace]))
+    unreadable: list[str] = []
+    try:
+        objects, absent = list_once(cluster.api_client, kinds, namespaces, skipped=unreadable)
+    except ListError as exc:
+        raise UserError(f"{cluster.describe()}: {exc.kind}: {exc.cause}") from None
+    return cluster, namespaces, objects, absent, unreadable
 
 
 def note(command: str, text: str) -> None:

@@ -10,7 +10,7 @@ import sys
 
 from flink_gitops.assess import (EXIT_HEALTHY, EXIT_NOT_HEALTHY, assess, exit_code, no_flink_resources, print_verdicts,
                                  refuse_malformed_api_versions)
-from flink_gitops.commands.cluster_options import (add_cluster_arguments, connect, note, parse_targets,
+from flink_gitops.commands.cluster_options import (add_cluster_arguments, list_flink, note, parse_targets,
                                                    wants_cluster)
 from flink_gitops.errors import UserError
 from flink_gitops.flink import Located, kind_names
@@ -75,19 +75,11 @@ def run(args) -> int:
 
 def run_cluster_health(args) -> int:
     """``health --cluster``: list once, print exactly what file mode prints, same exit codes."""
-    from flink_gitops.cluster.watcher import ListError, list_once
-
     if args.all_namespaces and args.namespace:
         raise UserError("--namespace and --all-namespaces exclude each other")
     targets = parse_targets(args.files, need_name=False)
-    cluster = connect(args)
-    namespaces = () if args.all_namespaces else tuple(dict.fromkeys(args.namespace or [cluster.namespace]))
     kinds = list(dict.fromkeys(t.kind for t in targets)) or None
-    unreadable: list[str] = []
-    try:
-        objects, absent = list_once(cluster.api_client, kinds, namespaces, skipped=unreadable)
-    except ListError as exc:
-        raise UserError(f"{cluster.describe()}: {exc.kind}: {exc.cause}") from None
+    cluster, namespaces, objects, absent, unreadable = list_flink(args, kinds)
     if targets:
         wanted = {(t.kind, t.name) for t in targets}
         objects = [o for o in objects if (o["kind"], None) in wanted or (o["kind"], o["metadata"].get("name")) in wanted]

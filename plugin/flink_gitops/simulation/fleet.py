@@ -342,6 +342,34 @@ def _fleet() -> tuple[Resource, ...]:
                             Step(PROGRESSING, "in-progress", snapshot_status("IN_PROGRESS")))
                          + (Step(HEALTHY, "completed", snapshot_status("COMPLETED", ORDERS_SAVEPOINT)),)
                          * (len(orders) - len(first_deploy) - 1))
+
+    # Builders of the steps a track repeats. Each call is a new Step: the operator writes a step again unless it is
+    # the very object it wrote last (so `(step,) * n` is n moments of one unchanged status, n calls are n writes).
+    def crash(health: str, rule: str, job: str) -> Step:
+        return Step(health, rule, deployment_status(STABLE, "READY", job, job_name="clickstream-sessionizer",
+                                                    job_id=click_id, error=CRASH), stable=True)
+
+    def rejected(spec: dict | None = None) -> Step:
+        return Step(DEGRADED, "spec-rejected", deployment_status(STABLE, "READY", "RUNNING", job_name="pricing-engine",
+                                                                 job_id=pricing_id, error=REJECTED),
+                    spec=spec, accepted=False, stable=True)
+
+    def fraud_rollout(spec: dict) -> tuple[Step, ...]:
+        """Stable for a while, then ``spec`` rolls out."""
+        return ((Step(HEALTHY, RUNNING_STABLE, session_job_status(STABLE, "RUNNING", "fraud-scoring", fraud_id),
+                      stable=True),) * 8
+                + (Step(PROGRESSING, "upgrading", session_job_status("UPGRADING", "RECONCILING", "fraud-scoring",
+                                                                     fraud_id, "UPGRADING"), spec=spec),
+                   Step(HEALTHY, "running-deployed", session_job_status("DEPLOYED", "RUNNING", "fraud-scoring",
+                                                                        fraud_id))))
+
+    def checkpoint_failed() -> Step:
+        return Step(DEGRADED, "failed", snapshot_status("FAILED", failures=2, error=CHECKPOINT_ERROR))
+
+    def checkpoint_completed() -> Step:
+        return Step(HEALTHY, "completed", snapshot_status(
+            "COMPLETED", "s3://flink-state/checkpoints/clickstream-sessionizer/chk-48213"))
+
     return (
         Resource("FlinkDeployment", STREAMING, "orders-enrichment", ORDERS, generation=7, story=(
             "deploys to stable, runs, then takes an upgrade (savepoint, new jar) and becomes stable again"),
@@ -349,34 +377,15 @@ def _fleet() -> tuple[Resource, ...]:
         Resource("FlinkDeployment", STREAMING, "clickstream-sessionizer", CLICKSTREAM, generation=3, story=(
             "a job that starts failing: it restarts after each task failure (a crash loop), then recovers"),
             opens_at=4,
-            track=(running("clickstream-sessionizer", click_id),) * 4 + (
-                Step(DEGRADED, "job-failing", deployment_status(STABLE, "READY", "RESTARTING",
-                                                                job_name="clickstream-sessionizer", job_id=click_id,
-                                                                error=CRASH), stable=True),
-                Step(DEGRADED, "job-failing", deployment_status(STABLE, "READY", "FAILING",
-                                                                job_name="clickstream-sessionizer", job_id=click_id,
-                                                                error=CRASH), stable=True),
-                Step(DEGRADED, "job-failing", deployment_status(STABLE, "READY", "RESTARTING",
-                                                                job_name="clickstream-sessionizer", job_id=click_id,
-                                                                error=CRASH), stable=True),
-                Step(PROGRESSING, "job-starting", deployment_status(STABLE, "READY", "RECONCILING",
-                                                                    job_name="clickstream-sessionizer",
-                                                                    job_id=click_id, error=CRASH), stable=True),
-                Step(DEGRADED, "job-failing", deployment_status(STABLE, "READY", "RESTARTING",
-                                                                job_name="clickstream-sessionizer", job_id=click_id,
-                                                                error=CRASH), stable=True),
-            ) + (running("clickstream-sessionizer", click_id),) * 3),
+            track=(running("clickstream-sessionizer", click_id),) * 4
+            + (crash(DEGRADED, "job-failing", "RESTARTING"), crash(DEGRADED, "job-failing", "FAILING"),
+               crash(DEGRADED, "job-failing", "RESTARTING"), crash(PROGRESSING, "job-starting", "RECONCILING"),
+               crash(DEGRADED, "job-failing", "RESTARTING"))
+            + (running("clickstream-sessionizer", click_id),) * 3),
         Resource("FlinkDeployment", STREAMING, "pricing-engine", PRICING, generation=4, story=(
             "a spec the operator rejects (parallelism 0): Degraded until a fixed spec is applied"),
             opens_at=4,
-            track=(running("pricing-engine", pricing_id),) * 3 + (
-                Step(DEGRADED, "spec-rejected", deployment_status(STABLE, "READY", "RUNNING",
-                                                                  job_name="pricing-engine", job_id=pricing_id,
-                                                                  error=REJECTED),
-                     spec=PRICING_BROKEN, accepted=False, stable=True),
-            ) + (Step(DEGRADED, "spec-rejected", deployment_status(STABLE, "READY", "RUNNING",
-                                                                   job_name="pricing-engine", job_id=pricing_id,
-                                                                   error=REJECTED), accepted=False, stable=True),) * 4
+            track=(running("pricing-engine", pricing_id),) * 3 + (rejected(PRICING_BROKEN),) + (rejected(),) * 4
             + deploy_to_stable("pricing-engine", pricing_id, 3, spec=PRICING_FIXED)
             + (Step(PROGRESSING, "generation-pending", deployment_status(
                 STABLE, "READY", "RUNNING", job_name="pricing-engine", job_id=pricing_id),
@@ -403,18 +412,7 @@ def _fleet() -> tuple[Resource, ...]:
             track=(Step(HEALTHY, "session-ready", deployment_status(STABLE, "READY", None), stable=True),)),
         Resource("FlinkSessionJob", STREAMING, "fraud-scoring", FRAUD, generation=2, story=(
             "a session job on shared-session: running, then upgraded to a new jar"),
-            track=(Step(HEALTHY, RUNNING_STABLE, session_job_status(STABLE, "RUNNING", "fraud-scoring", fraud_id),
-                        stable=True),) * 8
-            + (Step(PROGRESSING, "upgrading", session_job_status("UPGRADING", "RECONCILING", "fraud-scoring",
-                                                                 fraud_id, "UPGRADING"), spec=FRAUD_NEXT),
-               Step(HEALTHY, "running-deployed", session_job_status("DEPLOYED", "RUNNING", "fraud-scoring",
-                                                                    fraud_id)))
-            + (Step(HEALTHY, RUNNING_STABLE, session_job_status(STABLE, "RUNNING", "fraud-scoring", fraud_id),
-                    stable=True),) * 8
-            + (Step(PROGRESSING, "upgrading", session_job_status("UPGRADING", "RECONCILING", "fraud-scoring",
-                                                                 fraud_id, "UPGRADING"), spec=FRAUD),
-               Step(HEALTHY, "running-deployed", session_job_status("DEPLOYED", "RUNNING", "fraud-scoring",
-                                                                    fraud_id)))),
+            track=fraud_rollout(FRAUD_NEXT) + fraud_rollout(FRAUD)),
         Resource("FlinkSessionJob", STREAMING, "alerts-router", ALERTS, story="a session job, running and stable",
                  track=(Step(HEALTHY, RUNNING_STABLE, session_job_status(STABLE, "RUNNING", "alerts-router",
                                                                          alerts_id), stable=True),)),
@@ -432,16 +430,11 @@ def _fleet() -> tuple[Resource, ...]:
                         Step(PROGRESSING, "retrying", snapshot_status("TRIGGER_PENDING", failures=1,
                                                                       error=CHECKPOINT_LOST, trigger=False)),
                         Step(PROGRESSING, "in-progress", snapshot_status("IN_PROGRESS", failures=1)),
-                        Step(DEGRADED, "failed", snapshot_status("FAILED", failures=2, error=CHECKPOINT_ERROR)),
-                        Step(DEGRADED, "failed", snapshot_status("FAILED", failures=2, error=CHECKPOINT_ERROR)),
-                        Step(DEGRADED, "failed", snapshot_status("FAILED", failures=2, error=CHECKPOINT_ERROR)),
+                        checkpoint_failed(), checkpoint_failed(), checkpoint_failed(),
                         ABSENT,
                         Step(PROGRESSING, "trigger-pending", snapshot_status("TRIGGER_PENDING", trigger=False)),
                         Step(PROGRESSING, "in-progress", snapshot_status("IN_PROGRESS")),
-                        Step(HEALTHY, "completed", snapshot_status(
-                            "COMPLETED", "s3://flink-state/checkpoints/clickstream-sessionizer/chk-48213")),
-                        Step(HEALTHY, "completed", snapshot_status(
-                            "COMPLETED", "s3://flink-state/checkpoints/clickstream-sessionizer/chk-48213")),
+                        checkpoint_completed(), checkpoint_completed(),
                         ABSENT)),
         Resource("FlinkStateSnapshot", STREAMING, "pricing-engine-nightly-savepoint",
                  snapshot_spec("pricing-engine", savepoint=True), owner=("FlinkDeployment", "pricing-engine"),

@@ -370,9 +370,18 @@ function askForToken(why) {
 
 class HttpError extends Error {}
 
+// A GET of the API: never from the browser's cache, never waiting longer than REQUEST_TIMEOUT_MS.
+function getApi(path, headers) {
+  return fetch("api/v1/" + path, { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+}
+
+// The error an API answer says ({"error": ...}), or "" when it says none.
+async function errorOf(resp) {
+  try { return (await resp.json()).error || ""; } catch (e) { return ""; /* not JSON */ }
+}
+
 async function fetchInfo(headers) {
-  const resp = await fetch("api/v1/info",
-    { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const resp = await getApi("info", headers);
   if (resp.status === 200) {
     state.info = await resp.json();
     showInfo();
@@ -381,8 +390,7 @@ async function fetchInfo(headers) {
 
 async function fetchDetail(headers) {
   const target = state.detail;
-  const resp = await fetch("api/v1/resources/" + target.map(encodeURIComponent).join("/"),
-    { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const resp = await getApi("resources/" + target.map(encodeURIComponent).join("/"), headers);
   if (state.detail !== target) return; // another resource was opened meanwhile
   const missing = $("d-missing");
   if (resp.status === 200) {
@@ -391,8 +399,7 @@ async function fetchDetail(headers) {
   } else {
     state.detailData = null;
     missing.hidden = false;
-    let said = "";
-    try { said = (await resp.json()).error || ""; } catch (e) { /* not JSON */ }
+    const said = await errorOf(resp);
     setText(missing, resp.status === 404 ? "Not found: " + (said || "no such resource") +
       " (deleted, not watched, or not visible with this token)." : "HTTP " + resp.status + (said ? ": " + said : ""));
   }
@@ -433,11 +440,9 @@ function pollSoon() { if (inFlight) soon = true; else schedule(0); }
 async function poll() {
   inFlight = true;
   try {
-    const headers = state.etag ? { "If-None-Match": state.etag } : {};
     const token = storedToken();
-    if (token) headers["Authorization"] = "Bearer " + token;
-    const resp = await fetch("api/v1/resources",
-      { headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const auth = token ? { "Authorization": "Bearer " + token } : {};
+    const resp = await getApi("resources", state.etag ? { ...auth, "If-None-Match": state.etag } : auth);
     if (resp.status === 401) {
       if (token) sessionStorage.removeItem(TOKEN_KEY);
       forgetData();
@@ -455,11 +460,9 @@ async function poll() {
       state.skew = state.data.now - Date.now() / 1000;
       render();
     } else if (resp.status !== 304) {
-      let said = "";
-      try { said = (await resp.json()).error || ""; } catch (e) { /* not JSON */ }
+      const said = await errorOf(resp);
       throw new HttpError("HTTP " + resp.status + (said ? ": " + said : ""));
     }
-    const auth = token ? { "Authorization": "Bearer " + token } : {};
     if (!state.info) await fetchInfo(auth);
     if (state.detail) await fetchDetail(auth);
     state.lastOk = new Date();

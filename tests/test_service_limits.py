@@ -19,9 +19,8 @@ import time
 import pytest
 import yaml
 
-from flink_gitops.service.settings import EvaluateLimits
 from flink_gitops.service.server import ServiceApplication
-from flink_gitops.service.settings import DEFAULT_THREADS
+from flink_gitops.service.settings import DEFAULT_THREADS, EvaluateLimits
 from flink_gitops.service.worker import REQUEST_HEAD_SECONDS, HeadDeadlines
 from flink_gitops.simulation.apiserver import ApiServer
 from service_objects import client_for, deployment, evaluate_body, store  # noqa: F401 (fixture)
@@ -226,7 +225,21 @@ def test_the_effective_gunicorn_settings_follow_defaults_environment_and_flags(o
     assert cfg.threads == threads and cfg.bind == [bind]
     assert cfg.workers == 1 and cfg.worker_class_str == "flink_gitops.service.worker.HeadDeadlineWorker"
     assert cfg.keepalive == 5 and cfg.preload_app is False and cfg.control_socket_disable is True
+
+
+def test_serve_help_states_the_defaults_the_service_uses():
+    """The parser imports no service module (fast --help), so it writes the defaults out: they must agree."""
+    import argparse
+
+    from flink_gitops.commands import serve as serve_command
+    from flink_gitops.service.settings import DEFAULT_BIND
+
     assert DEFAULT_THREADS == 32
+    assert serve_command.DEFAULT_BIND == DEFAULT_BIND
+    parser = argparse.ArgumentParser()
+    serve_command.register(parser.add_subparsers())
+    text = " ".join(parser._subparsers._group_actions[0].choices["serve"].format_help().split())
+    assert f"else {DEFAULT_BIND})" in text and f"else {DEFAULT_THREADS})" in text
 
 
 def _configuration(log: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "plugin"))
 
 from flink_gitops.manifests import read_objects  # noqa: E402
 from flink_gitops.plan.engine import plan  # noqa: E402
+from timing import best  # noqa: E402  (bench/, the script's folder)
 
 BASE = ROOT / "tests" / "plan" / "cases" / "upgrade" / "from-savepoint-to-savepoint" / "live.yaml"
 
@@ -62,15 +63,6 @@ def objects(count: int) -> tuple[list[dict], list[dict]]:
             want["spec"]["image"] = "registry.example/payments:3.2"
         desired.append(want)
     return desired, live
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def best_command(argv: list[str], size: int, repeat: int) -> tuple[float, float]:

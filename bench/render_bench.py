@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "plugin"))
 
 from flink_gitops.render import params as P  # noqa: E402
 from flink_gitops.render.api import render_text  # noqa: E402
+from timing import best  # noqa: E402  (bench/, the script's folder)
 
 OBJECTS_PER_FILE = 50
 
@@ -87,15 +88,6 @@ def bare(files: list[Path], pause_gc: bool = False) -> str:
 
 def full(folder: Path, params: dict) -> str:
     return render_text(str(folder), params, {})
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

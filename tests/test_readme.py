@@ -3,6 +3,7 @@ shown (the live ones against the suite's API-server stand-in, over HTTPS, throug
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -204,60 +205,62 @@ def test_readme_command_runs_as_shown_after_make_run(command, fresh, cluster, tm
         expect.check(Ran(result.returncode, result.stdout, result.stderr, home))
 
 
+@contextlib.contextmanager
+def on_port_8080(what: str, command: str, cwd, env, log, group: bool = False):
+    """``command`` as the README shows it, its output in ``log``; skipped when 8080 is taken. On leaving, SIGTERM
+    (``group``: SIGINT to its process group, as Ctrl-C in a terminal), killed if it is not gone in 30 s."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 8080)) == 0:
+            pytest.skip(f"127.0.0.1:8080 is taken by another process: {what} as shown cannot listen there")
+    with open(log, "wb") as sink:
+        proc = subprocess.Popen(["bash", "-c", command], cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=group)
+    try:
+        yield proc
+    finally:
+        if group:
+            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal: make and the demo both get it
+        else:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            if group:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+            raise
+
+
 def test_serve_as_shown_answers_on_port_8080_and_stops_on_sigterm(fresh, cluster, tmp_path):
     copy, made = fresh
     assert made.returncode == 0
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 8080)) == 0:
-            pytest.skip("127.0.0.1:8080 is taken by another process: `serve` as shown cannot listen there")
     home = tmp_path / "home"
     home.mkdir()
     log = tmp_path / "serve.log"
-    with open(log, "wb") as sink:
-        proc = subprocess.Popen(["bash", "-c", f"exec {SERVE}"], cwd=copy, stdout=sink,
-                                stderr=subprocess.STDOUT, env=_env(home, cluster))
-    try:
+    with on_port_8080("`serve`", f"exec {SERVE}", copy, _env(home, cluster), log) as proc:
         wait_until(lambda: get_json("http://127.0.0.1:8080/readyz")[0] == 200, 60,
                    f"serve to be ready on 8080 (log: {log.read_text(errors='replace')[-2000:]})")
         code, body = get_json("http://127.0.0.1:8080/api/v1/resources")
         assert code == 200
         assert {r["name"]: r["status"] for r in body["resources"]} == LIVE_HEALTH
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    assert code == 0, log.read_text(errors="replace")
+    assert proc.returncode == 0, log.read_text(errors="replace")
 
 
 def test_make_demo_as_shown_serves_the_simulated_fleet_on_8080_and_stops_on_ctrl_c(fresh, tmp_path):
     copy, made = fresh
     assert made.returncode == 0
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 8080)) == 0:
-            pytest.skip("127.0.0.1:8080 is taken by another process: `make demo` as shown cannot listen there")
     home = tmp_path / "home"
     home.mkdir()
     log = tmp_path / "demo.log"
-    with open(log, "wb") as sink:  # no $KUBECONFIG at all: the demo needs no cluster
-        proc = subprocess.Popen(["bash", "-c", DEMO], cwd=copy, stdout=sink, stderr=subprocess.STDOUT,
-                                env=_env(home), start_new_session=True)
-    try:
+    # no $KUBECONFIG at all: the demo needs no cluster
+    with on_port_8080("`make demo`", DEMO, copy, _env(home), log, group=True):
         wait_until(lambda: "stops the demo" in log.read_text(errors="replace"), 60,
                    f"the demo's banner (log: {log.read_text(errors='replace')[-2000:]})")
         out = log.read_text(errors="replace")
         assert "SIMULATION" in out and "Dashboard   http://127.0.0.1:8080/" in out
         code, body = get_json("http://127.0.0.1:8080/api/v1/resources")
         assert code == 200 and len(body["resources"]) >= 12
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal: make and the demo both get it
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
     assert "Traceback" not in log.read_text(errors="replace")
     with pytest.raises(OSError):  # the dashboard went with it
         get_json("http://127.0.0.1:8080/livez", timeout=2)

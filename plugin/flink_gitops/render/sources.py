@@ -148,8 +148,7 @@ def run_tool(argv: list[str], cwd: str, env: Mapping[str, str], what: str, budge
             while sel.get_map():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise UserError(Problem(f"`{what}` did not finish within {timeout:g}s (parameter tool-timeout; "
-                                            "the sidecar's ceiling is FLINK_GITOPS_TOOL_TIMEOUT)"))
+                    raise _too_slow(what, timeout)
                 for key, _ in sel.select(left):
                     chunk = os.read(key.fd, 1 << 16)
                     if not chunk:
@@ -162,8 +161,7 @@ def run_tool(argv: list[str], cwd: str, env: Mapping[str, str], what: str, budge
                         budget.take_bytes(len(out), what)  # raises OverBudget, naming the tool
             code = proc.wait(max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        raise UserError(Problem(f"`{what}` did not finish within {timeout:g}s (parameter tool-timeout; "
-                                "the sidecar's ceiling is FLINK_GITOPS_TOOL_TIMEOUT)")) from None
+        raise _too_slow(what, timeout) from None
     finally:
         _stop(proc)
     if code != 0:
@@ -177,6 +175,11 @@ def run_tool(argv: list[str], cwd: str, env: Mapping[str, str], what: str, budge
         raise UserError(Problem(f"`{what}` printed something that is not UTF-8")) from None
     budget.take_text(text, what)
     return text
+
+
+def _too_slow(what: str, timeout: float) -> UserError:
+    return UserError(Problem(f"`{what}` did not finish within {timeout:g}s (parameter tool-timeout; "
+                             "the sidecar's ceiling is FLINK_GITOPS_TOOL_TIMEOUT)"))
 
 
 def _stop(proc: subprocess.Popen) -> None:

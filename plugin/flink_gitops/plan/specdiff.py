@@ -23,11 +23,9 @@ inside it (``spec.jobManager.resource.memory``), each with its field's diff type
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from flink_gitops.plan.model import IGNORE, SAVEPOINT_REDEPLOY, SCALE, UPGRADE, FieldDiff, max_diff
 from flink_gitops.render.validation.flinkconf import flatten
+from flink_gitops.render.validation.quantities import k8s_quantity
 
 NATIVE, STANDALONE = "native", "standalone"
 
@@ -142,21 +140,14 @@ def _clean(value):
     return value
 
 
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
-_SCALE = {None: 1, "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": 10**3, "M": 10**6,
-          "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40,
-          "Pi": 2**50, "Ei": 2**60}
-
-
 def quantity(value):
-    """fabric8's ``Quantity.equals`` compares amounts: ``1Gi`` equals ``1024Mi``."""
-    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
-    m = _QUANTITY.match(text) if text else None
-    if not m:
+    """fabric8's ``Quantity.equals`` compares amounts: ``1Gi`` equals ``1024Mi``. Anything that is not a Kubernetes
+    quantity (the API server would not have stored it) compares as it is."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return value
     try:
-        return ("quantity", Decimal(m.group(1)) * Decimal(_SCALE[m.group(2)]))
-    except InvalidOperation:
+        return ("quantity", k8s_quantity(value))
+    except ValueError:
         return value
 
 

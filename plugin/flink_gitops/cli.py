@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args) or 0)
-        stdio.flush()  # a full disk is reported here, not as a traceback at exit
+        sys.stdout.flush()  # a full disk is reported here (below), not as a traceback at exit
         return code
     except UserError as exc:
         for problem in exc.problems:
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # e.g. `flink-gitops render | head`
         return EXIT_BROKEN_PIPE
-    except OSError as exc:  # a print() to stdout on a full disk
+    except OSError as exc:  # a write to stdout on a full disk
         if exc.errno not in stdio.WRITE_ERRORS:
             raise
         print(f"flink-gitops {args.command}: error: {stdio.output_error(exc).problems[0]}", file=sys.stderr)

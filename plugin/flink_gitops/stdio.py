@@ -13,26 +13,14 @@ WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def write(text: str) -> None:
-    """Write ``text`` to stdout and flush it: a failure shows here, while the command can still say so."""
+    """Write ``text`` to stdout and flush it: a failure shows here, while the command can still say so (a
+    :data:`WRITE_ERRORS` error reaches ``cli.main`` as an OSError, which turns it into :func:`output_error`)."""
     try:
         sys.stdout.write(text)  # encodes all of it before writing any of it
     except UnicodeEncodeError:
         raise UserError(Problem("the output holds text that is not Unicode (a lone surrogate); nothing was "
                                 "written")) from None
-    except OSError as exc:
-        if exc.errno not in WRITE_ERRORS:
-            raise
-        raise output_error(exc) from None
-    flush()
-
-
-def flush() -> None:
-    try:
-        sys.stdout.flush()
-    except OSError as exc:
-        if exc.errno not in WRITE_ERRORS:
-            raise
-        raise output_error(exc) from None
+    sys.stdout.flush()
 
 
 def output_error(exc: OSError) -> UserError:
